@@ -1,0 +1,21 @@
+{#
+    Converts a UTC timestamp column to a local timestamp / calendar date in the var
+    `reporting_timezone`. Timestamps are stored as UTC `timestamp` (without time zone).
+    Dispatched so that other engines can supply their own form (e.g. Spark's
+    `from_utc_timestamp`).
+#}
+{% macro to_reporting_timestamp(column) -%}
+    {{ return(adapter.dispatch('to_reporting_timestamp', 'usage_analytics')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_reporting_timestamp(column) -%}
+    (({{ column }}) at time zone 'UTC') at time zone '{{ var("reporting_timezone") }}'
+{%- endmacro %}
+
+{% macro spark__to_reporting_timestamp(column) -%}
+    from_utc_timestamp({{ column }}, '{{ var("reporting_timezone") }}')
+{%- endmacro %}
+
+{% macro to_reporting_date(column) -%}
+    cast({{ to_reporting_timestamp(column) }} as date)
+{%- endmacro %}

@@ -1,0 +1,59 @@
+{#
+    Gives every event its stitched user: its own user_id when it has one, else the user_id its
+    anonymous_id is tied to (before and after the tie), else the anonymous_id itself.
+    `user_key_id` is the compact integer form used for partitioning and joins.
+#}
+with
+
+events as (
+
+    select * from {{ ref('int_events_deduplicated') }}
+
+),
+
+identities_stitched as (
+
+    select * from {{ ref('int_identities_stitched') }}
+
+),
+
+events_identified as (
+
+    select
+        events.event_id,
+        events.event_type,
+        events.event_name,
+        events.event_name_original,
+        events.user_id,
+        events.anonymous_id,
+        case
+            when events.user_id_key is not null then events.user_id_key
+            when identities_stitched.user_id_key is not null
+                then identities_stitched.user_id_key
+            else events.anonymous_id_key
+        end as user_key_id,
+        case
+            when events.user_id is not null then events.user_id
+            when identities_stitched.user_id is not null then identities_stitched.user_id
+            else events.anonymous_id
+        end as user_key,
+        events.event_at,
+        events.received_at,
+        events.load_id,
+        events.page_path,
+        events.page_url,
+        events.page_referrer,
+        events.utm_source,
+        events.utm_medium,
+        events.utm_campaign,
+        events.device_type,
+        events.properties
+
+    from events
+
+    left join identities_stitched
+        on events.anonymous_id_key = identities_stitched.anonymous_id_key
+
+)
+
+select * from events_identified

@@ -1,0 +1,235 @@
+{#
+    Sessionization (CONTRACT §6). Per user_key, ordered by event_at then event_id, a session
+    starts at the first event, after a gap strictly longer than `session_timeout_minutes`, or at
+    the first event once the session has lasted strictly longer than `max_session_hours`.
+
+    1. Gap sessions: runs of events whose consecutive gaps are within the timeout.
+    2. A gap session longer than the max length is cut greedily: the next session starts at the
+       first event strictly after (session start + max length). That depends on where the
+       previous cut fell, so the cuts are followed with a recursive CTE, but only over the rare
+       long gap sessions, and each step is an equality join (no aggregate in the recursion).
+       The first event after (start + max) lies within one timeout of it, which bounds the
+       band join that finds it.
+#}
+{%- set timeout_seconds = var('session_timeout_minutes') | int * 60 -%}
+{%- set max_seconds = var('max_session_hours') | int * 3600 -%}
+
+with recursive
+
+events as (
+
+    select * from {{ ref('int_events_identified') }}
+
+),
+
+events_with_previous as (
+
+    select
+        *,
+        lag(event_at) over (
+            partition by user_key_id
+            order by event_at, event_id
+        ) as previous_event_at
+
+    from events
+
+),
+
+gap_starts_marked as (
+
+    select
+        *,
+        case
+            when previous_event_at is null then 1
+            when event_at > {{ dbt.dateadd('second', timeout_seconds, 'previous_event_at') }}
+                then 1
+            else 0
+        end as is_gap_session_start
+
+    from events_with_previous
+
+),
+
+gap_sessions_numbered as (
+
+    select
+        *,
+        cast(sum(is_gap_session_start) over (
+            partition by user_key_id
+            order by event_at, event_id
+            rows between unbounded preceding and current row
+        ) as {{ dbt.type_bigint() }}) as gap_session_number
+
+    from gap_starts_marked
+
+),
+
+gap_sessions as (
+
+    select
+        user_key_id,
+        gap_session_number,
+        min(event_at) as first_event_at,
+        max(event_at) as last_event_at
+
+    from gap_sessions_numbered
+
+    group by 1, 2
+
+),
+
+long_gap_sessions as (
+
+    select
+        user_key_id,
+        gap_session_number,
+        first_event_at
+
+    from gap_sessions
+
+    where last_event_at > {{ dbt.dateadd('second', max_seconds, 'first_event_at') }}
+
+),
+
+long_gap_session_instants as (
+
+    select distinct
+        gap_sessions_numbered.user_key_id,
+        gap_sessions_numbered.gap_session_number,
+        gap_sessions_numbered.event_at
+
+    from gap_sessions_numbered
+
+    inner join long_gap_sessions
+        on gap_sessions_numbered.user_key_id = long_gap_sessions.user_key_id
+        and gap_sessions_numbered.gap_session_number = long_gap_sessions.gap_session_number
+
+),
+
+next_cut_after_instant as (
+
+    {# for each instant t of a long gap session: the first instant strictly after t + max #}
+    select
+        instants.user_key_id,
+        instants.gap_session_number,
+        instants.event_at,
+        min(later_instants.event_at) as next_cut_at
+
+    from long_gap_session_instants as instants
+
+    inner join long_gap_session_instants as later_instants
+        on instants.user_key_id = later_instants.user_key_id
+        and instants.gap_session_number = later_instants.gap_session_number
+        and later_instants.event_at
+            > {{ dbt.dateadd('second', max_seconds, 'instants.event_at') }}
+        and later_instants.event_at
+            <= {{ dbt.dateadd('second', max_seconds + timeout_seconds, 'instants.event_at') }}
+
+    group by 1, 2, 3
+
+),
+
+session_cuts (user_key_id, gap_session_number, cut_at) as (
+
+    select
+        user_key_id,
+        gap_session_number,
+        first_event_at
+
+    from long_gap_sessions
+
+    union all
+
+    select
+        next_cut_after_instant.user_key_id,
+        next_cut_after_instant.gap_session_number,
+        next_cut_after_instant.next_cut_at
+
+    from session_cuts
+
+    inner join next_cut_after_instant
+        on session_cuts.user_key_id = next_cut_after_instant.user_key_id
+        and session_cuts.gap_session_number = next_cut_after_instant.gap_session_number
+        and session_cuts.cut_at = next_cut_after_instant.event_at
+
+),
+
+events_cut_marked as (
+
+    select
+        gap_sessions_numbered.*,
+        case
+            when gap_sessions_numbered.is_gap_session_start = 1 then 1
+            when session_cuts.cut_at is not null
+                and row_number() over (
+                    partition by
+                        gap_sessions_numbered.user_key_id,
+                        gap_sessions_numbered.event_at
+                    order by gap_sessions_numbered.event_id
+                ) = 1
+                then 1
+            else 0
+        end as is_session_start
+
+    from gap_sessions_numbered
+
+    left join session_cuts
+        on gap_sessions_numbered.user_key_id = session_cuts.user_key_id
+        and gap_sessions_numbered.gap_session_number = session_cuts.gap_session_number
+        and gap_sessions_numbered.event_at = session_cuts.cut_at
+
+),
+
+sessions_numbered as (
+
+    select
+        *,
+        cast(sum(is_session_start) over (
+            partition by user_key_id
+            order by event_at, event_id
+            rows between unbounded preceding and current row
+        ) as {{ dbt.type_bigint() }}) as session_number
+
+    from events_cut_marked
+
+),
+
+events_sessionized as (
+
+    select
+        event_id,
+        event_type,
+        event_name,
+        event_name_original,
+        user_id,
+        anonymous_id,
+        user_key_id,
+        user_key,
+        event_at,
+        received_at,
+        load_id,
+        page_path,
+        page_url,
+        page_referrer,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device_type,
+        properties,
+        session_number,
+        row_number() over (
+            partition by user_key_id, session_number
+            order by event_at, event_id
+        ) as event_number_in_session,
+        first_value(event_id) over (
+            partition by user_key_id, session_number
+            order by event_at, event_id
+            rows between unbounded preceding and unbounded following
+        ) as session_first_event_id,
+        {{ seconds_between('previous_event_at', 'event_at') }} as seconds_since_previous_event
+
+    from sessions_numbered
+
+)
+
+select * from events_sessionized

@@ -1,0 +1,101 @@
+"""``usage-analytics``: generate sample events, run the pipeline."""
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from orchestration.lib.generator import generate_events
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    return int(args.handler(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="usage-analytics",
+        description="Product usage analytics warehouse: Dagster + dbt on DuckDB.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write a synthetic product's events")
+    generate.add_argument("--out", type=Path, required=True, help="folder to write NDJSON into")
+    generate.add_argument("--users", type=int, default=2000)
+    generate.add_argument("--days", type=int, default=60)
+    generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 1, 5))
+    generate.add_argument(
+        "--dirty-share", type=float, default=0.01,
+        help="share of lines that are duplicates, late or malformed (default 0.01)",
+    )
+    generate.add_argument("--gzip", action="store_true", help="write .ndjson.gz files")
+    generate.set_defaults(handler=_generate)
+
+    run = commands.add_parser("run", help="land new files, build and test every model")
+    run.add_argument("--events", type=Path, help="landing folder (default: bundled sample)")
+    run.add_argument("--warehouse", type=Path, help="DuckDB file (default data/warehouse.duckdb)")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    run.add_argument("--vars", default="", help="dbt vars, YAML: '{session_timeout_minutes: 45}'")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def _generate(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    summary = generate_events(
+        args.out,
+        users=args.users,
+        days=args.days,
+        seed=args.seed,
+        start=args.start,
+        dirty_share=args.dirty_share,
+        gzip=args.gzip,
+    )
+    print(
+        f"generated {summary.count_events:,} events of {summary.count_users:,} users"
+        f" ({summary.first_date} .. {summary.last_date}) in {summary.count_files} files"
+        f" under {summary.out_dir}; dirty: {summary.count_duplicates:,} re-sent copies,"
+        f" {summary.count_late:,} late, {summary.count_malformed:,} malformed lines;"
+        f" {time.perf_counter() - started:.1f}s"
+    )
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    # Settings come from the environment; command-line paths override it for this process and
+    # for the dbt subprocesses it starts. Import what reads them only after they are set.
+    if args.events:
+        os.environ["USAGE_ANALYTICS_EVENTS_DIR"] = str(args.events.resolve())
+    if args.warehouse:
+        os.environ["USAGE_ANALYTICS_WAREHOUSE"] = str(args.warehouse.resolve())
+    from orchestration.lib.dbt_vars import parse_vars
+    from orchestration.lib.settings import Settings
+
+    try:
+        parse_vars(args.vars)
+    except ValueError as error:
+        print(f"usage-analytics run: {error}", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    if not settings.events_dir.is_dir():
+        print(f"usage-analytics run: no landing folder at {settings.events_dir}", file=sys.stderr)
+        return 2
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.export()
+
+    from orchestration.lib.run import run_pipeline
+
+    summary = run_pipeline(settings, dbt_vars=args.vars, full_refresh=args.full_refresh)
+    print(summary.render())
+    return 0 if summary.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""The code location: ``dagster dev -m orchestration.definitions``."""
+
+import dagster as dg
+
+from orchestration.defs.dbt.assets import dbt_models
+from orchestration.defs.jobs import daily_schedule, usage_analytics_job
+from orchestration.defs.landing.assets import land_events
+from orchestration.defs.resources import build_resources
+from orchestration.lib.settings import Settings
+
+settings = Settings.from_env()
+
+defs = dg.Definitions(
+    assets=[land_events, dbt_models],
+    jobs=[usage_analytics_job],
+    schedules=[daily_schedule(settings)],
+    resources=build_resources(settings),
+)

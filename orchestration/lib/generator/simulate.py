@@ -1,0 +1,1251 @@
+"""Vectorised simulation of the synthetic product's users, sessions and events.
+
+The simulation works on numpy arrays, one element per visitor, session or event; Python loops
+run only over days-chunks, funnel steps, visit numbers and billing months, never over users or
+events. All randomness comes from one `numpy.random.Generator` seeded with the caller's seed, and
+nothing reads the clock, so one set of arguments always gives the same rows.
+
+Outline:
+1. Visitors: arrival day, acquisition channel, devices, time zone, naming convention, whether
+   they sign up.
+2. Anonymous visits (page views only, `anonymous_id` only), then for those who sign up a signup
+   session: pages, `Signed Up`, `identify`, onboarding steps with drop-off, first product use.
+3. Identified life: sessions per day drawn from a Poisson law whose rate depends on the user,
+   the weekday and the time since signup; users churn after a drawn lifetime and some come back
+   weeks later (resurrection, first comeback session tagged with a win-back campaign). Some use a
+   second device whose first session ends in an `identify` (login).
+4. Events within sessions: page views and features (each adopted by a share of users, from a
+   drawn day on), an upgrade (`Plan Upgraded` + `identify` with the new plan) for some users.
+5. Billing webhooks (server side, `user_id` only): first payment at upgrade and monthly charges,
+   some failing and retried.
+6. Dirty input: late arrivals, re-sent duplicates and rows to be written as malformed lines.
+
+The result (`EventRows`) holds integer codes; `orchestration.lib.generator.write` turns it into
+strings and files.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
+
+from orchestration.lib.generator.product import (
+    APP_HOST,
+    APP_PAGE_WEIGHTS,
+    APP_PAGES,
+    BEHAVIOUR,
+    CHANNELS,
+    COMPANY_SIZE_SHARES,
+    DASHBOARD_NAMES,
+    DEVICES,
+    EUR_PRICE_FACTOR,
+    EVENTS,
+    EXPORT_FORMATS,
+    FEATURES,
+    FREE_PLAN,
+    IDENTIFY,
+    INTEGRATIONS,
+    MARKETING_HOST,
+    MARKETING_PAGES,
+    ONBOARDING_STEPS,
+    PAGE,
+    PAGE_WEIGHT,
+    PAYMENT_FAILED,
+    PAYMENT_FAILURE_REASONS,
+    PAYMENT_SUCCEEDED,
+    PLAN_UPGRADED,
+    PLANS,
+    PROJECT_TEMPLATES,
+    REPORT_TYPES,
+    SIGNED_UP,
+    SIGNUP_METHODS,
+    TEAM_ROLES,
+    TIMEZONE_OFFSETS_MINUTES,
+    TIMEZONE_SHARES,
+    WEEKDAY_ACTIVITY,
+    WEEKDAY_ARRIVALS,
+    WINBACK_CAMPAIGN,
+    Behaviour,
+)
+
+MS_PER_SECOND = 1_000
+MS_PER_MINUTE = 60_000
+MS_PER_DAY = 86_400_000
+_EPOCH = date(1970, 1, 1)
+
+# --- Lookup lists derived from the product (codes in `EventRows` index into these) ---------
+
+KIND_PAGE = EVENTS.index(PAGE)
+KIND_IDENTIFY = EVENTS.index(IDENTIFY)
+KIND_SIGNED_UP = EVENTS.index(SIGNED_UP)
+KIND_ONBOARDING = np.array(
+    [[event.name for event in EVENTS].index(step.event) for step in ONBOARDING_STEPS]
+)
+KIND_FEATURES = np.array([[event.name for event in EVENTS].index(f.event) for f in FEATURES])
+KIND_PLAN_UPGRADED = EVENTS.index(PLAN_UPGRADED)
+KIND_PAYMENT_SUCCEEDED = EVENTS.index(PAYMENT_SUCCEEDED)
+KIND_PAYMENT_FAILED = EVENTS.index(PAYMENT_FAILED)
+
+PAGE_PATHS: tuple[str, ...] = (
+    *MARKETING_PAGES,
+    *APP_PAGES,
+    *(step.page_path for step in ONBOARDING_STEPS),
+)
+"""Every `context.page.path`; `EventRows.page` indexes into it."""
+PAGE_URLS: tuple[str, ...] = tuple(
+    (MARKETING_HOST if path in MARKETING_PAGES else APP_HOST) + path for path in PAGE_PATHS
+)
+"""`context.page.url` for each entry of `PAGE_PATHS`."""
+EXTERNAL_REFERRERS: tuple[str, ...] = tuple(
+    sorted({channel.referrer for channel in CHANNELS if channel.referrer is not None})
+)
+REFERRERS: tuple[str, ...] = (*PAGE_URLS, *EXTERNAL_REFERRERS)
+"""Every `context.page.referrer`: internal page URLs first, then external sites."""
+CAMPAIGNS: tuple[tuple[str, str, str], ...] = (
+    *(
+        (channel.source, channel.medium, name)
+        for channel in CHANNELS
+        if channel.source is not None and channel.medium is not None
+        for name in channel.campaign_names
+    ),
+    WINBACK_CAMPAIGN,
+)
+"""`context.campaign` (source, medium, name) values; `EventRows.campaign` indexes into it."""
+USER_AGENTS: tuple[str, ...] = tuple(ua for device in DEVICES for ua in device.user_agents)
+PLAN_NAMES: tuple[str, ...] = (FREE_PLAN, *(plan.name for plan in PLANS))
+"""Plan names, free first; `plan`/`previous_plan` codes index into it."""
+CURRENCY_CODES: tuple[str, ...] = ("USD", "EUR")
+
+MALFORMATIONS: tuple[str, ...] = (
+    "invalid_json",
+    "not_an_object",
+    "missing_event_id",
+    "missing_timestamp",
+    "invalid_timestamp",
+    "missing_event",
+    "missing_user",
+    "timestamp_before_floor",
+)
+"""Ways a malformed line is broken, named after the landing quarantine reason it triggers."""
+
+ROLE_CLEAN = 0
+ROLE_DUPLICATE = 1
+ROLE_MALFORMED = 2
+
+_SCRIPT_ANONYMOUS = 0
+_SCRIPT_SIGNUP = 1
+_SCRIPT_APP = 2
+_SCRIPT_LOGIN = 3
+
+_MARKETING_BROWSE = np.array([PAGE_PATHS.index(p) for p in MARKETING_PAGES[:6]])
+_PAGE_SIGNUP = PAGE_PATHS.index("/signup")
+_PAGE_LOGIN = PAGE_PATHS.index("/login")
+_PAGE_BILLING = PAGE_PATHS.index("/app/billing")
+_APP_PAGE_CODES = np.array([PAGE_PATHS.index(p) for p in APP_PAGES])
+_ONBOARDING_PAGE_CODES = np.array([PAGE_PATHS.index(s.page_path) for s in ONBOARDING_STEPS])
+_FEATURE_PAGE_CODES = np.array([PAGE_PATHS.index(f.page_path) for f in FEATURES])
+_NEVER = np.iinfo(np.int64).max // 4
+
+
+@dataclass(frozen=True)
+class Visitors:
+    """Per-visitor attributes; index `i` is visitor `i` (user number `i + 1`).
+
+    Attributes:
+        count: Number of visitors.
+        signed_up: Whether the visitor signed up inside the window (has a `user_id`).
+        device_type: `(count, 2)` index into `DEVICES` for the first and second device.
+        user_agent: `(count, 2)` index into `USER_AGENTS`.
+        ip: `(count, 2)` IPv4 addresses as unsigned integers.
+        anonymous_id: `(count, 2, 16)` random bytes of each device's anonymous_id (UUID v4).
+        camel_case: Whether the visitor's events use Segment camelCase field names.
+        timestamp_offset_minutes: Offset rendered in the visitor's timestamps.
+        timestamp_suffix: 0 = `Z`, 1 = `+00:00`, 2 = the visitor's local offset.
+        company_size: Index into `COMPANY_SIZES`.
+        email_domain: Index into `EMAIL_DOMAINS`.
+    """
+
+    count: int
+    signed_up: np.ndarray
+    device_type: np.ndarray
+    user_agent: np.ndarray
+    ip: np.ndarray
+    anonymous_id: np.ndarray
+    camel_case: np.ndarray
+    timestamp_offset_minutes: np.ndarray
+    timestamp_suffix: np.ndarray
+    company_size: np.ndarray
+    email_domain: np.ndarray
+
+
+@dataclass(frozen=True)
+class CodedColumn:
+    """A nullable column: codes into `labels` (strings) or plain numbers when `labels` is None.
+
+    Attributes:
+        values: Codes or numbers, one per row.
+        valid: Whether the row has a value.
+        labels: Labels the codes index into, or None for numeric columns.
+    """
+
+    values: np.ndarray
+    valid: np.ndarray
+    labels: tuple[str, ...] | None = None
+
+    def take(self, rows: np.ndarray) -> "CodedColumn":
+        """Select rows.
+
+        Args:
+            rows: Row indices.
+
+        Returns:
+            The column restricted to `rows`, in that order.
+        """
+        return CodedColumn(self.values[rows], self.valid[rows], self.labels)
+
+
+@dataclass(frozen=True)
+class EventRows:
+    """All rows to write, in file order (received_at, then `seq`).
+
+    Attributes:
+        visitor: Visitor index.
+        kind: Index into `EVENTS`.
+        slot: Device slot (0 first device, 1 second device, -1 server side).
+        has_user_id: Whether the row carries the visitor's user_id.
+        has_anonymous_id: Whether the row carries the device's anonymous_id.
+        timestamp_ms: Event time, ms since the Unix epoch (UTC).
+        received_ms: Arrival time at the collector, ms since the Unix epoch (UTC).
+        page: Index into `PAGE_PATHS`/`PAGE_URLS`, -1 for none.
+        referrer: Index into `REFERRERS`, -1 for none.
+        campaign: Index into `CAMPAIGNS`, -1 for none.
+        properties: Property name to column.
+        traits_plan: Plan code (into `PLAN_NAMES`) for identify rows.
+        event_id: `(rows, 16)` random bytes of the event_id (UUID v4).
+        role: `ROLE_CLEAN`, `ROLE_DUPLICATE` or `ROLE_MALFORMED`.
+        malformation: Index into `MALFORMATIONS` for malformed rows, else -1.
+        seq: Unique tie-breaker (position before sorting by arrival).
+    """
+
+    visitor: np.ndarray
+    kind: np.ndarray
+    slot: np.ndarray
+    has_user_id: np.ndarray
+    has_anonymous_id: np.ndarray
+    timestamp_ms: np.ndarray
+    received_ms: np.ndarray
+    page: np.ndarray
+    referrer: np.ndarray
+    campaign: np.ndarray
+    properties: dict[str, CodedColumn]
+    traits_plan: np.ndarray
+    event_id: np.ndarray
+    role: np.ndarray
+    malformation: np.ndarray
+    seq: np.ndarray
+
+    def take(self, rows: np.ndarray) -> "EventRows":
+        """Select rows.
+
+        Args:
+            rows: Row indices.
+
+        Returns:
+            The rows `rows`, in that order.
+        """
+        return EventRows(
+            visitor=self.visitor[rows],
+            kind=self.kind[rows],
+            slot=self.slot[rows],
+            has_user_id=self.has_user_id[rows],
+            has_anonymous_id=self.has_anonymous_id[rows],
+            timestamp_ms=self.timestamp_ms[rows],
+            received_ms=self.received_ms[rows],
+            page=self.page[rows],
+            referrer=self.referrer[rows],
+            campaign=self.campaign[rows],
+            properties={name: col.take(rows) for name, col in self.properties.items()},
+            traits_plan=self.traits_plan[rows],
+            event_id=self.event_id[rows],
+            role=self.role[rows],
+            malformation=self.malformation[rows],
+            seq=self.seq[rows],
+        )
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Outcome of `simulate`.
+
+    Attributes:
+        visitors: Per-visitor attributes.
+        rows: Every row to write, sorted by arrival.
+        count_late: Clean events whose received_at date (UTC) is after their timestamp date.
+    """
+
+    visitors: Visitors
+    rows: EventRows
+    count_late: int
+
+
+@dataclass(frozen=True)
+class _Sessions:
+    """Sessions sorted by visitor, then start; all arrays have one element per session."""
+
+    visitor: np.ndarray
+    start_ms: np.ndarray
+    script: np.ndarray
+    slot: np.ndarray
+    first_touch: np.ndarray
+    campaign: np.ndarray
+
+
+def _uuid_bytes(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Random UUID v4 bytes.
+
+    Args:
+        rng: Random generator.
+        shape: Leading shape; the result has shape `(*shape, 16)`.
+
+    Returns:
+        uint8 array with the version and variant bits of UUID v4 set.
+    """
+    count = int(np.prod(shape, dtype=np.int64)) * 16
+    raw = np.frombuffer(rng.bytes(count), dtype=np.uint8).reshape(*shape, 16).copy()
+    raw[..., 6] = (raw[..., 6] & 0x0F) | 0x40
+    raw[..., 8] = (raw[..., 8] & 0x3F) | 0x80
+    return raw
+
+
+def _categorical(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
+    """Draw category indices.
+
+    Args:
+        rng: Random generator.
+        weights: Non-negative weights, one per category.
+        size: Number of draws.
+
+    Returns:
+        int64 indices.
+    """
+    cumulative = np.cumsum(np.asarray(weights, dtype=np.float64))
+    draws = rng.random(size) * cumulative[-1]
+    return np.minimum(np.searchsorted(cumulative, draws, side="right"), len(cumulative) - 1)
+
+
+def _draw_visitors(
+    rng: np.random.Generator, users: int, days: int, weekday: np.ndarray, b: Behaviour
+) -> tuple[Visitors, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Draw visitor attributes.
+
+    Args:
+        rng: Random generator.
+        users: Number of visitors.
+        days: Window length in days.
+        weekday: Weekday (Monday 0) of each window day.
+        b: Behaviour knobs.
+
+    Returns:
+        The visitors plus, per visitor, arrival day, channel, campaign code and UTC offset
+        (minutes).
+    """
+    day_index = np.arange(days)
+    weights = np.asarray(WEEKDAY_ARRIVALS)[weekday] * (
+        1.0 + b.early_arrival_boost * np.exp(-day_index / b.early_arrival_decay_days)
+    )
+    arrival_day = np.sort(_categorical(rng, weights, users))
+    channel = _categorical(rng, np.array([c.share for c in CHANNELS]), users)
+    names_count = np.array([len(c.campaign_names) for c in CHANNELS])
+    names_offset = np.concatenate([[0], np.cumsum(names_count)[:-1]])
+    campaign = np.where(
+        names_count[channel] > 0,
+        names_offset[channel] + np.floor(rng.random(users) * names_count[channel]).astype(int),
+        -1,
+    )
+    first_device = _categorical(rng, np.array([d.share for d in DEVICES]), users)
+    second_device = np.where(first_device == 0, np.where(rng.random(users) < 0.85, 1, 2), 0)
+    device_type = np.stack([first_device, second_device], axis=1)
+    ua_count = np.array([len(d.user_agents) for d in DEVICES])
+    ua_offset = np.concatenate([[0], np.cumsum(ua_count)[:-1]])
+    user_agent = ua_offset[device_type] + np.floor(
+        rng.random((users, 2)) * ua_count[device_type]
+    ).astype(int)
+    ip = rng.integers(11 << 24, 223 << 24, size=(users, 2), dtype=np.int64).astype(np.uint32)
+    anonymous_id = _uuid_bytes(rng, (users, 2))
+    tz_minutes = np.asarray(TIMEZONE_OFFSETS_MINUTES)[
+        _categorical(rng, np.asarray(TIMEZONE_SHARES), users)
+    ]
+    suffix = _categorical(
+        rng,
+        np.array(
+            [
+                1.0 - b.plus_zero_suffix_share - b.offset_timestamp_share,
+                b.plus_zero_suffix_share,
+                b.offset_timestamp_share,
+            ]
+        ),
+        users,
+    )
+    signup_rate = np.array([c.signup_rate for c in CHANNELS])
+    visitors = Visitors(
+        count=users,
+        signed_up=rng.random(users) < signup_rate[channel],
+        device_type=device_type,
+        user_agent=user_agent,
+        ip=ip,
+        anonymous_id=anonymous_id,
+        camel_case=rng.random(users) < b.camel_case_share,
+        timestamp_offset_minutes=np.where(suffix == 2, tz_minutes, 0),
+        timestamp_suffix=suffix,
+        company_size=_categorical(rng, np.asarray(COMPANY_SIZE_SHARES), users),
+        email_domain=rng.integers(0, 3, size=users),
+    )
+    return visitors, arrival_day, channel, campaign, tz_minutes
+
+
+def _draw_local_start_seconds(rng: np.random.Generator, tz_minutes: np.ndarray) -> np.ndarray:
+    """Draw session start times of day (seconds after UTC midnight) from a working-day profile.
+
+    Args:
+        rng: Random generator.
+        tz_minutes: UTC offset (minutes) of each session's visitor.
+
+    Returns:
+        Seconds after UTC midnight of the session's day, in [0, 86400).
+    """
+    size = len(tz_minutes)
+    morning = rng.random(size) < 0.55
+    hours = np.where(morning, rng.normal(10.5, 2.2, size), rng.normal(15.5, 2.6, size))
+    local_seconds = np.clip(hours, 0.0, 23.99) * 3600.0
+    return np.mod(local_seconds - tz_minutes * 60.0, 86_400.0)
+
+
+def _anonymous_and_signup_sessions(
+    rng: np.random.Generator,
+    visitors: Visitors,
+    arrival_day: np.ndarray,
+    campaign: np.ndarray,
+    tz_minutes: np.ndarray,
+    window_start_ms: int,
+    b: Behaviour,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Draw anonymous visits and the signup session.
+
+    Args:
+        rng: Random generator.
+        visitors: Visitors.
+        arrival_day: Arrival day of each visitor.
+        campaign: First-touch campaign code of each visitor (-1 for direct).
+        tz_minutes: UTC offset of each visitor.
+        window_start_ms: Window start (ms since epoch).
+        b: Behaviour knobs.
+
+    Returns:
+        Session columns (visitor, start_ms, script, first_touch, campaign) and each visitor's
+        signup session start (ms; `_NEVER` when the visitor does not sign up).
+    """
+    n = visitors.count
+    extra = np.minimum(
+        rng.geometric(1.0 - b.anonymous_extra_visit_probability, n) - 1,
+        b.max_anonymous_sessions - 1,
+    )
+    presignup = _categorical(rng, np.asarray(b.presignup_session_probabilities), n)
+    anonymous_count = np.where(visitors.signed_up, presignup, 1 + extra)
+    session_total = anonymous_count + visitors.signed_up
+    day = arrival_day.astype(np.int64)
+    previous_end = np.full(n, -_NEVER, dtype=np.int64)
+    signup_ms = np.full(n, _NEVER, dtype=np.int64)
+    parts: dict[str, list[np.ndarray]] = {
+        key: [] for key in ("visitor", "start_ms", "script", "first_touch", "campaign")
+    }
+    for visit in range(int(session_total.max(initial=0))):
+        active = np.flatnonzero(session_total > visit)
+        seconds = _draw_local_start_seconds(rng, tz_minutes[active])
+        start = window_start_ms + day[active] * MS_PER_DAY + (seconds * 1000).astype(np.int64)
+        start = np.maximum(start, previous_end[active] + 45 * MS_PER_MINUTE)
+        is_signup = visitors.signed_up[active] & (anonymous_count[active] == visit)
+        parts["visitor"].append(active)
+        parts["start_ms"].append(start)
+        parts["script"].append(np.where(is_signup, _SCRIPT_SIGNUP, _SCRIPT_ANONYMOUS))
+        parts["first_touch"].append(np.full(len(active), visit == 0))
+        parts["campaign"].append(campaign[active] if visit == 0 else np.full(len(active), -1))
+        signup_ms[active[is_signup]] = start[is_signup]
+        previous_end[active] = start
+        day[active] = (start - window_start_ms) // MS_PER_DAY + (
+            rng.geometric(b.visit_gap_probability, len(active)) - 1
+        )
+    columns = {key: np.concatenate(value) for key, value in parts.items()}
+    return columns, signup_ms
+
+
+def _identified_sessions(
+    rng: np.random.Generator,
+    visitors: Visitors,
+    signup_ms: np.ndarray,
+    tz_minutes: np.ndarray,
+    days: int,
+    weekday: np.ndarray,
+    window_start_ms: int,
+    b: Behaviour,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Draw sessions after signup: daily Poisson counts with churn and resurrection.
+
+    Args:
+        rng: Random generator.
+        visitors: Visitors (only those who signed up get sessions).
+        signup_ms: Signup session start per visitor.
+        tz_minutes: UTC offset of each visitor.
+        days: Window length in days.
+        weekday: Weekday of each window day.
+        window_start_ms: Window start (ms since epoch).
+        b: Behaviour knobs.
+
+    Returns:
+        Session columns (visitor, start_ms, slot, resurrected) and the end (ms) of each
+        visitor's last active day.
+    """
+    members = np.flatnonzero(visitors.signed_up)
+    m = len(members)
+    signup_day = (signup_ms[members] - window_start_ms) // MS_PER_DAY
+    churn_class = _categorical(rng, np.asarray(b.churn_mix), m)
+    lifetime = np.where(
+        churn_class == 0,
+        rng.exponential(b.churn_mean_days[0], m),
+        np.where(churn_class == 1, rng.exponential(b.churn_mean_days[1], m), 10.0 * days + 1e4),
+    )
+    churn_day = signup_day + lifetime
+    comes_back = (churn_day < days) & (rng.random(m) < b.resurrection_probability)
+    low, high = b.resurrection_gap_days
+    resurrection_day = np.where(comes_back, churn_day + rng.uniform(low, high, m), np.inf)
+    resurrection_end = resurrection_day + rng.exponential(b.resurrection_mean_days, m)
+    rate = b.session_rate_median * np.exp(b.session_rate_sigma * rng.standard_normal(m))
+    second_device = rng.random(m) < b.second_device_probability
+    second_device_day = signup_day + rng.geometric(0.15, m)
+    day_factor = np.asarray(WEEKDAY_ACTIVITY)[weekday]
+    day_index = np.arange(days)
+
+    rows_parts: list[np.ndarray] = []
+    days_parts: list[np.ndarray] = []
+    chunk = max(1, 2_000_000 // max(days, 1))
+    for first in range(0, m, chunk):
+        part = slice(first, min(first + chunk, m))
+        age = day_index[None, :] - signup_day[part, None]
+        alive = ((age > 0) & (day_index[None, :] <= churn_day[part, None])) | (
+            (day_index[None, :] >= resurrection_day[part, None])
+            & (day_index[None, :] <= resurrection_end[part, None])
+        )
+        engagement = b.engagement_floor + (1.0 - b.engagement_floor) * np.exp(
+            -np.maximum(age, 0) / b.engagement_decay_days
+        )
+        lam = rate[part, None] * day_factor[None, :] * engagement * alive
+        counts = np.minimum(rng.poisson(lam), b.max_sessions_per_day)
+        rows, cols = np.nonzero(counts)
+        repeats = counts[rows, cols]
+        rows_parts.append(np.repeat(rows + first, repeats))
+        days_parts.append(np.repeat(cols, repeats))
+    member_row = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
+    session_day = np.concatenate(days_parts) if days_parts else np.zeros(0, dtype=np.int64)
+    visitor = members[member_row]
+    seconds = _draw_local_start_seconds(rng, tz_minutes[visitor])
+    start = window_start_ms + session_day * MS_PER_DAY + (seconds * 1000).astype(np.int64)
+    on_second = (
+        second_device[member_row]
+        & (session_day >= second_device_day[member_row])
+        & (rng.random(len(visitor)) < b.second_device_session_share)
+    )
+    resurrected = session_day >= resurrection_day[member_row]
+    end_ms = np.full(visitors.count, -_NEVER, dtype=np.int64)
+    last_day = np.where(comes_back, resurrection_end, np.minimum(churn_day, days))
+    end_ms[members] = window_start_ms + (np.floor(last_day).astype(np.int64) + 1) * MS_PER_DAY
+    columns = {
+        "visitor": visitor,
+        "start_ms": start,
+        "slot": on_second.astype(np.int8),
+        "resurrected": resurrected,
+    }
+    return columns, end_ms
+
+
+def _first_per_visitor(visitor: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Return, for sessions sorted by visitor then time, the first candidate of each visitor.
+
+    Args:
+        visitor: Visitor of each session (sorted).
+        candidates: Boolean mask of eligible sessions.
+
+    Returns:
+        Indices of the first eligible session of each visitor that has one.
+    """
+    eligible = np.flatnonzero(candidates)
+    if len(eligible) == 0:
+        return eligible
+    _, first = np.unique(visitor[eligible], return_index=True)
+    return eligible[first]
+
+
+def _build_sessions(
+    rng: np.random.Generator,
+    visitors: Visitors,
+    arrival_day: np.ndarray,
+    campaign: np.ndarray,
+    tz_minutes: np.ndarray,
+    days: int,
+    weekday: np.ndarray,
+    window_start_ms: int,
+    b: Behaviour,
+) -> tuple[Visitors, _Sessions, np.ndarray, np.ndarray]:
+    """Draw all sessions and order them by visitor and start time.
+
+    Args:
+        rng: Random generator.
+        visitors: Visitors.
+        arrival_day: Arrival day per visitor.
+        campaign: First-touch campaign per visitor.
+        tz_minutes: UTC offset per visitor.
+        days: Window length in days.
+        weekday: Weekday of each window day.
+        window_start_ms: Window start (ms since epoch).
+        b: Behaviour knobs.
+
+    Returns:
+        The visitors (with `signed_up` limited to signups inside the window), the sessions, and
+        per visitor the signup time and the end of activity (ms).
+    """
+    window_end_ms = window_start_ms + days * MS_PER_DAY
+    early, signup_ms = _anonymous_and_signup_sessions(
+        rng, visitors, arrival_day, campaign, tz_minutes, window_start_ms, b
+    )
+    signed_up = signup_ms < window_end_ms
+    visitors = replace(visitors, signed_up=signed_up)
+    signup_ms[~signed_up] = _NEVER
+    keep = early["start_ms"] < window_end_ms
+    early = {key: value[keep] for key, value in early.items()}
+    later, end_ms = _identified_sessions(
+        rng, visitors, signup_ms, tz_minutes, days, weekday, window_start_ms, b
+    )
+    count_later = len(later["visitor"])
+    visitor = np.concatenate([early["visitor"], later["visitor"]])
+    start = np.concatenate([early["start_ms"], later["start_ms"]])
+    script = np.concatenate([early["script"], np.full(count_later, _SCRIPT_APP)])
+    slot = np.concatenate([np.zeros(len(early["visitor"]), np.int8), later["slot"]])
+    first_touch = np.concatenate([early["first_touch"], np.zeros(count_later, bool)])
+    session_campaign = np.concatenate([early["campaign"], np.full(count_later, -1)])
+    resurrected = np.concatenate([np.zeros(len(early["visitor"]), bool), later["resurrected"]])
+    order = np.lexsort((start, visitor))
+    visitor, start, script, slot = visitor[order], start[order], script[order], slot[order]
+    first_touch, session_campaign = first_touch[order], session_campaign[order]
+    resurrected = resurrected[order]
+    # The first session on a second device is a login: anonymous page, then identify.
+    script[_first_per_visitor(visitor, (slot == 1) & (script == _SCRIPT_APP))] = _SCRIPT_LOGIN
+    # The first session after a long absence comes from a win-back e-mail.
+    session_campaign[_first_per_visitor(visitor, resurrected)] = len(CAMPAIGNS) - 1
+    sessions = _Sessions(visitor, start, script, slot, first_touch, session_campaign)
+    return visitors, sessions, signup_ms, end_ms
+
+
+def _draw_adoption(
+    rng: np.random.Generator,
+    visitors: Visitors,
+    signup_ms: np.ndarray,
+    onboarding_completed: np.ndarray,
+    days: int,
+    window_start_ms: int,
+) -> np.ndarray:
+    """Draw when each signed-up visitor adopts each feature.
+
+    Args:
+        rng: Random generator.
+        visitors: Visitors.
+        signup_ms: Signup time per visitor.
+        onboarding_completed: Whether the visitor completed onboarding (adopts more).
+        days: Window length in days.
+        window_start_ms: Window start (ms since epoch).
+
+    Returns:
+        `(visitors, features)` adoption time in ms (`_NEVER` for features never adopted).
+    """
+    n = visitors.count
+    adoption = np.full((n, len(FEATURES)), _NEVER, dtype=np.int64)
+    boost = np.where(onboarding_completed, 1.2, 0.8)
+    for index, feature in enumerate(FEATURES):
+        adopts = visitors.signed_up & (
+            rng.random(n) < np.minimum(feature.adoption_rate * boost, 0.98)
+        )
+        delay = rng.exponential(feature.mean_days_to_adopt, n) * MS_PER_DAY
+        at = signup_ms + delay.astype(np.int64)
+        if feature.launch_fraction > 0:
+            launch = window_start_ms + int(feature.launch_fraction * days * MS_PER_DAY)
+            late_start = launch + (rng.exponential(7.0, n) * MS_PER_DAY).astype(np.int64)
+            at = np.maximum(at, late_start)
+        adoption[adopts, index] = at[adopts]
+    return adoption
+
+
+def _expand_sessions(
+    rng: np.random.Generator,
+    visitors: Visitors,
+    sessions: _Sessions,
+    channel: np.ndarray,
+    signup_ms: np.ndarray,
+    days: int,
+    window_start_ms: int,
+    b: Behaviour,
+) -> tuple[dict[str, np.ndarray], dict[str, CodedColumn], np.ndarray]:
+    """Turn sessions into events: kinds, pages, ids present, times and properties.
+
+    Args:
+        rng: Random generator.
+        visitors: Visitors.
+        sessions: Sessions sorted by visitor and start.
+        channel: Acquisition channel per visitor.
+        signup_ms: Signup time per visitor.
+        days: Window length in days.
+        window_start_ms: Window start (ms since epoch).
+        b: Behaviour knobs.
+
+    Returns:
+        Event columns, event properties, and the plan each visitor upgrades to (0 = none).
+    """
+    n_sessions = len(sessions.visitor)
+    script = sessions.script
+    is_signup = script == _SCRIPT_SIGNUP
+
+    # Onboarding funnel, done in the signup session with drop-off at every step.
+    reached = is_signup.copy()
+    onboarding_count = np.zeros(n_sessions, dtype=np.int64)
+    for step in ONBOARDING_STEPS:
+        reached &= rng.random(n_sessions) < step.probability
+        onboarding_count += reached
+    onboarding_completed = np.zeros(visitors.count, dtype=bool)
+    onboarding_completed[sessions.visitor[reached]] = True
+    adoption_ms = _draw_adoption(
+        rng, visitors, signup_ms, onboarding_completed, days, window_start_ms
+    )
+
+    # Upgrades: the first in-app session after a drawn delay gets `Plan Upgraded` + identify.
+    n = visitors.count
+    upgrade_probability = b.upgrade_probability * np.where(onboarding_completed, 2.0, 1.0)
+    upgrades = visitors.signed_up & (rng.random(n) < upgrade_probability)
+    target = signup_ms + (rng.exponential(b.upgrade_mean_days, n) * MS_PER_DAY).astype(np.int64)
+    big_company = visitors.company_size >= 2
+    team_share = np.where(big_company, 0.6, PLANS[1].share_of_upgrades)
+    plan_of_visitor = np.where(upgrades, np.where(rng.random(n) < team_share, 2, 1), 0)
+    in_app = np.flatnonzero((script == _SCRIPT_APP) | (script == _SCRIPT_LOGIN))
+    shift = int(days * MS_PER_DAY + MS_PER_DAY).bit_length()
+    keys = (sessions.visitor[in_app].astype(np.int64) << shift) + (
+        sessions.start_ms[in_app] - window_start_ms
+    )
+    upgraders = np.flatnonzero(upgrades)
+    wanted = (upgraders.astype(np.int64) << shift) + np.maximum(
+        target[upgraders] - window_start_ms, 0
+    )
+    found = np.searchsorted(keys, wanted)
+    ok = found < len(in_app)
+    ok[ok] = sessions.visitor[in_app[found[ok]]] == upgraders[ok]
+    upgrade_session = np.zeros(n_sessions, dtype=bool)
+    upgrade_session[in_app[found[ok]]] = True
+    plan_of_visitor[upgraders[~ok]] = 0
+
+    # Session lengths.
+    events_median = b.events_per_session_median * np.exp(
+        b.events_per_session_sigma * rng.standard_normal(n)
+    )
+    session_mean = events_median[sessions.visitor]
+    presignup_pages = np.where(is_signup, 2 + rng.poisson(0.8, n_sessions), 0)
+    count = np.select(
+        [script == _SCRIPT_ANONYMOUS, is_signup, script == _SCRIPT_LOGIN],
+        [
+            1 + rng.poisson(1.3, n_sessions),
+            presignup_pages + 2 + onboarding_count + rng.poisson(2.0, n_sessions),
+            2 + rng.poisson(session_mean),
+        ],
+        1 + rng.poisson(session_mean),
+    )
+    count = count + 2 * upgrade_session
+
+    # Flatten to events.
+    total = int(count.sum())
+    session = np.repeat(np.arange(n_sessions), count)
+    first_of_session = np.cumsum(count) - count
+    pos = np.arange(total) - first_of_session[session]
+    length = count[session]
+    ev_script = script[session]
+    ev_visitor = sessions.visitor[session]
+    ev_signup = ev_script == _SCRIPT_SIGNUP
+    ev_login = ev_script == _SCRIPT_LOGIN
+    ev_pre = presignup_pages[session]
+    ev_onboarding = pos - ev_pre - 2
+    ev_onboarding_steps = onboarding_count[session]
+    ev_upgrade = upgrade_session[session] & (pos >= length - 2)
+
+    kind = np.full(total, KIND_PAGE, dtype=np.int16)
+    page = np.full(total, -1, dtype=np.int16)
+    # Anonymous browsing: first-touch landing page, then marketing pages.
+    landing_choice = np.array(
+        [[PAGE_PATHS.index(p) for p in (c.landing_pages * 3)[:3]] for c in CHANNELS]
+    )
+    browse = _MARKETING_BROWSE[rng.integers(0, len(_MARKETING_BROWSE), total)]
+    page[:] = browse
+    first_page = (pos == 0) & sessions.first_touch[session]
+    page[first_page] = landing_choice[
+        channel[ev_visitor[first_page]], rng.integers(0, 3, int(first_page.sum()))
+    ]
+    # Signup session: pages ending on /signup, Signed Up, identify, onboarding, then use.
+    page[ev_signup & (pos >= ev_pre - 1) & (pos <= ev_pre + 1)] = _PAGE_SIGNUP
+    kind[ev_signup & (pos == ev_pre)] = KIND_SIGNED_UP
+    kind[ev_signup & (pos == ev_pre + 1)] = KIND_IDENTIFY
+    onboarding = ev_signup & (ev_onboarding >= 0) & (ev_onboarding < ev_onboarding_steps)
+    kind[onboarding] = KIND_ONBOARDING[ev_onboarding[onboarding]]
+    page[onboarding] = _ONBOARDING_PAGE_CODES[ev_onboarding[onboarding]]
+    # Login on a second device: /login page (anonymous), identify.
+    page[ev_login & (pos <= 1)] = _PAGE_LOGIN
+    kind[ev_login & (pos == 1)] = KIND_IDENTIFY
+    # In-app sessions start on an app page.
+    app_start = (ev_script == _SCRIPT_APP) & (pos == 0)
+    free = (
+        ((ev_script == _SCRIPT_APP) & (pos >= 1))
+        | (ev_login & (pos >= 2))
+        | (ev_signup & (ev_onboarding >= ev_onboarding_steps))
+    ) & ~ev_upgrade
+    app_pages = _APP_PAGE_CODES[_categorical(rng, np.asarray(APP_PAGE_WEIGHTS), total)]
+    page[app_start | free] = app_pages[app_start | free]
+    # Free events: page views or features the visitor has adopted by the session start.
+    free_index = np.flatnonzero(free)
+    candidate = _categorical(
+        rng, np.array([PAGE_WEIGHT, *(f.session_weight for f in FEATURES)]), len(free_index)
+    )
+    is_feature = candidate > 0
+    feature_rows = free_index[is_feature]
+    feature = candidate[is_feature] - 1
+    adopted = (
+        adoption_ms[ev_visitor[feature_rows], feature] <= sessions.start_ms[session[feature_rows]]
+    )
+    feature_rows, feature = feature_rows[adopted], feature[adopted]
+    kind[feature_rows] = KIND_FEATURES[feature]
+    page[feature_rows] = _FEATURE_PAGE_CODES[feature]
+    # Upgrade at the end of the session.
+    kind[ev_upgrade & (pos == length - 2)] = KIND_PLAN_UPGRADED
+    kind[ev_upgrade & (pos == length - 1)] = KIND_IDENTIFY
+    page[ev_upgrade] = _PAGE_BILLING
+
+    # Referrer: the previous page of the session, or the channel's site on the landing page.
+    referrer = np.full(total, -1, dtype=np.int16)
+    inner = pos > 0
+    referrer[inner] = page[np.flatnonzero(inner) - 1]
+    channel_referrer = np.array(
+        [
+            -1 if c.referrer is None else len(PAGE_URLS) + EXTERNAL_REFERRERS.index(c.referrer)
+            for c in CHANNELS
+        ]
+    )
+    referrer[first_page] = channel_referrer[channel[ev_visitor[first_page]]]
+
+    # Identity: anonymous before identify, both afterwards (a few without anonymous_id).
+    has_user_id = np.select(
+        [ev_script == _SCRIPT_ANONYMOUS, ev_signup, ev_login],
+        [np.zeros(total, bool), pos >= ev_pre + 1, pos >= 1],
+        True,
+    )
+    has_anonymous_id = ~(
+        has_user_id & (kind != KIND_IDENTIFY) & (rng.random(total) < b.missing_anonymous_id_share)
+    )
+
+    # Times: seconds to minutes between events; identify follows its trigger within a second.
+    gap = np.exp(np.log(20_000.0) + 1.0 * rng.standard_normal(total))
+    onboarding_gap = np.exp(np.log(70_000.0) + 0.8 * rng.standard_normal(total))
+    gap = np.where(onboarding, onboarding_gap, gap)
+    gap = np.clip(gap, 300.0, 15.0 * MS_PER_MINUTE).astype(np.int64)
+    gap[kind == KIND_IDENTIFY] = rng.integers(100, 1500, int((kind == KIND_IDENTIFY).sum()))
+    gap[pos == 0] = 0
+    elapsed = np.cumsum(gap)
+    elapsed -= elapsed[first_of_session][session]
+    timestamp = sessions.start_ms[session] + elapsed
+
+    # identify carries the plan the visitor is on (free until the upgrade).
+    upgraded_at = np.full(n, _NEVER, dtype=np.int64)
+    upgrade_rows = np.flatnonzero(kind == KIND_PLAN_UPGRADED)
+    upgraded_at[ev_visitor[upgrade_rows]] = timestamp[upgrade_rows]
+    plan_now = np.where(
+        (kind == KIND_IDENTIFY) & (timestamp >= upgraded_at[ev_visitor]),
+        plan_of_visitor[ev_visitor],
+        0,
+    ).astype(np.int8)
+    columns = {
+        "visitor": ev_visitor.astype(np.int32),
+        "kind": kind,
+        "slot": sessions.slot[session].astype(np.int8),
+        "has_user_id": has_user_id,
+        "has_anonymous_id": has_anonymous_id,
+        "timestamp_ms": timestamp,
+        "page": page,
+        "referrer": referrer,
+        "campaign": sessions.campaign[session].astype(np.int16),
+        "traits_plan": plan_now,
+    }
+    properties = _session_properties(rng, kind, plan_of_visitor[ev_visitor], visitors, ev_visitor)
+    return columns, properties, plan_of_visitor
+
+
+def _coded(
+    rng: np.random.Generator,
+    mask: np.ndarray,
+    labels: tuple[str, ...],
+    weights: tuple[float, ...] | None = None,
+) -> CodedColumn:
+    """Draw a string property for the rows in `mask`.
+
+    Args:
+        rng: Random generator.
+        mask: Rows that get a value.
+        labels: Possible values.
+        weights: Optional weights of the values (uniform when None).
+
+    Returns:
+        The column.
+    """
+    values = np.full(len(mask), -1, dtype=np.int16)
+    rows = np.flatnonzero(mask)
+    w = np.ones(len(labels)) if weights is None else np.asarray(weights)
+    values[rows] = _categorical(rng, w, len(rows))
+    return CodedColumn(values, mask.copy(), labels)
+
+
+def _session_properties(
+    rng: np.random.Generator,
+    kind: np.ndarray,
+    plan: np.ndarray,
+    visitors: Visitors,
+    visitor: np.ndarray,
+) -> dict[str, CodedColumn]:
+    """Draw `properties` of client-side events.
+
+    Args:
+        rng: Random generator.
+        kind: Event kind per event.
+        plan: Plan code (upgrade target) of each event's visitor.
+        visitors: Visitors.
+        visitor: Visitor per event.
+
+    Returns:
+        Property columns (all billing columns empty; filled for server events).
+    """
+    total = len(kind)
+    project_created = KIND_ONBOARDING[[s.event for s in ONBOARDING_STEPS].index("Project Created")]
+    teammate_invited = KIND_ONBOARDING[
+        [s.event for s in ONBOARDING_STEPS].index("Teammate Invited")
+    ]
+    feature_kind = dict(zip((f.event for f in FEATURES), KIND_FEATURES, strict=True))
+    tokens = np.zeros(total, dtype=np.int64)
+    ai = kind == feature_kind["Ai Assistant Used"]
+    tokens[ai] = np.round(np.exp(6.2 + 0.8 * rng.standard_normal(int(ai.sum())))).astype(int)
+    upgraded = kind == KIND_PLAN_UPGRADED
+    seats = np.zeros(total, dtype=np.int64)
+    team = upgraded & (plan == 2)
+    seats[team] = _seats(visitors.company_size[visitor[team]], rng)
+    invited = kind == teammate_invited
+    invitees = np.zeros(total, dtype=np.int64)
+    invitees[invited] = 1 + rng.poisson(0.8, int(invited.sum()))
+    no_rows = np.zeros(total, dtype=bool)
+    return {
+        "method": _coded(rng, kind == KIND_SIGNED_UP, SIGNUP_METHODS, (0.6, 0.3, 0.1)),
+        "template": _coded(rng, kind == project_created, PROJECT_TEMPLATES),
+        "role": _coded(rng, invited, TEAM_ROLES, (0.6, 0.3, 0.1)),
+        "invitee_count": CodedColumn(invitees, invited),
+        "report_type": _coded(
+            rng, kind == feature_kind["Report Created"], REPORT_TYPES, (0.4, 0.25, 0.2, 0.15)
+        ),
+        "dashboard": _coded(rng, kind == feature_kind["Dashboard Viewed"], DASHBOARD_NAMES),
+        "format": _coded(
+            rng, kind == feature_kind["Export Clicked"], EXPORT_FORMATS, (0.6, 0.25, 0.15)
+        ),
+        "integration": _coded(rng, kind == feature_kind["Integration Connected"], INTEGRATIONS),
+        "tokens": CodedColumn(tokens, ai),
+        "plan": CodedColumn(plan.astype(np.int16), upgraded, PLAN_NAMES),
+        "previous_plan": CodedColumn(np.zeros(total, dtype=np.int16), upgraded, PLAN_NAMES),
+        "seats": CodedColumn(seats, team),
+        "amount": CodedColumn(np.zeros(total), no_rows),
+        "currency": CodedColumn(np.zeros(total, dtype=np.int16), no_rows, CURRENCY_CODES),
+        "reason": CodedColumn(np.zeros(total, dtype=np.int16), no_rows, PAYMENT_FAILURE_REASONS),
+    }
+
+
+def _seats(company_size: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Draw seats of team subscriptions from the company size.
+
+    Args:
+        company_size: Index into `COMPANY_SIZES` per subscription.
+        rng: Random generator.
+
+    Returns:
+        Number of seats per subscription.
+    """
+    low = np.array([2, 3, 5, 8, 15])[company_size]
+    high = np.array([6, 15, 30, 60, 120])[company_size]
+    return rng.integers(low, high + 1)
+
+
+def _billing_events(
+    rng: np.random.Generator,
+    visitors: Visitors,
+    upgrade_visitor: np.ndarray,
+    upgrade_ms: np.ndarray,
+    plan_of_visitor: np.ndarray,
+    seats_of_visitor: np.ndarray,
+    end_ms: np.ndarray,
+    tz_minutes: np.ndarray,
+    window_end_ms: int,
+    b: Behaviour,
+) -> tuple[dict[str, np.ndarray], dict[str, CodedColumn]]:
+    """Draw server-side billing events: first payment at upgrade, then monthly charges.
+
+    Args:
+        rng: Random generator.
+        visitors: Visitors.
+        upgrade_visitor: Visitor of each upgrade.
+        upgrade_ms: Time of each upgrade.
+        plan_of_visitor: Plan code per visitor.
+        seats_of_visitor: Seats per visitor (team plan).
+        end_ms: End of activity per visitor; the subscription is cancelled up to a month later.
+        tz_minutes: UTC offset per visitor (visitors in Europe pay in EUR).
+        window_end_ms: End of the window (ms since epoch).
+        b: Behaviour knobs.
+
+    Returns:
+        Event columns and properties of the billing events.
+    """
+    u = upgrade_visitor
+    m = len(u)
+    cancel = end_ms[u] + np.where(rng.random(m) < 0.5, 30 * MS_PER_DAY, 0)
+    times: list[np.ndarray] = [upgrade_ms + rng.integers(1_000, 8_000, m)]
+    owners: list[np.ndarray] = [np.arange(m)]
+    kinds: list[np.ndarray] = [np.full(m, KIND_PAYMENT_SUCCEEDED)]
+    active = np.ones(m, dtype=bool)
+    months = int((window_end_ms - upgrade_ms.min(initial=window_end_ms)) // (30 * MS_PER_DAY)) + 1
+    for month in range(1, months + 1):
+        due = upgrade_ms + month * 30 * MS_PER_DAY + rng.integers(0, 10 * MS_PER_MINUTE, m)
+        active &= (due < cancel) & (due < window_end_ms)
+        fails = active & (rng.random(m) < b.payment_failure_probability)
+        retried = fails & (rng.random(m) < b.payment_retry_success_probability)
+        ok = active & ~fails
+        for mask, kind, at in (
+            (ok, KIND_PAYMENT_SUCCEEDED, due),
+            (fails, KIND_PAYMENT_FAILED, due),
+            (retried, KIND_PAYMENT_SUCCEEDED, due + 2 * MS_PER_DAY),
+        ):
+            rows = np.flatnonzero(mask)
+            times.append(at[rows])
+            owners.append(rows)
+            kinds.append(np.full(len(rows), kind))
+        active &= ~(fails & ~retried)
+    owner = np.concatenate(owners)
+    kind = np.concatenate(kinds).astype(np.int16)
+    total = len(owner)
+    visitor = u[owner]
+    plan = plan_of_visitor[visitor].astype(np.int16)
+    eur = np.isin(tz_minutes[visitor], (0, 60, 120))
+    price = np.where(
+        plan == 2, PLANS[1].monthly_price * seats_of_visitor[visitor], PLANS[0].monthly_price
+    )
+    amount = np.round(np.where(eur, price * EUR_PRICE_FACTOR, price), 2)
+    failed = kind == KIND_PAYMENT_FAILED
+    every = np.ones(total, dtype=bool)
+    none = np.zeros(total, dtype=bool)
+    columns = {
+        "visitor": visitor.astype(np.int32),
+        "kind": kind,
+        "slot": np.full(total, -1, dtype=np.int8),
+        "has_user_id": every,
+        "has_anonymous_id": none,
+        "timestamp_ms": np.concatenate(times),
+        "page": np.full(total, -1, dtype=np.int16),
+        "referrer": np.full(total, -1, dtype=np.int16),
+        "campaign": np.full(total, -1, dtype=np.int16),
+        "traits_plan": np.zeros(total, dtype=np.int8),
+    }
+    properties = {
+        "plan": CodedColumn(plan, every, PLAN_NAMES),
+        "amount": CodedColumn(amount, every),
+        "currency": CodedColumn(eur.astype(np.int16), every, CURRENCY_CODES),
+        "reason": _coded(rng, failed, PAYMENT_FAILURE_REASONS, (0.6, 0.3, 0.1)),
+    }
+    return columns, properties
+
+
+def _concat_properties(
+    first: dict[str, CodedColumn], second: dict[str, CodedColumn], second_rows: int
+) -> dict[str, CodedColumn]:
+    """Concatenate property columns of two event sets, filling absent columns with nulls.
+
+    Args:
+        first: Columns of the first set (every property present).
+        second: Columns of the second set (a subset of the names).
+        second_rows: Number of rows of the second set.
+
+    Returns:
+        Columns over both sets, with the names of `first`.
+    """
+    result: dict[str, CodedColumn] = {}
+    for name, column in first.items():
+        other = second.get(name)
+        if other is None:
+            other = CodedColumn(
+                np.zeros(second_rows, dtype=column.values.dtype),
+                np.zeros(second_rows, dtype=bool),
+                column.labels,
+            )
+        result[name] = CodedColumn(
+            np.concatenate([column.values, other.values.astype(column.values.dtype)]),
+            np.concatenate([column.valid, other.valid]),
+            column.labels,
+        )
+    return result
+
+
+def simulate(
+    *,
+    users: int,
+    days: int,
+    seed: int,
+    start: date,
+    dirty_share: float,
+    behaviour: Behaviour = BEHAVIOUR,
+) -> Simulation:
+    """Simulate the product's event stream.
+
+    Args:
+        users: Number of visitors arriving over the window.
+        days: Window length in days; event timestamps fall in `[start, start + days)`.
+        seed: Seed of the random generator.
+        start: First day of the window (UTC).
+        dirty_share: Share of dirty lines (re-sent duplicates, late arrivals, malformed lines)
+            relative to the clean events; 0 gives clean input only.
+        behaviour: Behaviour knobs.
+
+    Returns:
+        The rows to write, sorted by arrival, and the visitors they refer to.
+
+    Raises:
+        ValueError: If an argument is out of range.
+    """
+    if users < 1 or days < 1:
+        raise ValueError("users and days must be at least 1")
+    if not 0.0 <= dirty_share <= 0.5:
+        raise ValueError("dirty_share must be within [0, 0.5]")
+    rng = np.random.default_rng(seed)
+    window_start_ms = (start - _EPOCH).days * MS_PER_DAY
+    window_end_ms = window_start_ms + days * MS_PER_DAY
+    weekday = (start.weekday() + np.arange(days)) % 7
+
+    visitors, arrival_day, channel, campaign, tz_minutes = _draw_visitors(
+        rng, users, days, weekday, behaviour
+    )
+    visitors, sessions, signup_ms, end_ms = _build_sessions(
+        rng,
+        visitors,
+        arrival_day,
+        campaign,
+        tz_minutes,
+        days,
+        weekday,
+        window_start_ms,
+        behaviour,
+    )
+    columns, properties, plan_of_visitor = _expand_sessions(
+        rng, visitors, sessions, channel, signup_ms, days, window_start_ms, behaviour
+    )
+    upgrade_rows = np.flatnonzero(columns["kind"] == KIND_PLAN_UPGRADED)
+    seats_of_visitor = np.zeros(users, dtype=np.int64)
+    seats_column = properties["seats"]
+    team_rows = upgrade_rows[seats_column.valid[upgrade_rows]]
+    seats_of_visitor[columns["visitor"][team_rows]] = seats_column.values[team_rows]
+    billing, billing_properties = _billing_events(
+        rng,
+        visitors,
+        columns["visitor"][upgrade_rows].astype(np.int64),
+        columns["timestamp_ms"][upgrade_rows],
+        plan_of_visitor,
+        seats_of_visitor,
+        end_ms,
+        tz_minutes,
+        window_end_ms,
+        behaviour,
+    )
+    billing_count = len(billing["visitor"])
+    events = {name: np.concatenate([columns[name], billing[name]]) for name in columns}
+    properties = _concat_properties(properties, billing_properties, billing_count)
+    keep = np.flatnonzero(events["timestamp_ms"] < window_end_ms)
+    events = {name: value[keep] for name, value in events.items()}
+    properties = {name: col.take(keep) for name, col in properties.items()}
+    clean = len(keep)
+
+    # Arrival: normally within seconds (mobile and tablet batch a little longer).
+    delay = np.exp(np.log(800.0) + 1.0 * rng.standard_normal(clean))
+    slot = events["slot"]
+    device = visitors.device_type[events["visitor"], np.maximum(slot, 0)]
+    delay = np.where((slot >= 0) & (device > 0), delay * 4.0, delay)
+    received = events["timestamp_ms"] + np.clip(delay, 20.0, 120_000.0).astype(np.int64)
+    event_id = _uuid_bytes(rng, (clean,))
+
+    # Dirty input: late arrivals, re-sent duplicates, malformed lines.
+    dirty = round(dirty_share * clean) if dirty_share > 0 and clean > 0 else 0
+    duplicates = round(0.4 * dirty)
+    late = round(0.3 * dirty)
+    malformed = dirty - duplicates - late
+    late_rows = rng.choice(clean, size=min(late, clean), replace=False)
+    received[late_rows] = (
+        events["timestamp_ms"][late_rows]
+        + MS_PER_DAY
+        + rng.integers(MS_PER_MINUTE, 4 * MS_PER_DAY, len(late_rows))
+    )
+    duplicate_of = rng.choice(clean, size=min(duplicates, clean), replace=False)
+    resend_delay = np.where(
+        rng.random(len(duplicate_of)) < 0.2,
+        0,
+        rng.integers(MS_PER_SECOND, 36 * 3600 * MS_PER_SECOND, len(duplicate_of)),
+    )
+    malformation = rng.permutation(np.arange(malformed) % len(MALFORMATIONS))
+    track_rows = np.flatnonzero(np.asarray([e.type == "track" for e in EVENTS])[events["kind"]])
+    malformed_of = np.where(
+        np.asarray(MALFORMATIONS)[malformation] == "missing_event",
+        track_rows[rng.integers(0, max(len(track_rows), 1), malformed)] if len(track_rows) else 0,
+        rng.integers(0, clean, malformed),
+    )
+    source = np.concatenate([np.arange(clean), duplicate_of, malformed_of])
+    rows = EventRows(
+        visitor=events["visitor"][source],
+        kind=events["kind"][source],
+        slot=events["slot"][source],
+        has_user_id=events["has_user_id"][source],
+        has_anonymous_id=events["has_anonymous_id"][source],
+        timestamp_ms=events["timestamp_ms"][source],
+        received_ms=np.concatenate(
+            [
+                received,
+                received[duplicate_of] + resend_delay,
+                received[malformed_of] + rng.integers(0, 5 * MS_PER_MINUTE, malformed),
+            ]
+        ),
+        page=events["page"][source],
+        referrer=events["referrer"][source],
+        campaign=events["campaign"][source],
+        properties={name: col.take(source) for name, col in properties.items()},
+        traits_plan=events["traits_plan"][source],
+        event_id=np.concatenate([event_id, event_id[duplicate_of], _uuid_bytes(rng, (malformed,))]),
+        role=np.concatenate(
+            [
+                np.full(clean, ROLE_CLEAN, dtype=np.int8),
+                np.full(len(duplicate_of), ROLE_DUPLICATE, dtype=np.int8),
+                np.full(malformed, ROLE_MALFORMED, dtype=np.int8),
+            ]
+        ),
+        malformation=np.concatenate(
+            [np.full(clean + len(duplicate_of), -1, dtype=np.int8), malformation.astype(np.int8)]
+        ),
+        seq=np.arange(len(source), dtype=np.int64),
+    )
+    order = np.lexsort((rows.seq, rows.received_ms))
+    rows = rows.take(order)
+    count_late = int(
+        np.count_nonzero(received // MS_PER_DAY > events["timestamp_ms"] // MS_PER_DAY)
+    )
+    return Simulation(visitors=visitors, rows=rows, count_late=count_late)

@@ -1,0 +1,528 @@
+"""Write the simulated events as NDJSON files, one file per arrival (received_at) UTC date.
+
+The rows of a `Simulation` become one Arrow table with nested struct columns (`properties`,
+`context`, `traits`); DuckDB renders each row as a JSON object and copies each arrival date's rows
+into `OUT/YYYY/MM/DD/events-YYYY-MM-DD.ndjson` (or `.ndjson.gz`), ordered by received_at.
+
+Why not `COPY ... (FORMAT json)` directly: DuckDB's JSON writer writes every column of every
+row, nulls included, so a file could not mix snake_case rows (`event_id`, `user_id`) with Segment
+camelCase rows (`messageId`, `userId`) without `"event_id": null` next to `"messageId"`. Instead
+each row is rendered with `json_strip_nulls(to_json({...}))`, which drops null keys at every
+level, and the resulting one-column text is written by DuckDB's CSV writer with no quoting, no
+header and a delimiter that JSON text never contains: the bytes are exactly one JSON object per
+line, and DuckDB still does the writing and the gzip compression.
+
+Malformed lines are rendered like the others from a copy of a real event, then broken in Python
+(a loop over those few rows only) and written as raw text among the rows of their arrival date.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from orchestration.lib.generator.product import (
+    COMPANY_SIZES,
+    DEVICES,
+    EMAIL_DOMAINS,
+    EVENTS,
+    SERVER_LIBRARY,
+    TIMEZONE_OFFSETS_MINUTES,
+    WEB_LIBRARY,
+)
+from orchestration.lib.generator.simulate import (
+    CAMPAIGNS,
+    KIND_IDENTIFY,
+    MALFORMATIONS,
+    MS_PER_DAY,
+    PAGE_PATHS,
+    PAGE_URLS,
+    PLAN_NAMES,
+    REFERRERS,
+    ROLE_CLEAN,
+    ROLE_DUPLICATE,
+    ROLE_MALFORMED,
+    USER_AGENTS,
+    EventRows,
+    Simulation,
+    Visitors,
+    simulate,
+)
+
+_EPOCH = date(1970, 1, 1)
+_DELIMITER = "\x1f"
+"""CSV delimiter of the line writer: a control character, always escaped inside JSON text."""
+_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%g"
+_BATCH_ROWS = 4096
+
+
+def render_sql(columns: str) -> str:
+    """SQL rendering the registered Arrow table `day_events` as JSON lines, in file order.
+
+    Args:
+        columns: Output columns of the rendered rows: `line`, or `seq, line`.
+
+    Returns:
+        The query.
+    """
+    return f"""
+with
+
+events as (
+
+    select
+        *,
+        strftime(ts_local, '{_TIMESTAMP_FORMAT}') || ts_suffix as timestamp_text,
+        strftime(received_at, '{_TIMESTAMP_FORMAT}') || 'Z' as received_text
+
+    from day_events
+
+),
+
+rendered as (
+
+    select
+        received_at,
+        seq,
+        case
+            when raw_line is not null then raw_line
+            else json_strip_nulls(to_json({{
+                'event_id': case when not camel then event_id end,
+                'messageId': case when camel then event_id end,
+                'type': type,
+                'event': event,
+                'user_id': case when not camel then user_id end,
+                'userId': case when camel then user_id end,
+                'anonymous_id': case when not camel then anonymous_id end,
+                'anonymousId': case when camel then anonymous_id end,
+                'timestamp': case when not camel then timestamp_text end,
+                'originalTimestamp': case when camel then timestamp_text end,
+                'received_at': case when not camel then received_text end,
+                'receivedAt': case when camel then received_text end,
+                'properties': properties,
+                'context': context,
+                'traits': traits
+            }}))::varchar
+        end as line
+
+    from events
+
+)
+
+select {columns} from rendered order by received_at, seq
+"""
+
+
+@dataclass(frozen=True)
+class GenerateSummary:
+    """What `generate_events` wrote.
+
+    Attributes:
+        out_dir: Folder holding the `YYYY/MM/DD/events-YYYY-MM-DD.ndjson[.gz]` files.
+        count_users: Simulated visitors (people); those who signed up got a user_id.
+        count_events: Clean events written (excluding malformed lines and re-sent copies).
+        count_duplicates: Re-sent copies written (same event_id as a clean event).
+        count_malformed: Malformed lines written.
+        count_late: Clean events whose received_at date (UTC) is after their timestamp date
+            (deliberately late arrivals plus events sent just before midnight).
+        count_files: Files written.
+        first_date: Arrival date of the first file.
+        last_date: Arrival date of the last file.
+    """
+
+    out_dir: Path
+    count_users: int
+    count_events: int
+    count_duplicates: int
+    count_malformed: int
+    count_late: int
+    count_files: int
+    first_date: date
+    last_date: date
+
+
+def _strings(
+    labels: Sequence[str | None], codes: np.ndarray, null: np.ndarray | None = None
+) -> pa.Array:
+    """Look labels up by code.
+
+    Args:
+        labels: Labels (None entries give nulls).
+        codes: Indices into `labels`; negative codes give nulls.
+        null: Optional extra mask of rows that must be null.
+
+    Returns:
+        A string array with one value per code.
+    """
+    mask = codes < 0 if null is None else (codes < 0) | null
+    indices = pa.array(np.where(mask, 0, codes).astype(np.int64), mask=mask)
+    return pa.array(list(labels), type=pa.string()).take(indices)
+
+
+def _string_array(values: np.ndarray) -> pa.Array:
+    """Convert a numpy unicode array to an Arrow string array.
+
+    Args:
+        values: One-dimensional numpy array of strings.
+
+    Returns:
+        The Arrow array.
+    """
+    return pa.array(values.astype(object), type=pa.string())
+
+
+def _uuid_strings(raw: np.ndarray) -> pa.Array:
+    """Format UUID bytes as canonical lower-case UUID strings.
+
+    Args:
+        raw: `(n, 16)` uint8 array.
+
+    Returns:
+        String array of `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` values.
+    """
+    n = raw.shape[0]
+    hex_digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    digits = np.empty((n, 32), dtype=np.uint8)
+    digits[:, 0::2] = hex_digits[raw >> 4]
+    digits[:, 1::2] = hex_digits[raw & 0x0F]
+    text = np.full((n, 36), ord("-"), dtype=np.uint8)
+    for target, source in ((0, 0), (9, 8), (14, 12), (19, 16), (24, 20)):
+        width = {0: 8, 9: 4, 14: 4, 19: 4, 24: 12}[target]
+        text[:, target : target + width] = digits[:, source : source + width]
+    offsets = np.arange(0, 36 * (n + 1), 36, dtype=np.int32)
+    return pa.StringArray.from_buffers(
+        n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(text.tobytes())
+    )
+
+
+def _visitor_strings(visitors: Visitors) -> dict[str, pa.Array]:
+    """Per-visitor strings: user_id, email, anonymous_id and IP of both devices.
+
+    Args:
+        visitors: Visitors.
+
+    Returns:
+        `user_id` and `email` (one per visitor), `anonymous_id`, `ip`, `user_agent` and
+        `device_type` (two per visitor: index `2 * visitor + slot`).
+    """
+    number = np.arange(1, visitors.count + 1).astype(str)
+    user_id = np.strings.add("usr_", np.strings.zfill(number, 6))
+    domain = np.asarray(EMAIL_DOMAINS)[visitors.email_domain]
+    email = np.strings.add(np.strings.add(np.strings.add("user", number), "@"), domain)
+    ip = visitors.ip.reshape(-1).astype(np.int64)
+    octets = [((ip >> shift) & 0xFF).astype(str) for shift in (24, 16, 8, 0)]
+    dotted = octets[0]
+    for octet in octets[1:]:
+        dotted = np.strings.add(np.strings.add(dotted, "."), octet)
+    device_types = [device.type for device in DEVICES]
+    return {
+        "user_id": _string_array(user_id),
+        "email": _string_array(email),
+        "anonymous_id": _uuid_strings(visitors.anonymous_id.reshape(-1, 16)),
+        "ip": _string_array(dotted),
+        "user_agent": _strings(USER_AGENTS, visitors.user_agent.reshape(-1)),
+        "device_type": _strings(device_types, visitors.device_type.reshape(-1)),
+    }
+
+
+def _struct(fields: dict[str, pa.Array], null: np.ndarray | None = None) -> pa.StructArray:
+    """Build a struct column.
+
+    Args:
+        fields: Child arrays by field name.
+        null: Rows where the whole struct is null; by default rows where every child is null.
+
+    Returns:
+        The struct array.
+    """
+    if null is None:
+        valid = np.zeros(len(next(iter(fields.values()))), dtype=bool)
+        for child in fields.values():
+            valid |= child.is_valid().to_numpy(zero_copy_only=False)
+        null = ~valid
+    return pa.StructArray.from_arrays(
+        list(fields.values()), names=list(fields), mask=pa.array(null, type=pa.bool_())
+    )
+
+
+def _take_or_null(values: pa.Array, index: np.ndarray, null: np.ndarray) -> pa.Array:
+    """Take `values[index]`, with nulls where `null`.
+
+    Args:
+        values: Source array.
+        index: Row indices into `values`.
+        null: Rows that must be null.
+
+    Returns:
+        The gathered array.
+    """
+    return values.take(pa.array(np.where(null, 0, index).astype(np.int64), mask=null))
+
+
+def build_table(simulation: Simulation) -> pa.Table:
+    """Build the Arrow table of every row to write, in file order.
+
+    Args:
+        simulation: Simulated rows and visitors.
+
+    Returns:
+        A table with `seq`, `received_at`, `event_id`, `camel`, `type`, `event`, `user_id`,
+        `anonymous_id`, `ts_local`, `ts_suffix`, the struct columns `properties`, `context`,
+        `traits`, and `raw_line` (all null; filled for malformed rows by `write_event_files`).
+    """
+    rows: EventRows = simulation.rows
+    visitors = simulation.visitors
+    per_visitor = _visitor_strings(visitors)
+    visitor = rows.visitor.astype(np.int64)
+    server = rows.slot < 0
+    device_index = 2 * visitor + np.maximum(rows.slot, 0)
+
+    suffix_labels = ["Z", "+00:00"] + [
+        f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        for minutes in TIMEZONE_OFFSETS_MINUTES
+    ]
+    style = np.where(server, 0, visitors.timestamp_suffix[visitor])
+    offset = np.where(style == 2, visitors.timestamp_offset_minutes[visitor], 0)
+    offset_code = np.searchsorted(np.asarray(sorted(TIMEZONE_OFFSETS_MINUTES)), offset)
+    offset_label = 2 + np.argsort(np.asarray(TIMEZONE_OFFSETS_MINUTES))[offset_code]
+    suffix_code = np.where(style == 2, offset_label, style)
+
+    properties = {}
+    for name, column in rows.properties.items():
+        if column.labels is None:
+            properties[name] = pa.array(column.values, mask=~column.valid)
+        else:
+            properties[name] = _strings(column.labels, column.values, ~column.valid)
+    no_page = rows.page < 0
+    context = _struct(
+        {
+            "library": _struct(
+                {
+                    "name": _strings([WEB_LIBRARY[0], SERVER_LIBRARY[0]], server.astype(int)),
+                    "version": _strings([WEB_LIBRARY[1], SERVER_LIBRARY[1]], server.astype(int)),
+                }
+            ),
+            "page": _struct(
+                {
+                    "path": _strings(PAGE_PATHS, rows.page),
+                    "url": _strings(PAGE_URLS, rows.page),
+                    "referrer": _strings(REFERRERS, rows.referrer),
+                },
+                null=no_page,
+            ),
+            "campaign": _struct(
+                {
+                    "source": _strings([c[0] for c in CAMPAIGNS], rows.campaign),
+                    "medium": _strings([c[1] for c in CAMPAIGNS], rows.campaign),
+                    "name": _strings([c[2] for c in CAMPAIGNS], rows.campaign),
+                }
+            ),
+            "device": _struct(
+                {"type": _take_or_null(per_visitor["device_type"], device_index, server)}
+            ),
+            "user_agent": _take_or_null(per_visitor["user_agent"], device_index, server),
+            "ip": _take_or_null(per_visitor["ip"], device_index, server),
+        },
+        null=np.zeros(len(visitor), dtype=bool),
+    )
+    identify = rows.kind == KIND_IDENTIFY
+    traits = _struct(
+        {
+            "email": _take_or_null(per_visitor["email"], visitor, ~identify),
+            "plan": _strings(PLAN_NAMES, rows.traits_plan.astype(np.int64), ~identify),
+            "company_size": _strings(COMPANY_SIZES, visitors.company_size[visitor], ~identify),
+        },
+        null=~identify,
+    )
+    kind = rows.kind.astype(np.int64)
+    return pa.table(
+        {
+            "seq": pa.array(rows.seq),
+            "received_at": pa.array(rows.received_ms.astype("datetime64[ms]")),
+            "event_id": _uuid_strings(rows.event_id),
+            "camel": pa.array(visitors.camel_case[visitor]),
+            "type": _strings([e.type for e in EVENTS], kind),
+            "event": _strings([e.name for e in EVENTS], kind),
+            "user_id": _take_or_null(per_visitor["user_id"], visitor, ~rows.has_user_id),
+            "anonymous_id": _take_or_null(
+                per_visitor["anonymous_id"], device_index, ~rows.has_anonymous_id | server
+            ),
+            "ts_local": pa.array((rows.timestamp_ms + offset * 60_000).astype("datetime64[ms]")),
+            "ts_suffix": _strings(suffix_labels, suffix_code),
+            "properties": _struct(properties),
+            "context": context,
+            "traits": traits,
+            "raw_line": pa.nulls(len(visitor), type=pa.string()),
+        }
+    )
+
+
+def _break_line(line: str, malformation: str, salt: int) -> str:
+    """Break a rendered event line the way `malformation` says.
+
+    Args:
+        line: A valid JSON object line.
+        malformation: One of `MALFORMATIONS`.
+        salt: A deterministic random byte (0-255) to vary the damage.
+
+    Returns:
+        The malformed line (no newline).
+
+    Raises:
+        ValueError: For an unknown malformation.
+    """
+    if malformation == "invalid_json":
+        cut = max(1, int(len(line) * (0.2 + 0.6 * salt / 255)))
+        return line[:cut]
+    if malformation == "not_an_object":
+        return f"[{line}]"
+    event = json.loads(line)
+    if malformation == "missing_event_id":
+        event.pop("event_id", None)
+        event.pop("messageId", None)
+    elif malformation == "missing_timestamp":
+        event.pop("timestamp", None)
+        event.pop("originalTimestamp", None)
+    elif malformation in ("invalid_timestamp", "timestamp_before_floor"):
+        key = "originalTimestamp" if "originalTimestamp" in event else "timestamp"
+        if malformation == "invalid_timestamp":
+            event[key] = "not-a-date"
+        else:
+            event[key] = "1970-01-01T00:00:00.000Z" if salt % 2 else "1999-12-31T23:59:59.000Z"
+    elif malformation == "missing_event":
+        event["type"] = "track"
+        event.pop("event", None)
+    elif malformation == "missing_user":
+        for key in ("user_id", "userId", "anonymous_id", "anonymousId"):
+            event.pop(key, None)
+    else:
+        raise ValueError(f"unknown malformation {malformation!r}")
+    return json.dumps(event, separators=(",", ":"))
+
+
+def _copy_options(gzip: bool) -> str:
+    """COPY options writing one raw text column per line.
+
+    Args:
+        gzip: Whether to gzip the file.
+
+    Returns:
+        The option list (without parentheses).
+    """
+    compression = "gzip" if gzip else "none"
+    return (
+        f"format csv, header false, quote '', escape '', delimiter '{_DELIMITER}', "
+        f"compression {compression}"
+    )
+
+
+def write_event_files(simulation: Simulation, out_dir: Path, *, gzip: bool = False) -> list[Path]:
+    """Write the simulated rows as one NDJSON file per arrival date.
+
+    Args:
+        simulation: Simulated rows (sorted by arrival) and visitors.
+        out_dir: Output folder (created if needed); existing files of the same dates are
+            overwritten, others are left alone.
+        gzip: Write `.ndjson.gz` files compressed by DuckDB.
+
+    Returns:
+        The files written, in date order.
+    """
+    rows = simulation.rows
+    if len(rows.seq) == 0:
+        return []
+    table = build_table(simulation)
+    con = duckdb.connect()
+    try:
+        malformed = np.flatnonzero(rows.role == ROLE_MALFORMED)
+        if len(malformed):
+            con.register("day_events", table.take(pa.array(malformed)))
+            rendered = dict(con.execute(render_sql("seq, line")).fetchall())
+            con.unregister("day_events")
+            broken = [
+                _break_line(
+                    rendered[int(rows.seq[row])],
+                    MALFORMATIONS[int(rows.malformation[row])],
+                    int(rows.event_id[row, 0]),
+                )
+                for row in malformed
+            ]
+            position = np.full(len(rows.seq), -1, dtype=np.int64)
+            position[malformed] = np.arange(len(malformed))
+            raw_line = _take_or_null(pa.array(broken, type=pa.string()), position, position < 0)
+            table = table.set_column(table.schema.get_field_index("raw_line"), "raw_line", raw_line)
+
+        # Several record batches per file let DuckDB render one file on several threads.
+        table = pa.Table.from_batches(table.to_batches(max_chunksize=_BATCH_ROWS))
+        day = rows.received_ms // MS_PER_DAY
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(day)) + 1])
+        ends = np.concatenate([starts[1:], [len(day)]])
+        suffix = ".ndjson.gz" if gzip else ".ndjson"
+        options = _copy_options(gzip)
+        written: list[Path] = []
+        for first, stop in zip(starts.tolist(), ends.tolist(), strict=True):
+            arrival = _EPOCH + timedelta(days=int(day[first]))
+            folder = out_dir / f"{arrival:%Y}" / f"{arrival:%m}" / f"{arrival:%d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"events-{arrival.isoformat()}{suffix}"
+            con.register("day_events", table.slice(first, stop - first))
+            target = str(path).replace("'", "''")
+            query = render_sql("line")
+            con.execute(f"copy ({query}) to '{target}' ({options})")
+            con.unregister("day_events")
+            written.append(path)
+    finally:
+        con.close()
+    return written
+
+
+def generate_events(
+    out_dir: Path,
+    *,
+    users: int = 2000,
+    days: int = 60,
+    seed: int = 42,
+    start: date = date(2026, 1, 5),
+    dirty_share: float = 0.01,
+    gzip: bool = False,
+) -> GenerateSummary:
+    """Simulate the synthetic SaaS product and write its raw events as NDJSON files.
+
+    The same arguments always give byte-identical files.
+
+    Args:
+        out_dir: Output folder; files go to `YYYY/MM/DD/events-YYYY-MM-DD.ndjson[.gz]` by
+            arrival (received_at) date.
+        users: Visitors arriving over the window (roughly 40% sign up).
+        days: Window length in days; event timestamps fall in `[start, start + days)` (late
+            arrivals and re-sent copies may land in files dated after the window).
+        seed: Random seed.
+        start: First day of the window (UTC).
+        dirty_share: Dirty lines as a share of clean events: 40% re-sent duplicates, 30% late
+            arrivals (1-5 days), 30% malformed lines; 0 writes clean input only.
+        gzip: Write gzip-compressed files.
+
+    Returns:
+        Counts of what was written.
+    """
+    out_dir = Path(out_dir)
+    simulation = simulate(users=users, days=days, seed=seed, start=start, dirty_share=dirty_share)
+    files = write_event_files(simulation, out_dir, gzip=gzip)
+    role = simulation.rows.role
+    dates = [date.fromisoformat(path.name.split(".")[0].removeprefix("events-")) for path in files]
+    return GenerateSummary(
+        out_dir=out_dir,
+        count_users=users,
+        count_events=int(np.count_nonzero(role == ROLE_CLEAN)),
+        count_duplicates=int(np.count_nonzero(role == ROLE_DUPLICATE)),
+        count_malformed=int(np.count_nonzero(role == ROLE_MALFORMED)),
+        count_late=simulation.count_late,
+        count_files=len(files),
+        first_date=min(dates, default=start),
+        last_date=max(dates, default=start),
+    )

@@ -1,0 +1,359 @@
+"""Landing a folder of NDJSON files into the raw layer, in one transaction per batch.
+
+Every line of every new file ends up in exactly one place: ``raw.events`` (a valid line; re-sent
+copies included, dbt keeps the first received) or ``audit.quarantine`` (with a reason code). A
+file is new when its content hash is not yet in ``raw.load_manifest``; landing the same files
+again lands nothing. A batch is committed whole or not at all, so a killed landing leaves no
+partial batch behind and the next run lands the same files again.
+"""
+
+import datetime as dt
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.lib.landing.files import FileLines, LandingFile, discover, read_lines
+from orchestration.lib.landing.rules import classify_lines_sql, hash_pii_sql
+
+SCHEMA_DDL = """
+create schema if not exists raw;
+create schema if not exists audit;
+
+create table if not exists raw.load_manifest (
+    load_id varchar not null,
+    file_path varchar not null,
+    content_hash varchar not null,
+    file_size_bytes bigint not null,
+    status varchar not null,            -- landed | unreadable
+    error varchar,
+    count_lines bigint not null,
+    count_landed bigint not null,       -- valid lines written to raw.events (copies included)
+    count_quarantined bigint not null,  -- lines written to audit.quarantine
+    landed_at timestamp not null
+);
+
+create table if not exists raw.identities (
+    identity_key bigint not null,
+    identity_value varchar not null,
+    first_landed_at timestamp not null
+);
+
+create table if not exists raw.events (
+    event_id varchar not null,
+    event_type varchar not null,
+    event_name varchar not null,
+    event_name_original varchar,
+    user_id varchar,
+    anonymous_id varchar,
+    user_id_key bigint,
+    anonymous_id_key bigint,
+    event_at timestamp not null,
+    received_at timestamp not null,
+    properties json,
+    context json,
+    traits json,
+    load_id varchar not null,
+    file_path varchar not null,
+    line_number bigint not null,
+    loaded_at timestamp not null
+);
+
+create table if not exists audit.quarantine (
+    load_id varchar not null,
+    file_path varchar not null,
+    line_number bigint,                 -- null for a file-level error (unreadable_file)
+    reason varchar not null,
+    raw_line varchar,
+    quarantined_at timestamp not null
+);
+"""
+
+
+@dataclass
+class LandingResult:
+    """What one landing did."""
+
+    load_id: str
+    landed_at: dt.datetime
+    files_landed: list[str] = field(default_factory=list)
+    files_skipped: list[str] = field(default_factory=list)  # content already landed
+    files_unreadable: list[str] = field(default_factory=list)
+    count_lines: int = 0
+    count_landed: int = 0
+    count_quarantined: int = 0
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def count_files_landed(self) -> int:
+        """Files newly landed (readable or not)."""
+        return len(self.files_landed) + len(self.files_unreadable)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Creates the raw and audit tables that landing writes, if missing."""
+    con.execute(SCHEMA_DDL)
+
+
+def land_folder(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    *,
+    pii_salt: str,
+    timestamp_floor: dt.date | dt.datetime,
+    tracking_plan_csv: Path | None = None,
+    now: dt.datetime | None = None,
+) -> LandingResult:
+    """Lands the new files of ``folder`` into the warehouse behind ``con``.
+
+    Args:
+        con: A read-write connection to the warehouse.
+        folder: The landing folder (searched recursively).
+        pii_salt: Salt of the SHA-256 hashes of personal data.
+        timestamp_floor: Events before this instant are quarantined.
+        tracking_plan_csv: The tracking plan; its ``contains_pii`` events get their property
+            values hashed. Without it no property is hashed.
+        now: The landing time (default: the current UTC time).
+
+    Returns:
+        What was landed, skipped and quarantined.
+    """
+    landed_at = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+    result = LandingResult(
+        load_id=f"{landed_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", landed_at=landed_at
+    )
+    con.execute("set TimeZone = 'UTC'")
+    ensure_schema(con)
+    known = {row[0] for row in con.execute("select content_hash from raw.load_manifest").fetchall()}
+    new_files: list[LandingFile] = []
+    for file in discover(folder):
+        if file.content_hash in known:
+            result.files_skipped.append(file.relative_path)
+        else:
+            known.add(file.content_hash)
+            new_files.append(file)
+    if not new_files:
+        return result
+
+    read = [read_lines(file) for file in new_files]
+    lines = _lines_table([item for item in read if item.lines is not None])
+    con.register("landing_lines", lines)
+    pii_events = _pii_events_sql(con, tracking_plan_csv)
+    try:
+        con.execute("begin transaction")
+        _classify(con, landed_at, timestamp_floor, pii_salt, pii_events)
+        _write_identities(con, landed_at)
+        _write_events(con, result.load_id, landed_at)
+        _write_quarantine(con, result.load_id, landed_at)
+        _write_unreadable(con, result.load_id, landed_at, [i for i in read if i.lines is None])
+        _write_manifest(con, result.load_id, landed_at, read)
+        _fill_result(con, result, read)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("landing_lines")
+        con.execute("drop table if exists landing_classified")
+    return result
+
+
+def _lines_table(items: list[FileLines]) -> pa.Table:
+    schema = pa.schema(
+        [("file_path", pa.string()), ("line_number", pa.int64()), ("line", pa.string()),
+         ("is_valid_utf8", pa.bool_())]
+    )
+    tables = [
+        item.lines.add_column(
+            0, "file_path", pa.array([item.file.relative_path] * item.lines.num_rows, pa.string())
+        )
+        for item in items
+        if item.lines is not None
+    ]
+    return pa.concat_tables(tables).cast(schema) if tables else schema.empty_table()
+
+
+def _pii_events_sql(con: duckdb.DuckDBPyConnection, tracking_plan_csv: Path | None) -> str:
+    if tracking_plan_csv is None or not tracking_plan_csv.exists():
+        return "select null::varchar"
+    names = con.execute(
+        "select event_name from read_csv(?, header = true, all_varchar = true) "
+        "where lower(contains_pii) in ('true', 't', '1', 'yes')",
+        [str(tracking_plan_csv)],
+    ).fetchall()
+    if not names:
+        return "select null::varchar"
+    quoted = ", ".join("'" + name.replace("'", "''") + "'" for (name,) in names)
+    return f"select unnest([{quoted}])"
+
+
+def _classify(
+    con: duckdb.DuckDBPyConnection,
+    landed_at: dt.datetime,
+    timestamp_floor: dt.date | dt.datetime,
+    pii_salt: str,
+    pii_events_sql: str,
+) -> None:
+    salt_sql = "'" + pii_salt.replace("'", "''") + "'"
+    pii = hash_pii_sql(salt_sql, pii_events_sql)
+    query = classify_lines_sql(
+        "landing_lines",
+        landed_at_sql=f"timestamp '{landed_at.isoformat(sep=' ')}'",
+        timestamp_floor_sql=f"timestamp '{timestamp_floor.isoformat()}'",
+    )
+    con.execute(
+        f"""
+        create temp table landing_classified as
+        select
+            * exclude (traits, context, properties),
+            {pii["traits"]} as traits,
+            {pii["context"]} as context,
+            {pii["properties"]} as properties
+        from ({query})
+        """
+    )
+
+
+def _write_identities(con: duckdb.DuckDBPyConnection, landed_at: dt.datetime) -> None:
+    con.execute(
+        """
+        insert into raw.identities (identity_key, identity_value, first_landed_at)
+        with new_values as (
+            select distinct identity_value
+            from (
+                select user_id as identity_value from landing_classified where reason is null
+                union all
+                select anonymous_id from landing_classified where reason is null
+            )
+            where identity_value is not null
+                and identity_value not in (select identity_value from raw.identities)
+        )
+        select
+            (select coalesce(max(identity_key), 0) from raw.identities)
+                + row_number() over (order by identity_value),
+            identity_value,
+            ?
+        from new_values
+        """,
+        [landed_at],
+    )
+
+
+def _write_events(con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime) -> None:
+    con.execute(
+        """
+        insert into raw.events
+        select
+            classified.event_id,
+            classified.event_type,
+            classified.event_name,
+            classified.event_name_original,
+            classified.user_id,
+            classified.anonymous_id,
+            user_identities.identity_key,
+            anonymous_identities.identity_key,
+            classified.event_at,
+            classified.received_at,
+            classified.properties,
+            classified.context,
+            classified.traits,
+            ?,
+            classified.file_path,
+            classified.line_number,
+            ?
+        from landing_classified as classified
+        left join raw.identities as user_identities
+            on classified.user_id = user_identities.identity_value
+        left join raw.identities as anonymous_identities
+            on classified.anonymous_id = anonymous_identities.identity_value
+        where classified.reason is null
+        order by classified.event_at, classified.file_path, classified.line_number
+        """,
+        [load_id, landed_at],
+    )
+
+
+def _write_quarantine(
+    con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime
+) -> None:
+    con.execute(
+        """
+        insert into audit.quarantine
+        select ?, file_path, line_number, reason, line, ?
+        from landing_classified
+        where reason is not null
+        order by file_path, line_number
+        """,
+        [load_id, landed_at],
+    )
+
+
+def _write_unreadable(
+    con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime, items: list[FileLines]
+) -> None:
+    for item in items:
+        con.execute(
+            "insert into audit.quarantine values (?, ?, null, 'unreadable_file', ?, ?)",
+            [load_id, item.file.relative_path, item.error, landed_at],
+        )
+
+
+def _write_manifest(
+    con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime, read: list[FileLines]
+) -> None:
+    counts = {
+        file_path: (lines, landed, quarantined)
+        for file_path, lines, landed, quarantined in con.execute(
+            """
+            select
+                file_path,
+                count(*),
+                count(*) filter (where reason is null),
+                count(*) filter (where reason is not null)
+            from landing_classified
+            group by 1
+            """
+        ).fetchall()
+    }
+    for item in read:
+        lines, landed, quarantined = counts.get(item.file.relative_path, (0, 0, 0))
+        con.execute(
+            "insert into raw.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                load_id,
+                item.file.relative_path,
+                item.file.content_hash,
+                item.file.size_bytes,
+                "landed" if item.lines is not None else "unreadable",
+                item.error,
+                lines,
+                landed,
+                quarantined,
+                landed_at,
+            ],
+        )
+
+
+def _fill_result(
+    con: duckdb.DuckDBPyConnection, result: LandingResult, read: list[FileLines]
+) -> None:
+    for item in read:
+        target = result.files_landed if item.lines is not None else result.files_unreadable
+        target.append(item.file.relative_path)
+    reasons: Counter[str] = Counter(
+        dict(
+            con.execute(
+                "select reason, count(*) from landing_classified "
+                "where reason is not null group by 1"
+            ).fetchall()
+        )
+    )
+    reasons["unreadable_file"] += len(result.files_unreadable)
+    result.quarantined_by_reason = {reason: n for reason, n in sorted(reasons.items()) if n}
+    result.count_lines, result.count_landed, result.count_quarantined = con.execute(
+        "select count(*), count(*) filter (where reason is null), "
+        "count(*) filter (where reason is not null) from landing_classified"
+    ).fetchone()

@@ -1,0 +1,22 @@
+"""Quarantine reason codes, in the order they are tested: a line gets the first that applies."""
+
+QUARANTINE_REASONS: tuple[str, ...] = (
+    "unreadable_file",  # file-level: the file cannot be read or decompressed at all
+    "line_too_long",  # over MAX_LINE_BYTES bytes
+    "invalid_encoding",  # not valid UTF-8
+    "empty_line",  # only white space (a final newline does not make an empty line)
+    "invalid_json",
+    "not_an_object",  # valid JSON, but an array, string, number ...
+    "missing_event_id",  # no event_id / messageId (or an empty or non-scalar one)
+    "invalid_type",  # `type` other than track, page, screen, identify
+    "missing_event",  # a track call without `event`
+    "invalid_event_name",  # `event` not a string, or a name that normalizes to nothing
+    "missing_user",  # neither user_id/userId nor anonymous_id/anonymousId
+    "missing_timestamp",  # no timestamp / originalTimestamp
+    "invalid_timestamp",  # not ISO-8601, not a string, or an offset beyond +-18:00
+    "invalid_received_at",  # received_at present but not a valid ISO-8601 timestamp
+    "timestamp_before_floor",  # before the var timestamp_floor (default 2000-01-01)
+    "timestamp_after_received_at",  # more than one day after received_at
+)
+
+MAX_LINE_BYTES = 64 * 1024

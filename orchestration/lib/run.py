@@ -1,0 +1,56 @@
+"""Running the main job in process and summarizing it."""
+
+import time
+
+import dagster as dg
+
+from orchestration.lib.settings import Settings
+from orchestration.lib.summary import RunSummary, mart_row_counts
+
+
+def run_pipeline(settings: Settings, *, dbt_vars: str = "", full_refresh: bool = False) -> RunSummary:
+    """Lands the landing folder and builds everything, in this process.
+
+    Args:
+        settings: Paths and targets; must already be exported to the environment.
+        dbt_vars: YAML mapping of dbt vars for this run.
+        full_refresh: Rebuild incremental models from scratch.
+    """
+    from orchestration.dbt_project import prepare_manifest
+
+    started = time.perf_counter()
+    prepare_manifest()
+    from orchestration.definitions import defs
+    from orchestration.defs.jobs import MAIN_JOB_NAME
+
+    job = defs.resolve_job_def(MAIN_JOB_NAME)
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        "ops": {
+            "land_events": {
+                "config": {"events_dir": str(settings.events_dir), "dbt_vars": dbt_vars}
+            },
+            "dbt_models": {"config": {"dbt_vars": dbt_vars, "full_refresh": full_refresh}},
+        }
+    }
+    result = job.execute_in_process(
+        run_config=run_config, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+    summary = RunSummary(success=result.success, warehouse=settings.warehouse_path)
+    for event in result.get_asset_materialization_events():
+        summary.assets_materialized += 1
+        if event.asset_key == dg.AssetKey(["raw", "load_manifest"]):
+            metadata = event.materialization.metadata
+            summary.landing = {key: value.value for key, value in metadata.items()}
+    for evaluation in result.get_asset_check_evaluations():
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        if evaluation.passed:
+            summary.checks_passed += 1
+        else:
+            summary.checks_failed.append(name)
+    summary.steps_failed = [
+        event.step_key for event in result.all_events if event.is_step_failure and event.step_key
+    ]
+    summary.mart_rows = mart_row_counts(settings.warehouse_path)
+    summary.seconds = time.perf_counter() - started
+    return summary

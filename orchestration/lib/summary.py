@@ -1,0 +1,67 @@
+"""The short summary ``usage-analytics run`` prints."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+MART_SCHEMA = "marts"
+
+
+@dataclass
+class RunSummary:
+    """What a run did, gathered from its Dagster events and the warehouse."""
+
+    success: bool
+    warehouse: Path
+    landing: dict[str, object] = field(default_factory=dict)
+    assets_materialized: int = 0
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+    steps_failed: list[str] = field(default_factory=list)
+    mart_rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def render(self) -> str:
+        """The summary as text."""
+        landing = self.landing
+        reasons = landing.get("quarantined_by_reason") or {}
+        lines = [
+            f"usage-analytics run: {'OK' if self.success else 'FAILED'} in {self.seconds:.1f}s",
+            f"  warehouse   {self.warehouse}",
+            f"  landing     {landing.get('files_landed', 0)} new file(s),"
+            f" {landing.get('files_skipped', 0)} already landed;"
+            f" {landing.get('count_lines', 0)} lines = {landing.get('count_landed', 0)} valid"
+            f" + {landing.get('count_quarantined', 0)} quarantined",
+        ]
+        if reasons:
+            detail = ", ".join(f"{reason} {count}" for reason, count in reasons.items())
+            lines.append(f"  quarantine  {detail}")
+        lines.append(f"  assets      {self.assets_materialized} materialized")
+        lines.append(
+            f"  checks      {self.checks_passed} passed, {len(self.checks_failed)} failed"
+        )
+        lines += [f"    FAILED    {name}" for name in self.checks_failed]
+        lines += [f"  step failed {name}" for name in self.steps_failed]
+        if self.mart_rows:
+            lines.append("  marts       " + ", ".join(f"{t} {n:,}" for t, n in self.mart_rows.items()))
+        return "\n".join(lines)
+
+
+def mart_row_counts(warehouse: Path) -> dict[str, int]:
+    """Row count of every table in the ``marts`` schema (empty when the file is missing)."""
+    if not warehouse.exists():
+        return {}
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "order by table_name",
+            [MART_SCHEMA],
+        ).fetchall()
+        return {
+            name: con.execute(f'select count(*) from {MART_SCHEMA}."{name}"').fetchone()[0]
+            for (name,) in tables
+        }
+    finally:
+        con.close()

@@ -1,0 +1,344 @@
+"""Unit tests of the synthetic event generator (`orchestration.lib.generator`)."""
+
+import gzip
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.generator import GenerateSummary, generate_events
+
+FILE_PATTERN = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/events-(\d{4}-\d{2}-\d{2})\.ndjson(\.gz)?$")
+FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a generated file."""
+
+    path: Path
+    number: int
+    text: str
+    event: dict | None
+    reason: str | None
+
+
+def parse_time(value: str) -> datetime:
+    """Parse an ISO-8601 timestamp the way landing does (no offset means UTC)."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def classify(text: str) -> tuple[dict | None, str | None]:
+    """Apply the contract's landing rules to one line: return (event, quarantine reason)."""
+    try:
+        event = json.loads(text)
+    except json.JSONDecodeError:
+        return None, "invalid_json"
+    if not isinstance(event, dict):
+        return None, "not_an_object"
+    if not (event.get("event_id") or event.get("messageId")):
+        return event, "missing_event_id"
+    kind = event.get("type", "track")
+    if kind not in ("track", "page", "screen", "identify"):
+        return event, "invalid_type"
+    if kind == "track" and not event.get("event"):
+        return event, "missing_event"
+    if not any(event.get(key) for key in ("user_id", "userId", "anonymous_id", "anonymousId")):
+        return event, "missing_user"
+    stamp = event.get("timestamp", event.get("originalTimestamp"))
+    if stamp is None:
+        return event, "missing_timestamp"
+    try:
+        at = parse_time(stamp)
+    except (TypeError, ValueError):
+        return event, "invalid_timestamp"
+    if at < FLOOR:
+        return event, "timestamp_before_floor"
+    received = event.get("received_at", event.get("receivedAt"))
+    if received is not None and at > parse_time(received) + timedelta(days=1):
+        return event, "timestamp_after_received_at"
+    return event, None
+
+
+def read_lines(out_dir: Path) -> list[Line]:
+    """Read every line of every generated file, in path then line order."""
+    lines: list[Line] = []
+    for path in sorted(p for p in out_dir.rglob("*") if p.is_file()):
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        for number, text in enumerate(raw.decode("utf-8").splitlines(), start=1):
+            event, reason = classify(text)
+            lines.append(Line(path, number, text, event, reason))
+    return lines
+
+
+def field(event: dict, snake: str, camel: str) -> str | None:
+    """Read a field under its canonical or its Segment camelCase name."""
+    return event.get(snake, event.get(camel))
+
+
+def file_bytes(out_dir: Path) -> dict[str, bytes]:
+    """Map relative path to content for every file under `out_dir`."""
+    return {
+        str(path.relative_to(out_dir)): path.read_bytes()
+        for path in sorted(out_dir.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def dirty(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerateSummary, list[Line]]:
+    """A small data set with a large dirty share, so that every kind of dirt occurs."""
+    out = tmp_path_factory.mktemp("dirty")
+    summary = generate_events(out, users=400, days=21, seed=11, dirty_share=0.05)
+    return summary, read_lines(out)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerateSummary, list[Line]]:
+    """A larger clean data set (four whole weeks starting on a Monday)."""
+    out = tmp_path_factory.mktemp("clean")
+    summary = generate_events(
+        out, users=1200, days=28, seed=3, start=date(2026, 1, 5), dirty_share=0.0
+    )
+    return summary, read_lines(out)
+
+
+def test_same_seed_gives_identical_files(tmp_path: Path) -> None:
+    first = generate_events(tmp_path / "a", users=150, days=10, seed=5)
+    second = generate_events(tmp_path / "b", users=150, days=10, seed=5)
+    generate_events(tmp_path / "c", users=150, days=10, seed=6)
+    assert file_bytes(tmp_path / "a") == file_bytes(tmp_path / "b")
+    assert file_bytes(tmp_path / "a") != file_bytes(tmp_path / "c")
+    assert (first.count_events, first.count_files) == (second.count_events, second.count_files)
+
+
+def test_gzip_is_deterministic_and_holds_the_same_lines(tmp_path: Path) -> None:
+    generate_events(tmp_path / "plain", users=120, days=7, seed=9)
+    generate_events(tmp_path / "gz1", users=120, days=7, seed=9, gzip=True)
+    generate_events(tmp_path / "gz2", users=120, days=7, seed=9, gzip=True)
+    plain = file_bytes(tmp_path / "plain")
+    zipped = file_bytes(tmp_path / "gz1")
+    assert zipped == file_bytes(tmp_path / "gz2")
+    assert sorted(name.removesuffix(".gz") for name in zipped) == sorted(plain)
+    for name, content in zipped.items():
+        assert name.endswith(".ndjson.gz")
+        assert gzip.decompress(content) == plain[name.removesuffix(".gz")]
+
+
+def test_summary_counts_match_the_files(dirty: tuple[GenerateSummary, list[Line]]) -> None:
+    summary, lines = dirty
+    files = sorted({line.path for line in lines})
+    assert len(lines) == summary.count_events + summary.count_duplicates + summary.count_malformed
+    assert summary.count_files == len(files) == len(list(summary.out_dir.rglob("*.ndjson")))
+    assert summary.count_users == 400
+    assert summary.count_duplicates > 0
+    assert summary.count_malformed > 0
+    dates = [date.fromisoformat(FILE_PATTERN.match(_rel(p, summary)).group(4)) for p in files]
+    assert (summary.first_date, summary.last_date) == (min(dates), max(dates))
+
+
+def _rel(path: Path, summary: GenerateSummary) -> str:
+    return str(path.relative_to(summary.out_dir))
+
+
+def test_clean_lines_are_valid_and_malformed_lines_are_counted(
+    dirty: tuple[GenerateSummary, list[Line]],
+) -> None:
+    summary, lines = dirty
+    reasons = Counter(line.reason for line in lines if line.reason is not None)
+    assert sum(reasons.values()) == summary.count_malformed
+    assert set(reasons) == {
+        "invalid_json",
+        "not_an_object",
+        "missing_event_id",
+        "missing_event",
+        "missing_user",
+        "missing_timestamp",
+        "invalid_timestamp",
+        "timestamp_before_floor",
+    }
+    for line in lines:
+        if line.reason is None:
+            event = line.event
+            assert isinstance(event, dict)
+            assert field(event, "event_id", "messageId")
+            assert field(event, "timestamp", "originalTimestamp")
+            assert field(event, "user_id", "userId") or field(event, "anonymous_id", "anonymousId")
+            assert "\n" not in line.text
+
+
+def test_duplicates_are_resent_copies(dirty: tuple[GenerateSummary, list[Line]]) -> None:
+    summary, lines = dirty
+    copies: dict[str, list[dict]] = defaultdict(list)
+    for line in lines:
+        if line.reason is None:
+            copies[field(line.event, "event_id", "messageId")].append(line.event)
+    extra = sum(len(group) - 1 for group in copies.values())
+    assert extra == summary.count_duplicates
+    for group in copies.values():
+        if len(group) > 1:
+            stripped = [
+                {k: v for k, v in e.items() if k not in ("received_at", "receivedAt")}
+                for e in group
+            ]
+            assert all(s == stripped[0] for s in stripped)
+            received = [parse_time(field(e, "received_at", "receivedAt")) for e in group]
+            stamp = parse_time(field(group[0], "timestamp", "originalTimestamp"))
+            assert min(received) >= stamp
+
+
+def test_no_dirt_without_dirty_share(clean: tuple[GenerateSummary, list[Line]]) -> None:
+    summary, lines = clean
+    assert summary.count_duplicates == summary.count_malformed == 0
+    assert all(line.reason is None for line in lines)
+    ids = [field(line.event, "event_id", "messageId") for line in lines]
+    assert len(ids) == len(set(ids)) == summary.count_events
+    for line in lines:
+        stamp = parse_time(field(line.event, "timestamp", "originalTimestamp"))
+        received = parse_time(field(line.event, "received_at", "receivedAt"))
+        assert timedelta(0) <= received - stamp < timedelta(minutes=5)
+
+
+def test_files_are_named_by_arrival_date_and_late_events_land_later(
+    dirty: tuple[GenerateSummary, list[Line]],
+) -> None:
+    summary, lines = dirty
+    late_seen = 0
+    first_seen: dict[str, datetime] = {}
+    stamps: dict[str, datetime] = {}
+    for line in lines:
+        match = FILE_PATTERN.match(_rel(line.path, summary))
+        assert match, line.path
+        file_date = date.fromisoformat(match.group(4))
+        assert match.group(1, 2, 3) == (f"{file_date:%Y}", f"{file_date:%m}", f"{file_date:%d}")
+        if line.reason is not None:
+            continue
+        event_id = field(line.event, "event_id", "messageId")
+        received = parse_time(field(line.event, "received_at", "receivedAt"))
+        stamp = parse_time(field(line.event, "timestamp", "originalTimestamp"))
+        assert received.date() == file_date
+        first_seen[event_id] = min(received, first_seen.get(event_id, received))
+        stamps[event_id] = stamp
+        if received - stamp >= timedelta(days=1):
+            late_seen += 1
+            assert file_date > stamp.astimezone(UTC).date()
+    assert late_seen > 0
+    late = sum(
+        1
+        for event_id, received in first_seen.items()
+        if received.date() > stamps[event_id].astimezone(UTC).date()
+    )
+    assert late == summary.count_late
+
+
+def test_lines_within_a_file_are_ordered_by_arrival(
+    dirty: tuple[GenerateSummary, list[Line]],
+) -> None:
+    _, lines = dirty
+    previous: dict[Path, datetime] = {}
+    for line in lines:
+        if line.reason is not None:
+            continue
+        received = parse_time(field(line.event, "received_at", "receivedAt"))
+        assert received >= previous.get(line.path, received)
+        previous[line.path] = received
+
+
+def test_anonymous_visitors_are_identified_later(
+    clean: tuple[GenerateSummary, list[Line]],
+) -> None:
+    _, lines = clean
+    anonymous_only: dict[str, datetime] = {}
+    identified: dict[str, datetime] = {}
+    for line in lines:
+        event = line.event
+        anonymous_id = field(event, "anonymous_id", "anonymousId")
+        user_id = field(event, "user_id", "userId")
+        stamp = parse_time(field(event, "timestamp", "originalTimestamp"))
+        if anonymous_id and not user_id:
+            anonymous_only[anonymous_id] = min(stamp, anonymous_only.get(anonymous_id, stamp))
+        if event.get("type") == "identify":
+            assert user_id and anonymous_id
+            assert re.fullmatch(r"user\d+@example\.(com|org|net)", event["traits"]["email"])
+            identified.setdefault(anonymous_id, stamp)
+    stitched = [a for a, at in identified.items() if a in anonymous_only and anonymous_only[a] < at]
+    assert len(stitched) > 50
+    # Some users have a second device: several anonymous_ids tied to one user_id.
+    devices: dict[str, set[str]] = defaultdict(set)
+    for line in lines:
+        if line.event.get("type") == "identify":
+            devices[field(line.event, "user_id", "userId")].add(
+                field(line.event, "anonymous_id", "anonymousId")
+            )
+    assert any(len(ids) > 1 for ids in devices.values())
+
+
+def test_weekends_are_quieter_than_weekdays(clean: tuple[GenerateSummary, list[Line]]) -> None:
+    _, lines = clean
+    per_day = Counter(
+        parse_time(field(line.event, "timestamp", "originalTimestamp")).astimezone(UTC).date()
+        for line in lines
+    )
+    days = [date(2026, 1, 5) + timedelta(days=offset) for offset in range(7, 28)]
+    weekend = [per_day[d] for d in days if d.weekday() >= 5]
+    weekday = [per_day[d] for d in days if d.weekday() < 5]
+    assert sum(weekend) / len(weekend) < 0.7 * sum(weekday) / len(weekday)
+
+
+def test_product_realism(clean: tuple[GenerateSummary, list[Line]]) -> None:
+    summary, lines = clean
+    events = [line.event for line in lines]
+    names = Counter(event.get("event") or event["type"] for event in events)
+    funnel = [
+        "Signed Up",
+        "Onboarding Started",
+        "Profile Completed",
+        "Project Created",
+        "Teammate Invited",
+        "Onboarding Completed",
+    ]
+    counts = [names[name] for name in funnel]
+    assert counts[0] > 0 and counts == sorted(counts, reverse=True) and counts[-1] < counts[0]
+    for name in ("Dashboard Viewed", "Report Created", "Export Clicked", "Plan Upgraded"):
+        assert names[name] > 0, name
+    assert names["Payment Succeeded"] > 0
+    assert 0.3 < names["page"] / summary.count_events < 0.9
+    # camelCase naming is a per-user property, used by a minority.
+    conventions: dict[str, set[bool]] = defaultdict(set)
+    for event in events:
+        user_id = field(event, "user_id", "userId")
+        if user_id:
+            conventions[user_id].add("messageId" in event)
+    assert all(len(kinds) == 1 for kinds in conventions.values())
+    camel = sum(1 for event in events if "messageId" in event) / len(events)
+    assert 0.02 < camel < 0.3
+    # Timestamps: mostly Z, some +00:00 and a few other offsets.
+    suffixes = Counter(field(event, "timestamp", "originalTimestamp")[23:] for event in events)
+    assert suffixes["Z"] > suffixes["+00:00"] > 0
+    assert sum(v for k, v in suffixes.items() if k not in ("Z", "+00:00")) > 0
+    # First-touch campaigns, devices, payments.
+    sources = {
+        event["context"]["campaign"]["source"]
+        for event in events
+        if "campaign" in event.get("context", {})
+    }
+    assert {"google", "newsletter", "twitter", "partner"} <= sources
+    devices = {event["context"].get("device", {}).get("type") for event in events}
+    assert {"desktop", "mobile", "tablet"} <= devices
+    payments = [event for event in events if event.get("event") == "Payment Succeeded"]
+    assert all({"amount", "currency", "plan"} <= set(event["properties"]) for event in payments)
+    assert all(not field(event, "anonymous_id", "anonymousId") for event in payments)
+
+
+def test_rejects_bad_arguments(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        generate_events(tmp_path, users=0)
+    with pytest.raises(ValueError):
+        generate_events(tmp_path, dirty_share=-0.1)
