@@ -6,7 +6,7 @@
 
 from dagster_dbt import DbtProject
 
-from orchestration.lib.settings import DBT_PROJECT_DIR, Settings
+from orchestration.lib.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 
 dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
@@ -15,8 +15,30 @@ dbt_project = DbtProject(
 )
 dbt_project.prepare_if_dev()
 
+_GENERATED_DIRS = {"target", "logs", "dbt_packages"}
 
-def prepare_manifest() -> None:
-    """Parses the dbt project into ``target/manifest.json`` (picks up analysts' SQL edits)."""
-    Settings.from_env().export()
-    dbt_project.preparer.prepare(dbt_project)
+
+def manifest_is_stale() -> bool:
+    """Whether any dbt or seed file changed after manifest.json was written."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    written = manifest.stat().st_mtime
+    sources = [
+        path
+        for path in DBT_PROJECT_DIR.rglob("*")
+        if path.is_file() and not _GENERATED_DIRS & set(path.relative_to(DBT_PROJECT_DIR).parts)
+    ]
+    sources += [path for path in SEEDS_DIR.rglob("*") if path.is_file()]
+    return any(path.stat().st_mtime > written for path in sources)
+
+
+def prepare_manifest(force: bool = False) -> None:
+    """Parses the dbt project into ``target/manifest.json`` when a dbt or seed file changed.
+
+    Args:
+        force: Parse even when the manifest looks up to date.
+    """
+    if force or manifest_is_stale():
+        Settings.from_env().export()
+        dbt_project.preparer.prepare(dbt_project)

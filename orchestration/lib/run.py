@@ -49,7 +49,11 @@ def run_pipeline(settings: Settings, *, dbt_vars: str = "", full_refresh: bool =
         else:
             summary.checks_failed.append(name)
     summary.steps_failed = [
-        event.step_key for event in result.all_events if event.is_step_failure and event.step_key
+        f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+        if event.step_failure_data and event.step_failure_data.error
+        else str(event.step_key)
+        for event in result.all_events
+        if event.is_step_failure
     ]
     summary.mart_rows = mart_row_counts(settings.warehouse_path)
     summary.seconds = time.perf_counter() - started

@@ -1,5 +1,8 @@
 """All dbt models, seeds and tests as Dagster assets and asset checks."""
 
+from collections.abc import Iterator
+from typing import Any
+
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
@@ -21,14 +24,34 @@ class DbtBuildConfig(dg.Config):
 )
 def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
-) -> object:
+) -> Iterator[Any]:
     """Runs ``dbt build`` on the selected models: seeds, models, unit tests and data tests.
 
-    A failing error-severity test skips everything downstream of it and fails the run.
+    A failing error-severity test skips everything downstream of it; the step then fails with
+    the names and messages of the failed nodes.
     """
     args = ["build"]
     if config.dbt_vars:
         args += ["--vars", config.dbt_vars]
     if config.full_refresh:
         args.append("--full-refresh")
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    yield from invocation.stream()
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description="dbt build failed:\n" + "\n".join(failed_nodes(invocation)),
+        )
+
+
+def failed_nodes(invocation: Any) -> list[str]:
+    """One line per errored or failed dbt node of an invocation, from run_results.json."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except Exception:  # noqa: BLE001 - no artifact when dbt failed before running anything
+        return ["(no run_results.json: see the dbt log above)"]
+    lines = []
+    for result in results:
+        if result.get("status") in ("error", "fail", "runtime error"):
+            message = (result.get("message") or "").strip().splitlines()
+            lines.append(f"  {result['unique_id']}: {message[0] if message else result['status']}")
+    return lines

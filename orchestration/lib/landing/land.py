@@ -121,7 +121,10 @@ def land_folder(
     Returns:
         What was landed, skipped and quarantined.
     """
-    landed_at = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+    landed_at = now or dt.datetime.now(dt.UTC)
+    if landed_at.tzinfo is not None:
+        landed_at = landed_at.astimezone(dt.UTC).replace(tzinfo=None)
+    landed_at = landed_at.replace(microsecond=0)
     result = LandingResult(
         load_id=f"{landed_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", landed_at=landed_at
     )

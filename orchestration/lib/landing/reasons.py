@@ -5,11 +5,11 @@ QUARANTINE_REASONS: tuple[str, ...] = (
     "line_too_long",  # over MAX_LINE_BYTES bytes
     "invalid_encoding",  # not valid UTF-8
     "empty_line",  # only white space (a final newline does not make an empty line)
-    "invalid_json",
+    "invalid_json",  # also the lenient forms DuckDB accepts: trailing commas, NaN, Infinity
     "not_an_object",  # valid JSON, but an array, string, number ...
     "missing_event_id",  # no event_id / messageId (or an empty or non-scalar one)
     "invalid_type",  # `type` other than track, page, screen, identify
-    "missing_event",  # a track call without `event`
+    "missing_event",  # a track call without `event`, or with a blank one
     "invalid_event_name",  # `event` not a string, or a name that normalizes to nothing
     "missing_user",  # neither user_id/userId nor anonymous_id/anonymousId
     "missing_timestamp",  # no timestamp / originalTimestamp

@@ -10,8 +10,15 @@ from orchestration.lib.landing.reasons import MAX_LINE_BYTES
 ISO_TIMESTAMP_RE = (
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$"
 )
-OFFSET_RE = r"[+-](\d{2}):?(\d{2})?$"
-MAX_OFFSET_HOURS = 18
+# The offset of a date-time (never the "-dd" of a date-only value): hours in group 1, minutes 2.
+OFFSET_RE = r"[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?[+-](\d{2}):?(\d{2})?$"
+MAX_OFFSET_MINUTES = 18 * 60
+# DuckDB's JSON parser also accepts trailing commas and NaN / Infinity, which are not JSON (and
+# would be stored verbatim). A cheap pre-filter finds candidate lines; on those, string contents
+# are blanked out and the two forms are looked for in what is left.
+LENIENT_JSON_HINT_RE = r"(?i),\s*[}\]]|nan|inf"
+JSON_STRING_RE = r'"(?:[^"\\]|\\.)*"'
+LENIENT_JSON_RE = r"(?i),\s*[}\]]|[:\[,]\s*[+-]?(?:nan|inf|infinity)\s*[,}\]]"
 
 
 def normalize_event_name_sql(column: str) -> str:
@@ -21,7 +28,7 @@ def normalize_event_name_sql(column: str) -> str:
     the name is lower-cased; every run of characters that are not letters or digits (any
     script) becomes one ``_``; ``_`` at the ends are trimmed.
     """
-    split_camel = rf"regexp_replace({column}, '([\p{{Ll}}\p{{Nd}}])(\p{{Lu}})', '\1_\2', 'g')"
+    split_camel = rf"regexp_replace(nfc_normalize({column}), '([\p{{Ll}}\p{{Nd}}])(\p{{Lu}})', '\1_\2', 'g')"
     separated = rf"regexp_replace(lower({split_camel}), '[^\p{{L}}\p{{N}}]+', '_', 'g')"
     return f"trim({separated}, '_')"
 
@@ -53,14 +60,14 @@ def _parse_timestamp(value_json: str) -> str:
         when json_type({value_json}) = 'VARCHAR'
             and regexp_full_match({text}, '{ISO_TIMESTAMP_RE}')
             and coalesce(
-                cast(nullif(regexp_extract({text}, '{OFFSET_RE}', 1), '') as integer)
-                    <= {MAX_OFFSET_HOURS}
-                and coalesce(
-                    cast(nullif(regexp_extract({text}, '{OFFSET_RE}', 2), '') as integer), 0
-                ) < 60,
+                cast(nullif(regexp_extract({text}, '{OFFSET_RE}', 2), '') as integer) < 60
+                and cast(nullif(regexp_extract({text}, '{OFFSET_RE}', 1), '') as integer) * 60
+                    + coalesce(
+                        cast(nullif(regexp_extract({text}, '{OFFSET_RE}', 2), '') as integer), 0
+                    ) <= {MAX_OFFSET_MINUTES},
                 true
             )
-        then cast(try_cast({text} as timestamptz) as timestamp)
+        then cast(try_cast(upper({text}) as timestamptz) as timestamp)
     end"""
 
 
@@ -97,6 +104,13 @@ lines_parsed as (
         *,
         case
             when is_valid_utf8 and strlen(line) <= {MAX_LINE_BYTES} and json_valid(content)
+                and not (
+                    regexp_matches(content, '{LENIENT_JSON_HINT_RE}')
+                    and regexp_matches(
+                        regexp_replace(content, '{JSON_STRING_RE}', '""', 'g'),
+                        '{LENIENT_JSON_RE}'
+                    )
+                )
                 then cast(content as json)
         end as doc
 
@@ -164,7 +178,7 @@ lines_classified as (
         case
             when strlen(line) > {MAX_LINE_BYTES} then 'line_too_long'
             when not is_valid_utf8 then 'invalid_encoding'
-            when trim(content) = '' then 'empty_line'
+            when regexp_full_match(content, '\\s*') then 'empty_line'
             when doc is null then 'invalid_json'
             when doc_type <> 'OBJECT' then 'not_an_object'
             when event_id is null then 'missing_event_id'

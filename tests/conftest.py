@@ -1,0 +1,66 @@
+"""Shared fixtures: running the real command line against temporary folders and warehouses."""
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CLI = Path(sys.executable).parent / "usage-analytics"
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Runs ``usage-analytics`` as a user would, in a subprocess."""
+    return subprocess.run(
+        [str(CLI), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=REPO_ROOT,
+        check=False,
+    )
+
+
+def write_events(path: Path, events: Iterable[dict[str, object]]) -> Path:
+    """Writes events as NDJSON, one object per line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(event) + "\n" for event in events), encoding="utf-8")
+    return path
+
+
+def query(warehouse: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
+    """Runs a read-only query on a warehouse file."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def table_counts(warehouse: Path) -> dict[str, int]:
+    """Row count of every table of every schema."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' order by 1, 2"
+        ).fetchall()
+        return {
+            f"{schema}.{name}": con.execute(f'select count(*) from {schema}."{name}"').fetchone()[0]
+            for schema, name in tables
+        }
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test writes the repository's data/warehouse.duckdb."""
+    os.environ["USAGE_ANALYTICS_WAREHOUSE"] = str(
+        tmp_path_factory.mktemp("default") / "warehouse.duckdb"
+    )
