@@ -1,0 +1,59 @@
+"""The Dagster code location loads with the expected assets, checks, job and schedule."""
+
+import dagster as dg
+import pytest
+
+from orchestration.dbt_project import prepare_manifest
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    prepare_manifest()
+    from orchestration.definitions import defs
+
+    return defs
+
+
+def test_definitions_validate(defs: dg.Definitions) -> None:
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_asset_graph_runs_from_landing_to_marts(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    for expected in ("raw/events", "raw/load_manifest", "audit/quarantine", "raw/identities",
+                     "staging/stg_events__events", "intermediate/int_events_sessionized",
+                     "marts/fct_events", "marts/fct_sessions", "marts/dim_users",
+                     "audit/load_reconciliation", "seeds/tracking_plan"):
+        assert expected in keys, expected
+    # the dbt source raw.events is the landing asset: marts are downstream of landing
+    upstream = graph.get(dg.AssetKey(["marts", "fct_events"]))
+    seen, frontier = set(), set(upstream.parent_keys)
+    while frontier:
+        key = frontier.pop()
+        seen.add(key)
+        frontier |= set(graph.get(key).parent_keys) - seen
+    assert dg.AssetKey(["raw", "events"]) in seen
+
+
+def test_dbt_tests_and_landing_reconciliation_are_asset_checks(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
+    assert ("raw/load_manifest", "landing_reconciles") in checks
+    assert ("marts/fct_events", "unique_fct_events_event_id") in checks
+    assert ("marts/fct_sessions", "unique_fct_sessions_session_id") in checks
+
+
+def test_job_and_daily_schedule(defs: dg.Definitions) -> None:
+    job = defs.resolve_job_def("usage_analytics_job")
+    assert job is not None
+    schedule = defs.resolve_schedule_def("usage_analytics_daily")
+    assert schedule.cron_schedule == "0 3 * * *"
+    assert schedule.job_name == "usage_analytics_job"
+
+
+def test_groups_follow_the_layers(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()
+              if graph.get(key).is_materializable}
+    assert {"landing", "staging", "intermediate", "marts", "audit", "seeds"} <= groups
