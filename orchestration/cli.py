@@ -32,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=42)
     generate.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 1, 5))
     generate.add_argument(
-        "--dirty-share", type=float, default=0.01,
+        "--dirty-share",
+        type=float,
+        default=0.01,
         help="share of lines that are duplicates, late or malformed (default 0.01)",
     )
     generate.add_argument("--gzip", action="store_true", help="write .ndjson.gz files")

@@ -8,7 +8,9 @@ from orchestration.lib.settings import Settings
 from orchestration.lib.summary import RunSummary, mart_row_counts
 
 
-def run_pipeline(settings: Settings, *, dbt_vars: str = "", full_refresh: bool = False) -> RunSummary:
+def run_pipeline(
+    settings: Settings, *, dbt_vars: str = "", full_refresh: bool = False
+) -> RunSummary:
     """Lands the landing folder and builds everything, in this process.
 
     Args:
@@ -31,7 +33,7 @@ def run_pipeline(settings: Settings, *, dbt_vars: str = "", full_refresh: bool =
                 "config": {"events_dir": str(settings.events_dir), "dbt_vars": dbt_vars}
             },
             "dbt_models": {"config": {"dbt_vars": dbt_vars, "full_refresh": full_refresh}},
-        }
+        },
     }
     result = job.execute_in_process(
         run_config=run_config, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False

@@ -38,13 +38,13 @@ class RunSummary:
             detail = ", ".join(f"{reason} {count}" for reason, count in reasons.items())
             lines.append(f"  quarantine  {detail}")
         lines.append(f"  assets      {self.assets_materialized} materialized")
-        lines.append(
-            f"  checks      {self.checks_passed} passed, {len(self.checks_failed)} failed"
-        )
+        lines.append(f"  checks      {self.checks_passed} passed, {len(self.checks_failed)} failed")
         lines += [f"    FAILED    {name}" for name in self.checks_failed]
         lines += [f"  step failed {name}" for name in self.steps_failed]
         if self.mart_rows:
-            lines.append("  marts       " + ", ".join(f"{t} {n:,}" for t, n in self.mart_rows.items()))
+            lines.append(
+                "  marts       " + ", ".join(f"{t} {n:,}" for t, n in self.mart_rows.items())
+            )
         return "\n".join(lines)
 
 

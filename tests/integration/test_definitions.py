@@ -21,10 +21,19 @@ def test_definitions_validate(defs: dg.Definitions) -> None:
 def test_asset_graph_runs_from_landing_to_marts(defs: dg.Definitions) -> None:
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    for expected in ("raw/events", "raw/load_manifest", "audit/quarantine", "raw/identities",
-                     "staging/stg_events__events", "intermediate/int_events_sessionized",
-                     "marts/fct_events", "marts/fct_sessions", "marts/dim_users",
-                     "audit/load_reconciliation", "seeds/tracking_plan"):
+    for expected in (
+        "raw/events",
+        "raw/load_manifest",
+        "audit/quarantine",
+        "raw/identities",
+        "staging/stg_events__events",
+        "intermediate/int_events_sessionized",
+        "marts/fct_events",
+        "marts/fct_sessions",
+        "marts/dim_users",
+        "audit/load_reconciliation",
+        "seeds/tracking_plan",
+    ):
         assert expected in keys, expected
     # the dbt source raw.events is the landing asset: marts are downstream of landing
     upstream = graph.get(dg.AssetKey(["marts", "fct_events"]))
@@ -54,6 +63,9 @@ def test_job_and_daily_schedule(defs: dg.Definitions) -> None:
 
 def test_groups_follow_the_layers(defs: dg.Definitions) -> None:
     graph = defs.resolve_asset_graph()
-    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()
-              if graph.get(key).is_materializable}
+    groups = {
+        graph.get(key).group_name
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).is_materializable
+    }
     assert {"landing", "staging", "intermediate", "marts", "audit", "seeds"} <= groups

@@ -16,14 +16,28 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     work = tmp_path_factory.mktemp("e2e")
     events, warehouse = work / "events", work / "warehouse.duckdb"
     generated = run_cli(
-        "generate", "--out", str(events), "--users", "150", "--days", "14", "--seed", "7",
-        "--dirty-share", "0.02",
+        "generate",
+        "--out",
+        str(events),
+        "--users",
+        "150",
+        "--days",
+        "14",
+        "--seed",
+        "7",
+        "--dirty-share",
+        "0.02",
     )
     assert generated.returncode == 0, generated.stderr
     run = run_cli("run", "--events", str(events), "--warehouse", str(warehouse))
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return {"work": work, "events": events, "warehouse": warehouse, "run": run,
-            "generated": generated.stdout}
+    return {
+        "work": work,
+        "events": events,
+        "warehouse": warehouse,
+        "run": run,
+        "generated": generated.stdout,
+    }
 
 
 def test_run_prints_summary_and_builds_the_core_marts(landed: dict[str, object]) -> None:
@@ -113,7 +127,7 @@ def test_no_personal_data_in_clear_outside_quarantine(landed: dict[str, object])
         (hits,) = query(
             warehouse,
             f'select count(*) from {schema}."{table}" '
-            f"where regexp_matches(cast(\"{column}\" as varchar), "
+            f'where regexp_matches(cast("{column}" as varchar), '
             r"'[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[a-z]{2,}|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b')",
         )[0]
         assert hits == 0, f"{schema}.{table}.{column} holds an email or IP in clear"
@@ -135,12 +149,23 @@ def test_adding_one_file_lands_only_that_file(landed: dict[str, object], tmp_pat
     write_events(
         events / "extra" / "late-batch.ndjson",
         [
-            {"event_id": f"extra-{n}", "type": "track", "event": "Report Created",
-             "user_id": "extra-user", "timestamp": f"2026-01-10T12:0{n}:00Z"}
+            {
+                "event_id": f"extra-{n}",
+                "type": "track",
+                "event": "Report Created",
+                "user_id": "extra-user",
+                "timestamp": f"2026-01-10T12:0{n}:00Z",
+            }
             for n in range(3)
         ]
-        + [{"event_id": "extra-bad", "type": "track", "user_id": "extra-user",
-            "timestamp": "2026-01-10T12:00:00Z"}],
+        + [
+            {
+                "event_id": "extra-bad",
+                "type": "track",
+                "user_id": "extra-user",
+                "timestamp": "2026-01-10T12:00:00Z",
+            }
+        ],
     )
     manifest_before = query(warehouse, "select count(*), sum(count_lines) from raw.load_manifest")
     run = run_cli("run", "--events", str(events), "--warehouse", str(warehouse))
@@ -163,8 +188,13 @@ def test_adding_one_file_lands_only_that_file(landed: dict[str, object], tmp_pat
 
 def test_bad_vars_fail_fast_with_a_clear_message(tmp_path: Path) -> None:
     run = run_cli(
-        "run", "--events", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb"),
-        "--vars", "{session_timeout: 45}",
+        "run",
+        "--events",
+        str(tmp_path),
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+        "--vars",
+        "{session_timeout: 45}",
     )
     assert run.returncode == 2
     assert "unknown dbt var(s) session_timeout" in run.stderr

@@ -21,14 +21,18 @@ def at(hhmmss: str, day: int = 0) -> str:
 
 def track(event_id: str, event: str, timestamp: str, **fields: object) -> Event:
     """A track call."""
-    return {"event_id": event_id, "type": "track", "event": event, "timestamp": timestamp,
-            **fields}
+    return {"event_id": event_id, "type": "track", "event": event, "timestamp": timestamp, **fields}
 
 
 def page(event_id: str, path: str, timestamp: str, **fields: object) -> Event:
     """A page call on ``path``."""
-    return {"event_id": event_id, "type": "page", "timestamp": timestamp,
-            "context": {"page": {"path": path}}, **fields}
+    return {
+        "event_id": event_id,
+        "type": "page",
+        "timestamp": timestamp,
+        "context": {"page": {"path": path}},
+        **fields,
+    }
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -60,8 +64,12 @@ TIES = [
 # u_long: an event every 20 minutes from day 0 00:00 to day 1 01:00 (76 events). Max 24 hours:
 # day 1 00:00 is exactly 24 h after the start and stays; day 1 00:20 starts session 2.
 LONG = [
-    track(f"long-{n:02d}", "Dashboard Viewed",
-          (DAY + dt.timedelta(minutes=20 * n)).isoformat() + "Z", user_id="u_long")
+    track(
+        f"long-{n:02d}",
+        "Dashboard Viewed",
+        (DAY + dt.timedelta(minutes=20 * n)).isoformat() + "Z",
+        user_id="u_long",
+    )
     for n in range(76)
 ]
 # u_pages: session 1 = /home, Report Created, /pricing (08:00, 08:05, 08:10): landing /home,
@@ -79,17 +87,33 @@ PAGES = [
 IDENTIFY = [
     page("s5-1", "/", at("09:00:00"), anonymous_id="a_s5"),
     page("s5-2", "/pricing", at("09:05:00"), anonymous_id="a_s5"),
-    {"event_id": "s5-3", "type": "identify", "timestamp": at("09:10:00"),
-     "anonymous_id": "a_s5", "user_id": "u_s5", "traits": {"email": "s5@example.com"}},
+    {
+        "event_id": "s5-3",
+        "type": "identify",
+        "timestamp": at("09:10:00"),
+        "anonymous_id": "a_s5",
+        "user_id": "u_s5",
+        "traits": {"email": "s5@example.com"},
+    },
     page("s5-4", "/app", at("09:15:00"), anonymous_id="a_s5"),
 ]
 # a_s6 is tied to u_s6a (10:00), then to u_s6b (11:00): the first tie wins, so the anonymous
 # event at 12:00 is u_s6a's; the 11:00 event carries u_s6b and stays u_s6b's; audit lists a_s6.
 TWO_USERS = [
-    {"event_id": "s6-1", "type": "identify", "timestamp": at("10:00:00"),
-     "anonymous_id": "a_s6", "user_id": "u_s6a"},
-    {"event_id": "s6-2", "type": "identify", "timestamp": at("11:00:00"),
-     "anonymous_id": "a_s6", "user_id": "u_s6b"},
+    {
+        "event_id": "s6-1",
+        "type": "identify",
+        "timestamp": at("10:00:00"),
+        "anonymous_id": "a_s6",
+        "user_id": "u_s6a",
+    },
+    {
+        "event_id": "s6-2",
+        "type": "identify",
+        "timestamp": at("11:00:00"),
+        "anonymous_id": "a_s6",
+        "user_id": "u_s6b",
+    },
     page("s6-3", "/", at("12:00:00"), anonymous_id="a_s6"),
 ]
 # a_s7 is never tied: its events keep user_key a_s7, and dim_users has no user_id for it.
@@ -102,12 +126,10 @@ NEVER_TIED = [
 # dup-1 is sent twice: received 10:00:05 (file 2) and 10:00:01 (file 1): one event, the copy
 # received at 10:00:01.
 DUPLICATE_FILE_1 = [
-    track("dup-1", "Signed Up", at("10:00:00"), user_id="u_dup",
-          received_at=at("10:00:01")),
+    track("dup-1", "Signed Up", at("10:00:00"), user_id="u_dup", received_at=at("10:00:01")),
 ]
 DUPLICATE_FILE_2 = [
-    track("dup-1", "Signed Up", at("10:00:00"), user_id="u_dup",
-          received_at=at("10:00:05")),
+    track("dup-1", "Signed Up", at("10:00:00"), user_id="u_dup", received_at=at("10:00:05")),
 ]
 # u_s9 is first seen on Wednesday 2026-01-07 and signs up on Sunday 2026-01-11 (signed_up):
 # signed_up_at = 01-11 09:00, cohort_week = Monday 2026-01-05. A second signed_up later does

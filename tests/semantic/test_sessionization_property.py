@@ -7,7 +7,6 @@ mostly at and around the boundaries); all of one example's users land and build 
 """
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -62,8 +61,13 @@ def test_sessions_match_the_reference(
             times.append((event_at, f"u{user:03d}-e{position:02d}"))
         expected.update(reference_sessions(times, TIMEOUT, MAX_LENGTH))
         events += [
-            {"event_id": event_id, "type": "track", "event": "Report Created",
-             "user_id": f"u{user:03d}", "timestamp": event_at.isoformat() + "Z"}
+            {
+                "event_id": event_id,
+                "type": "track",
+                "event": "Report Created",
+                "user_id": f"u{user:03d}",
+                "timestamp": event_at.isoformat() + "Z",
+            }
             for event_at, event_id in times
         ]
     if reverse:  # arrival order must not matter
@@ -71,8 +75,13 @@ def test_sessions_match_the_reference(
     write_events(work / "events" / "history.ndjson", events)
     warehouse = work / "warehouse.duckdb"
     run = run_cli(
-        "run", "--events", str(work / "events"), "--warehouse", str(warehouse),
-        "--vars", "{session_timeout_minutes: 30, max_session_hours: 1}",
+        "run",
+        "--events",
+        str(work / "events"),
+        "--warehouse",
+        str(warehouse),
+        "--vars",
+        "{session_timeout_minutes: 30, max_session_hours: 1}",
     )
     assert run.returncode == 0, run.stdout[-3000:]
     actual = dict(query(warehouse, "select event_id, session_number from marts.fct_events"))

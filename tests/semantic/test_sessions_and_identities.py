@@ -156,8 +156,13 @@ def test_vars_change_the_timeout_and_the_reporting_timezone(
         write_events(tmp_path / "events" / name, events)
     other = tmp_path / "vars.duckdb"
     run = run_cli(
-        "run", "--events", str(tmp_path / "events"), "--warehouse", str(other),
-        "--vars", "{session_timeout_minutes: 45, reporting_timezone: America/Los_Angeles}",
+        "run",
+        "--events",
+        str(tmp_path / "events"),
+        "--warehouse",
+        str(other),
+        "--vars",
+        "{session_timeout_minutes: 45, reporting_timezone: America/Los_Angeles}",
     )
     assert run.returncode == 0, run.stdout[-3000:]
     assert [s for _, s, _ in sessions_of(other, "u_gap")] == [1, 1, 1]
@@ -165,6 +170,6 @@ def test_vars_change_the_timeout_and_the_reporting_timezone(
     assert query(other, "select event_date from marts.fct_events where event_id = 'tz-1'") == [
         (dt.date(2026, 1, 5),)
     ]
-    assert query(
-        warehouse, "select event_date from marts.fct_events where event_id = 'tz-1'"
-    ) == [(dt.date(2026, 1, 6),)]
+    assert query(warehouse, "select event_date from marts.fct_events where event_id = 'tz-1'") == [
+        (dt.date(2026, 1, 6),)
+    ]

@@ -67,8 +67,14 @@ def test_sql_keywords_are_lower_case(sql: Path) -> None:
 
 def test_vars_named_by_the_contract_have_defaults() -> None:
     defaults = dbt_var_defaults()
-    for name in ("session_timeout_minutes", "max_session_hours", "reporting_timezone",
-                 "inactive_after_days", "signup_event", "timestamp_floor"):
+    for name in (
+        "session_timeout_minutes",
+        "max_session_hours",
+        "reporting_timezone",
+        "inactive_after_days",
+        "signup_event",
+        "timestamp_floor",
+    ):
         assert name in defaults
 
 

@@ -107,9 +107,7 @@ def land_events(
     yield dg.AssetCheckResult(
         check_name="landing_reconciles",
         asset_key=["raw", "load_manifest"],
-        passed=bool(
-            manifest_lines == result.count_lines == events_written + quarantined_written
-        ),
+        passed=bool(manifest_lines == result.count_lines == events_written + quarantined_written),
         metadata={
             "manifest_lines": manifest_lines,
             "events_written": events_written,

@@ -166,8 +166,12 @@ def land_folder(
 
 def _lines_table(items: list[FileLines]) -> pa.Table:
     schema = pa.schema(
-        [("file_path", pa.string()), ("line_number", pa.int64()), ("line", pa.string()),
-         ("is_valid_utf8", pa.bool_())]
+        [
+            ("file_path", pa.string()),
+            ("line_number", pa.int64()),
+            ("line", pa.string()),
+            ("is_valid_utf8", pa.bool_()),
+        ]
     )
     tables = [
         item.lines.add_column(
@@ -279,9 +283,7 @@ def _write_events(con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.da
     )
 
 
-def _write_quarantine(
-    con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime
-) -> None:
+def _write_quarantine(con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime) -> None:
     con.execute(
         """
         insert into audit.quarantine

@@ -28,7 +28,9 @@ def normalize_event_name_sql(column: str) -> str:
     the name is lower-cased; every run of characters that are not letters or digits (any
     script) becomes one ``_``; ``_`` at the ends are trimmed.
     """
-    split_camel = rf"regexp_replace(nfc_normalize({column}), '([\p{{Ll}}\p{{Nd}}])(\p{{Lu}})', '\1_\2', 'g')"
+    split_camel = (
+        rf"regexp_replace(nfc_normalize({column}), '([\p{{Ll}}\p{{Nd}}])(\p{{Lu}})', '\1_\2', 'g')"
+    )
     separated = rf"regexp_replace(lower({split_camel}), '[^\p{{L}}\p{{N}}]+', '_', 'g')"
     return f"trim({separated}, '_')"
 
@@ -71,9 +73,7 @@ def _parse_timestamp(value_json: str) -> str:
     end"""
 
 
-def classify_lines_sql(
-    lines_table: str, landed_at_sql: str, timestamp_floor_sql: str
-) -> str:
+def classify_lines_sql(lines_table: str, landed_at_sql: str, timestamp_floor_sql: str) -> str:
     """A query over ``lines_table`` (file_path, line_number, line, is_valid_utf8) that returns
     one row per line with its parsed fields and its quarantine ``reason`` (null when valid).
 
