@@ -24,7 +24,7 @@ run: install  ## land, build and check the bundled sample into data/warehouse.du
 	$(BIN)/usage-analytics run
 
 test: install  ## the whole suite: unit, semantic, integration
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

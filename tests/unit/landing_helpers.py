@@ -14,7 +14,16 @@ FLOOR = dt.date(2000, 1, 1)
 NOW = dt.datetime(2024, 6, 1, 12, 0, 0)
 SALT = "unit-test-salt"
 TABLES = ("raw.events", "audit.quarantine", "raw.load_manifest", "raw.identities")
-DROP = object()
+
+
+class _Drop:
+    """Sentinel: leave the field out of the event (stable repr, so test ids are stable)."""
+
+    def __repr__(self) -> str:
+        return "DROP"
+
+
+DROP = _Drop()
 """Pass as a value to `event()` to leave that field out."""
 
 Line = str | bytes | dict
