@@ -536,3 +536,36 @@ def test_failure_then_rerun_from_a_new_connection(
     con, result = land(tmp_path, folder)
     assert result.files_landed == ["a.jsonl"]
     assert table_counts(con)["raw.events"] == 1
+
+
+def test_landing_in_small_batches_gives_the_same_tables_as_one_batch(tmp_path: Path) -> None:
+    """Files are committed batch by batch (bounded memory); the result must not depend on it."""
+    folder = tmp_path / "landing"
+    for day in range(4):
+        write_lines(
+            folder,
+            f"day{day}.jsonl",
+            [event(event_id=f"{day}-{n}", user_id=f"user-{n % 3}") for n in range(5)]
+            + ["not json"]
+            + [event(event_id="0-0", user_id="user-0")],  # a re-sent copy in every file
+        )
+    (tmp_path / "one").mkdir()
+    (tmp_path / "many").mkdir()
+    one, one_result = land(tmp_path / "one", folder)
+    many, many_result = land(tmp_path / "many", folder, batch_bytes=1)
+    for table in ("raw.events", "audit.quarantine", "raw.identities"):
+        columns = "* exclude (load_id)" if table != "raw.identities" else "*"
+        sql = f"select {columns} from {table} order by all"
+        assert one.execute(sql).fetchall() == many.execute(sql).fetchall(), table
+    sql = "select file_path, count_lines, count_landed, count_quarantined from raw.load_manifest"
+    assert sorted(one.execute(sql).fetchall()) == sorted(many.execute(sql).fetchall())
+    assert (
+        (one_result.count_lines, one_result.count_landed, one_result.count_quarantined)
+        == (
+            many_result.count_lines,
+            many_result.count_landed,
+            many_result.count_quarantined,
+        )
+        == (28, 24, 4)
+    )
+    assert many_result.quarantined_by_reason == {"invalid_json": 4}

@@ -154,29 +154,39 @@ session_cuts (user_key_id, gap_session_number, cut_at) as (
 
 ),
 
+session_cut_first_events as (
+
+    {# at a cut instant, the event with the smallest event_id starts the new session #}
+    select
+        gap_sessions_numbered.user_key_id,
+        min(gap_sessions_numbered.event_id) as event_id
+
+    from gap_sessions_numbered
+
+    inner join session_cuts
+        on gap_sessions_numbered.user_key_id = session_cuts.user_key_id
+        and gap_sessions_numbered.gap_session_number = session_cuts.gap_session_number
+        and gap_sessions_numbered.event_at = session_cuts.cut_at
+
+    group by gap_sessions_numbered.user_key_id, session_cuts.cut_at
+
+),
+
 events_cut_marked as (
 
     select
         gap_sessions_numbered.*,
         case
             when gap_sessions_numbered.is_gap_session_start = 1 then 1
-            when session_cuts.cut_at is not null
-                and row_number() over (
-                    partition by
-                        gap_sessions_numbered.user_key_id,
-                        gap_sessions_numbered.event_at
-                    order by gap_sessions_numbered.event_id
-                ) = 1
-                then 1
+            when session_cut_first_events.event_id is not null then 1
             else 0
         end as is_session_start
 
     from gap_sessions_numbered
 
-    left join session_cuts
-        on gap_sessions_numbered.user_key_id = session_cuts.user_key_id
-        and gap_sessions_numbered.gap_session_number = session_cuts.gap_session_number
-        and gap_sessions_numbered.event_at = session_cuts.cut_at
+    left join session_cut_first_events
+        on gap_sessions_numbered.user_key_id = session_cut_first_events.user_key_id
+        and gap_sessions_numbered.event_id = session_cut_first_events.event_id
 
 ),
 

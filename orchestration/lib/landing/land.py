@@ -19,6 +19,9 @@ import pyarrow as pa
 from orchestration.lib.landing.files import FileLines, LandingFile, discover, read_lines
 from orchestration.lib.landing.rules import classify_lines_sql, hash_pii_sql
 
+DEFAULT_BATCH_BYTES = 512 * 1024 * 1024
+GZIP_EXPANSION = 8  # a gzip file is weighed as this many times its size on disk
+
 SCHEMA_DDL = """
 create schema if not exists raw;
 create schema if not exists audit;
@@ -106,6 +109,7 @@ def land_folder(
     timestamp_floor: dt.date | dt.datetime,
     tracking_plan_csv: Path | None = None,
     now: dt.datetime | None = None,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
 ) -> LandingResult:
     """Lands the new files of ``folder`` into the warehouse behind ``con``.
 
@@ -117,6 +121,9 @@ def land_folder(
         tracking_plan_csv: The tracking plan; its ``contains_pii`` events get their property
             values hashed. Without it no property is hashed.
         now: The landing time (default: the current UTC time).
+        batch_bytes: Files are landed in batches of about this many bytes, each committed
+            in one transaction with its manifest rows, so memory stays bounded; a killed run
+            keeps the batches it committed and lands the rest next time.
 
     Returns:
         What was landed, skipped and quarantined.
@@ -141,19 +148,50 @@ def land_folder(
     if not new_files:
         return result
 
-    read = [read_lines(file) for file in new_files]
-    lines = _lines_table([item for item in read if item.lines is not None])
-    con.register("landing_lines", lines)
     pii_events = _pii_events_sql(con, tracking_plan_csv)
+    for batch in _batches(new_files, batch_bytes):
+        _land_batch(con, batch, result, timestamp_floor, pii_salt, pii_events)
+    return result
+
+
+def _batches(files: list[LandingFile], batch_bytes: int) -> list[list[LandingFile]]:
+    """Consecutive groups of files of about ``batch_bytes`` (a gzip file counts 8x its size)."""
+    batches: list[list[LandingFile]] = []
+    current: list[LandingFile] = []
+    size = 0
+    for file in files:
+        weight = file.size_bytes * (GZIP_EXPANSION if file.path.name.endswith(".gz") else 1)
+        if current and size + weight > batch_bytes:
+            batches.append(current)
+            current, size = [], 0
+        current.append(file)
+        size += weight
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _land_batch(
+    con: duckdb.DuckDBPyConnection,
+    files: list[LandingFile],
+    result: LandingResult,
+    timestamp_floor: dt.date | dt.datetime,
+    pii_salt: str,
+    pii_events: str,
+) -> None:
+    """Lands one batch of files in one transaction, and adds its counts to ``result``."""
+    landed_at, load_id = result.landed_at, result.load_id
+    read = [read_lines(file) for file in files]
+    con.register("landing_lines", _lines_table([i for i in read if i.lines is not None]))
     try:
         con.execute("begin transaction")
         _classify(con, landed_at, timestamp_floor, pii_salt, pii_events)
         _write_identities(con, landed_at)
-        _write_events(con, result.load_id, landed_at)
-        _write_quarantine(con, result.load_id, landed_at)
-        _write_unreadable(con, result.load_id, landed_at, [i for i in read if i.lines is None])
-        _write_manifest(con, result.load_id, landed_at, read)
-        _fill_result(con, result, read)
+        _write_events(con, load_id, landed_at)
+        _write_quarantine(con, load_id, landed_at)
+        _write_unreadable(con, load_id, landed_at, [i for i in read if i.lines is None])
+        _write_manifest(con, load_id, landed_at, read)
+        _add_to_result(con, result, read)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -161,7 +199,6 @@ def land_folder(
     finally:
         con.unregister("landing_lines")
         con.execute("drop table if exists landing_classified")
-    return result
 
 
 def _lines_table(items: list[FileLines]) -> pa.Table:
@@ -342,13 +379,14 @@ def _write_manifest(
         )
 
 
-def _fill_result(
+def _add_to_result(
     con: duckdb.DuckDBPyConnection, result: LandingResult, read: list[FileLines]
 ) -> None:
     for item in read:
         target = result.files_landed if item.lines is not None else result.files_unreadable
         target.append(item.file.relative_path)
-    reasons: Counter[str] = Counter(
+    reasons: Counter[str] = Counter(result.quarantined_by_reason)
+    reasons.update(
         dict(
             con.execute(
                 "select reason, count(*) from landing_classified "
@@ -356,9 +394,12 @@ def _fill_result(
             ).fetchall()
         )
     )
-    reasons["unreadable_file"] += len(result.files_unreadable)
+    reasons["unreadable_file"] += sum(1 for item in read if item.lines is None)
     result.quarantined_by_reason = {reason: n for reason, n in sorted(reasons.items()) if n}
-    result.count_lines, result.count_landed, result.count_quarantined = con.execute(
+    lines, landed, quarantined = con.execute(
         "select count(*), count(*) filter (where reason is null), "
         "count(*) filter (where reason is not null) from landing_classified"
     ).fetchone()
+    result.count_lines += lines
+    result.count_landed += landed
+    result.count_quarantined += quarantined
