@@ -11,13 +11,15 @@ import duckdb
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CLI = Path(sys.executable).parent / "usage-analytics"
+# `python -m orchestration.cli` from the repository root runs this checkout's code (the same
+# entry point as the installed `usage-analytics` script).
+CLI = [sys.executable, "-m", "orchestration.cli"]
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Runs ``usage-analytics`` as a user would, in a subprocess."""
     return subprocess.run(
-        [str(CLI), *args],
+        [*CLI, *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

@@ -19,3 +19,11 @@
 {% macro to_reporting_date(column) -%}
     cast({{ to_reporting_timestamp(column) }} as date)
 {%- endmacro %}
+
+{#
+    The first day (a date) of the `period` ('day', 'week' starting Monday, 'month') that a UTC
+    timestamp falls in, in `reporting_timezone`.
+#}
+{% macro to_reporting_period_start(column, period) -%}
+    cast({{ dbt.date_trunc(period, to_reporting_timestamp(column)) }} as date)
+{%- endmacro %}

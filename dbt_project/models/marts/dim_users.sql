@@ -72,9 +72,10 @@ users as (
         user_events_summarized.first_seen_at,
         user_events_summarized.last_seen_at,
         user_events_summarized.signed_up_at,
-        cast({{ dbt.date_trunc('week', to_reporting_timestamp(
-            'coalesce(user_events_summarized.signed_up_at, user_events_summarized.first_seen_at)'
-        )) }} as date) as cohort_week,
+        {{ to_reporting_period_start(
+            'coalesce(user_events_summarized.signed_up_at, user_events_summarized.first_seen_at)',
+            'week'
+        ) }} as cohort_week,
         coalesce(user_sessions_summarized.count_sessions, 0) as count_sessions,
         user_events_summarized.count_events,
         user_events_summarized.count_active_days,
