@@ -92,8 +92,14 @@ def _run(args: argparse.Namespace) -> int:
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     settings.export()
 
+    from orchestration.lib.custom_dimensions import CustomDimensionError, sync_contracts
     from orchestration.lib.run import run_pipeline
 
+    try:
+        sync_contracts()
+    except CustomDimensionError as error:
+        print(f"usage-analytics run: {error}", file=sys.stderr)
+        return 2
     summary = run_pipeline(settings, dbt_vars=args.vars, full_refresh=args.full_refresh)
     print(summary.render())
     return 0 if summary.success else 1

@@ -5,7 +5,9 @@
 """
 
 from dagster_dbt import DbtProject
+from dagster_dbt.dbt_project import using_dagster_dev
 
+from orchestration.lib.custom_dimensions import sync_contracts
 from orchestration.lib.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 
 dbt_project = DbtProject(
@@ -13,6 +15,8 @@ dbt_project = DbtProject(
     profiles_dir=DBT_PROJECT_DIR,
     target=Settings.from_env().dbt_target,
 )
+if using_dagster_dev():
+    sync_contracts()
 dbt_project.prepare_if_dev()
 
 _GENERATED_DIRS = {"target", "logs", "dbt_packages"}
@@ -36,9 +40,13 @@ def manifest_is_stale() -> bool:
 def prepare_manifest(force: bool = False) -> None:
     """Parses the dbt project into ``target/manifest.json`` when a dbt or seed file changed.
 
+    Raises:
+        CustomDimensionError: when seeds/custom_dimensions.csv has an invalid row.
+
     Args:
         force: Parse even when the manifest looks up to date.
     """
+    sync_contracts()  # custom dimensions of the seed -> mart contracts, before parsing
     if force or manifest_is_stale():
         Settings.from_env().export()
         dbt_project.preparer.prepare(dbt_project)

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('custom_dimensions') }}
 {#
     Copies of one event_id become one event: the copy received first; ties by file path, then
     line number (CONTRACT §1).
@@ -47,6 +48,8 @@ events_deduplicated as (
         utm_medium,
         utm_campaign,
         device_type,
+        plan,
+        {{- custom_dimension_columns() }}
         properties
 
     from event_copies_ranked

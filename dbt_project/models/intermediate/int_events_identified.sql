@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('custom_dimensions') }}
 {#
     Gives every event its stitched user: its own user_id when it has one, else the user_id its
     anonymous_id is tied to (before and after the tie), else the anonymous_id itself.
@@ -17,6 +18,12 @@ identities_stitched as (
 
 ),
 
+tracking_plan as (
+
+    select * from {{ ref('tracking_plan') }}
+
+),
+
 events_identified as (
 
     select
@@ -24,6 +31,9 @@ events_identified as (
         events.event_type,
         events.event_name,
         events.event_name_original,
+        tracking_plan.category as event_category,
+        tracking_plan.event_name is not null as is_tracked,
+        coalesce(tracking_plan.counts_as_active, true) as is_active_event,
         events.user_id,
         events.anonymous_id,
         case
@@ -47,12 +57,17 @@ events_identified as (
         events.utm_medium,
         events.utm_campaign,
         events.device_type,
+        events.plan,
+        {{- custom_dimension_columns(alias='events') }}
         events.properties
 
     from events
 
     left join identities_stitched
         on events.anonymous_id_key = identities_stitched.anonymous_id_key
+
+    left join tracking_plan
+        on events.event_name = tracking_plan.event_name
 
 )
 

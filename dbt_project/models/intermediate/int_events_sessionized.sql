@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('custom_dimensions') }}
 {#
     Sessionization (CONTRACT §6). Per user_key, ordered by event_at then event_id, a session
     starts at the first event, after a gap strictly longer than `session_timeout_minutes`, or at
@@ -211,6 +212,9 @@ events_sessionized as (
         event_type,
         event_name,
         event_name_original,
+        event_category,
+        is_tracked,
+        is_active_event,
         user_id,
         anonymous_id,
         user_key_id,
@@ -225,6 +229,8 @@ events_sessionized as (
         utm_medium,
         utm_campaign,
         device_type,
+        plan,
+        {{- custom_dimension_columns() }}
         properties,
         session_number,
         row_number() over (

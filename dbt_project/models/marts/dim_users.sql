@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('custom_dimensions') }}
 with
 
 events as (
@@ -12,23 +13,9 @@ sessions as (
 
 ),
 
-warehouse_last_event_date as (
+users_attributed as (
 
-    select max(event_date) as last_event_date from events
-
-),
-
-user_ids as (
-
-    {# a user_key that is a user_id; null for anonymous-only visitors #}
-    select
-        user_key,
-        max(user_id) as user_id,
-        count(distinct anonymous_id) as count_anonymous_ids
-
-    from events
-
-    group by 1
+    select * from {{ ref('int_users_attributed') }}
 
 ),
 
@@ -36,11 +23,11 @@ user_events_summarized as (
 
     select
         user_key,
-        min(event_at) as first_seen_at,
+        {# a user_key that is a user_id has user_id on its own events #}
+        max(user_id) as user_id,
+        count(distinct anonymous_id) as count_anonymous_ids,
         max(event_at) as last_seen_at,
         max(event_date) as last_seen_date,
-        min(case when event_name = '{{ var("signup_event") }}' then event_at end)
-            as signed_up_at,
         count(*) as count_events,
         count(distinct case when is_active_event then event_date end) as count_active_days
 
@@ -65,35 +52,37 @@ user_sessions_summarized as (
 users as (
 
     select
-        user_events_summarized.user_key,
-        user_ids.user_id,
-        user_ids.user_id is not null as is_identified,
-        user_ids.count_anonymous_ids,
-        user_events_summarized.first_seen_at,
+        users_attributed.user_key,
+        user_events_summarized.user_id,
+        user_events_summarized.user_id is not null as is_identified,
+        user_events_summarized.count_anonymous_ids,
+        users_attributed.first_seen_at,
         user_events_summarized.last_seen_at,
-        user_events_summarized.signed_up_at,
-        {{ to_reporting_period_start(
-            'coalesce(user_events_summarized.signed_up_at, user_events_summarized.first_seen_at)',
-            'week'
-        ) }} as cohort_week,
+        users_attributed.signed_up_at,
+        users_attributed.cohort_week,
         coalesce(user_sessions_summarized.count_sessions, 0) as count_sessions,
         user_events_summarized.count_events,
         user_events_summarized.count_active_days,
+        user_events_summarized.last_seen_date,
         {{ dbt.datediff(
-            'user_events_summarized.last_seen_date',
-            'warehouse_last_event_date.last_event_date',
-            'day'
-        ) }} as days_since_last_seen
+            'user_events_summarized.last_seen_date', 'users_attributed.last_event_date', 'day'
+        ) }} as days_since_last_seen,
+        users_attributed.acquisition_channel,
+        users_attributed.acquisition_source,
+        users_attributed.acquisition_medium,
+        users_attributed.acquisition_campaign,
+        users_attributed.current_plan,
+        users_attributed.count_active_days_last_28_days,
+        {{- custom_dimension_columns('user', alias='users_attributed') }}
+        users_attributed.activity_segment
 
-    from user_events_summarized
+    from users_attributed
 
-    cross join warehouse_last_event_date
-
-    left join user_ids
-        on user_events_summarized.user_key = user_ids.user_key
+    inner join user_events_summarized
+        on users_attributed.user_key = user_events_summarized.user_key
 
     left join user_sessions_summarized
-        on user_events_summarized.user_key = user_sessions_summarized.user_key
+        on users_attributed.user_key = user_sessions_summarized.user_key
 
 )
 
@@ -110,6 +99,15 @@ select
     count_events,
     count_active_days,
     days_since_last_seen,
-    days_since_last_seen >= {{ var('inactive_after_days') }} as is_inactive
+    days_since_last_seen >= {{ var('inactive_after_days') }} as is_inactive,
+    acquisition_channel,
+    acquisition_source,
+    acquisition_medium,
+    acquisition_campaign,
+    current_plan,
+    count_active_days_last_28_days,
+    activity_segment,
+    {{- custom_dimension_columns('user') }}
+    last_seen_date
 
 from users

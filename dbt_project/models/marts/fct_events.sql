@@ -1,14 +1,9 @@
+-- depends_on: {{ ref('custom_dimensions') }}
 with
 
 events_sessionized as (
 
     select * from {{ ref('int_events_sessionized') }}
-
-),
-
-tracking_plan as (
-
-    select * from {{ ref('tracking_plan') }}
 
 ),
 
@@ -22,9 +17,9 @@ events_enriched as (
         events_sessionized.event_name,
         events_sessionized.event_name_original,
         events_sessionized.event_type,
-        tracking_plan.category as event_category,
-        tracking_plan.event_name is not null as is_tracked,
-        coalesce(tracking_plan.counts_as_active, true) as is_active_event,
+        events_sessionized.event_category,
+        events_sessionized.is_tracked,
+        events_sessionized.is_active_event,
         events_sessionized.event_at,
         {{ to_reporting_date('events_sessionized.event_at') }} as event_date,
         {{ dbt.hash(dbt.concat([
@@ -40,14 +35,13 @@ events_enriched as (
         events_sessionized.utm_medium,
         events_sessionized.utm_campaign,
         events_sessionized.device_type,
+        events_sessionized.plan,
+        {{- custom_dimension_columns('event', alias='events_sessionized') }}
         events_sessionized.properties,
         events_sessionized.received_at,
         events_sessionized.load_id
 
     from events_sessionized
-
-    left join tracking_plan
-        on events_sessionized.event_name = tracking_plan.event_name
 
 )
 
@@ -75,6 +69,8 @@ select
     utm_medium,
     utm_campaign,
     device_type,
+    plan,
+    {{- custom_dimension_columns('event') }}
     properties,
     received_at,
     load_id

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('custom_dimensions') }}
 {#
     One row per landed event copy. Renames and types only: landing already validated the line,
     normalized the event name and hashed personal data.
@@ -34,6 +35,10 @@ renamed as (
         {{ json_text('context', 'campaign.medium') }} as utm_medium,
         {{ json_text('context', 'campaign.name') }} as utm_campaign,
         {{ json_text('context', 'device.type') }} as device_type,
+        coalesce({{ json_text('traits', 'plan') }}, {{ json_text('properties', 'plan') }}) as plan,
+        {%- for dimension in custom_dimensions() %}
+        {{ custom_dimension_value(dimension) }} as {{ dimension['name'] }},
+        {%- endfor %}
         properties,
         traits
 

@@ -1,0 +1,134 @@
+-- depends_on: {{ ref('custom_dimensions') }}
+{#
+    Per user: signup and cohort week, first-touch acquisition (the campaign of the user's first
+    event), current plan (latest plan seen in identify traits or plan/payment properties),
+    activity segment (active days in the 28 days ending on the warehouse's last event date,
+    thresholds from vars) and user-level custom dimensions (latest non-null value).
+#}
+{%- set user_dimensions = custom_dimensions('user') -%}
+
+with
+
+events as (
+
+    select * from {{ ref('int_events_sessionized') }}
+
+),
+
+events_dated as (
+
+    select
+        user_key,
+        event_id,
+        event_name,
+        event_at,
+        is_active_event,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        plan,
+        {{- custom_dimension_columns('user') }}
+        {{ to_reporting_date('event_at') }} as event_date
+
+    from events
+
+),
+
+warehouse_last_event_date as (
+
+    select max(event_date) as last_event_date from events_dated
+
+),
+
+first_events as (
+
+    select
+        user_key,
+        utm_source,
+        utm_medium,
+        utm_campaign
+
+    from (
+        select
+            user_key,
+            utm_source,
+            utm_medium,
+            utm_campaign,
+            row_number() over (partition by user_key order by event_at, event_id) as event_rank
+        from events_dated
+    ) as events_ranked
+
+    where event_rank = 1
+
+),
+
+users_summarized as (
+
+    select
+        events_dated.user_key,
+        min(events_dated.event_at) as first_seen_at,
+        min(case when events_dated.event_name = '{{ var("signup_event") }}'
+            then events_dated.event_at end) as signed_up_at,
+        {{ latest_value('events_dated.plan', 'events_dated.event_at') }} as current_plan,
+        count(distinct case
+            when events_dated.is_active_event
+                and events_dated.event_date > {{ dbt.dateadd(
+                    'day', -28, 'warehouse_last_event_date.last_event_date'
+                ) }}
+            then events_dated.event_date
+        end) as count_active_days_last_28_days,
+        {%- for dimension in user_dimensions %}
+        {{ latest_value('events_dated.' ~ dimension['name'], 'events_dated.event_at') }}
+            as {{ dimension['name'] }},
+        {%- endfor %}
+        max(warehouse_last_event_date.last_event_date) as last_event_date
+
+    from events_dated
+
+    cross join warehouse_last_event_date
+
+    group by 1
+
+),
+
+users_attributed as (
+
+    select
+        users_summarized.user_key,
+        users_summarized.first_seen_at,
+        users_summarized.signed_up_at,
+        {{ to_reporting_period_start(
+            'coalesce(users_summarized.signed_up_at, users_summarized.first_seen_at)', 'week'
+        ) }} as cohort_week,
+        first_events.utm_source as acquisition_source,
+        first_events.utm_medium as acquisition_medium,
+        first_events.utm_campaign as acquisition_campaign,
+        case
+            when first_events.utm_source is null then 'direct'
+            else {{ dbt.concat([
+                'first_events.utm_source', "' / '",
+                "coalesce(first_events.utm_medium, '(none)')"
+            ]) }}
+        end as acquisition_channel,
+        users_summarized.current_plan,
+        cast(users_summarized.count_active_days_last_28_days as {{ dbt.type_bigint() }})
+            as count_active_days_last_28_days,
+        case
+            when users_summarized.count_active_days_last_28_days
+                >= {{ var('activity_segment_power_days') }} then 'power'
+            when users_summarized.count_active_days_last_28_days
+                >= {{ var('activity_segment_core_days') }} then 'core'
+            when users_summarized.count_active_days_last_28_days >= 1 then 'casual'
+            else 'dormant'
+        end as activity_segment,
+        {{- custom_dimension_columns('user', alias='users_summarized') }}
+        users_summarized.last_event_date
+
+    from users_summarized
+
+    left join first_events
+        on users_summarized.user_key = first_events.user_key
+
+)
+
+select * from users_attributed
