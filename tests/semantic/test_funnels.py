@@ -267,3 +267,39 @@ def test_median_time_to_convert_is_on_the_last_step(warehouse: Path) -> None:
         ("repeat_report", 302_400.0),
         ("signup_to_paid", 40 * DAY_SECONDS - 600 + 5.0),
     ]
+
+
+def test_breakdown_by_segment_adds_up_and_keeps_zero_steps(warehouse: Path) -> None:
+    # every onboarding user here signed up in the week of Monday 2026-01-05 (cohort_week)
+    assert query(
+        warehouse,
+        "select segment_value, step_number, count_users, conversion_rate_from_previous"
+        " from marts.agg_funnel_conversion_by_segment"
+        " where funnel_name = 'onboarding' and segment_name = 'signup_week' order by 2",
+    ) == [
+        ("2026-01-05", 1, 4, 1.0),
+        ("2026-01-05", 2, 3, 0.75),
+        ("2026-01-05", 3, 2, 2 / 3),
+        ("2026-01-05", 4, 1, 0.5),
+        ("2026-01-05", 5, 0, 0.0),
+    ]
+    # for every segment name, the values add up to the funnel's counts
+    assert (
+        query(
+            warehouse,
+            "select segments.funnel_name, segments.step_number, segments.segment_name"
+            " from (select funnel_name, step_number, segment_name, sum(count_users) as total"
+            "       from marts.agg_funnel_conversion_by_segment group by 1, 2, 3) as segments"
+            " inner join marts.agg_funnel_conversion as funnels"
+            "   on segments.funnel_name = funnels.funnel_name"
+            "   and segments.step_number = funnels.step_number"
+            " where segments.total <> funnels.count_users",
+        )
+        == []
+    )
+    # nobody entered report_export: no segment rows (its zero rows are in agg_funnel_conversion)
+    assert query(
+        warehouse,
+        "select count(*) from marts.agg_funnel_conversion_by_segment"
+        " where funnel_name = 'report_export'",
+    ) == [(0,)]
