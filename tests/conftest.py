@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -16,16 +17,27 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "orchestration.cli"]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Runs ``usage-analytics`` as a user would, in a subprocess."""
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = REPO_ROOT
+) -> subprocess.CompletedProcess[str]:
+    """Runs ``usage-analytics`` as a user would, in a subprocess (of the checkout at ``cwd``)."""
     return subprocess.run(
         [*CLI, *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
-        cwd=REPO_ROOT,
+        cwd=cwd,
         check=False,
     )
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the project's code, dbt project and seeds (no data, no build artefacts), for
+    tests that edit what analysts edit."""
+    ignore = shutil.ignore_patterns("target", "logs", "__pycache__", "*.duckdb*", "sample")
+    for name in ("orchestration", "expectations", "dbt_project", "seeds"):
+        shutil.copytree(REPO_ROOT / name, destination / name, ignore=ignore)
+    return destination
 
 
 def write_events(path: Path, events: Iterable[dict[str, object]]) -> Path:
