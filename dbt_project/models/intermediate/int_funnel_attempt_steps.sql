@@ -1,0 +1,203 @@
+{#
+    Funnel attempts (CONTRACT §6), ordered funnels with other events allowed between steps.
+
+    - Every event of step 1 starts an attempt; the attempt is identified by that event
+      (`attempt_event_id`) and ends its window at step-1 time + the funnel's window (inclusive;
+      no window when the seed leaves it empty).
+    - Step k of an attempt is the earliest event, by event_at then event_id, that
+        * is named like step k,
+        * happens at or after the event that reached step k-1 (same timestamp counts),
+        * happens at or before the window end,
+        * is none of the events that reached steps 1 .. k-1 of the same attempt (one event
+          satisfies at most one step; only matters when a funnel repeats an event name).
+      Taking the earliest qualifying event is never worse for later steps, so each attempt
+      reaches as far as any choice of events could take it.
+    - An attempt that finds no event for step k stops at k-1.
+
+    Set-based: an attempt is one wide row carrying the events of the steps it has reached;
+    one join per step, unrolled by Jinja up to `max_steps` (steps of funnels that are shorter
+    simply find no rows). assert_funnel_steps_consecutive_from_one fails a seed with more
+    steps than `max_steps`. Window sizes are seconds (day = 86,400 s, week = 7 days) added with
+    dbt.dateadd; durations come from seconds_between.
+#}
+{%- set max_steps = 10 -%}
+{%- set attempt_columns = [
+    'funnel_name', 'user_key', 'attempt_event_id', 'attempt_started_at', 'window_ends_at'
+] -%}
+
+with
+
+events as (
+
+    select * from {{ ref('fct_events') }}
+
+),
+
+funnel_definitions as (
+
+    select * from {{ ref('funnel_definitions') }}
+
+),
+
+funnel_steps as (
+
+    select
+        funnel_name,
+        step_number,
+        event_name,
+        cast(conversion_window_value * case conversion_window_unit
+            when 'second' then 1
+            when 'minute' then 60
+            when 'hour' then 3600
+            when 'day' then 86400
+            when 'week' then 604800
+        end as {{ dbt.type_bigint() }}) as window_seconds
+
+    from funnel_definitions
+
+),
+
+step_candidate_events as (
+
+    {# every event that can reach some step of some funnel #}
+    select
+        funnel_steps.funnel_name,
+        funnel_steps.step_number,
+        funnel_steps.window_seconds,
+        events.user_key,
+        events.event_id,
+        events.event_at
+
+    from events
+
+    inner join funnel_steps
+        on events.event_name = funnel_steps.event_name
+
+),
+
+attempts_at_step_1 as (
+
+    select
+        funnel_name,
+        user_key,
+        event_id as attempt_event_id,
+        event_at as attempt_started_at,
+        case
+            when window_seconds is not null
+                then {{ dbt.dateadd('second', 'window_seconds', 'event_at') }}
+        end as window_ends_at,
+        event_id as step_1_event_id,
+        event_at as step_1_at
+
+    from step_candidate_events
+
+    where step_number = 1
+
+),
+
+{%- for step in range(2, max_steps + 1) %}
+
+step_{{ step }}_candidates_ranked as (
+
+    select
+        {%- for column in attempt_columns %}
+        attempts.{{ column }},
+        {%- endfor %}
+        {%- for earlier in range(1, step) %}
+        attempts.step_{{ earlier }}_event_id,
+        attempts.step_{{ earlier }}_at,
+        {%- endfor %}
+        candidates.event_id as step_{{ step }}_event_id,
+        candidates.event_at as step_{{ step }}_at,
+        row_number() over (
+            partition by attempts.funnel_name, attempts.attempt_event_id
+            order by candidates.event_at, candidates.event_id
+        ) as candidate_rank
+
+    from attempts_at_step_{{ step - 1 }} as attempts
+
+    inner join step_candidate_events as candidates
+        on attempts.funnel_name = candidates.funnel_name
+        and attempts.user_key = candidates.user_key
+        and candidates.step_number = {{ step }}
+        and candidates.event_at >= attempts.step_{{ step - 1 }}_at
+        and (
+            attempts.window_ends_at is null
+            or candidates.event_at <= attempts.window_ends_at
+        )
+        {%- for earlier in range(1, step) %}
+        and candidates.event_id <> attempts.step_{{ earlier }}_event_id
+        {%- endfor %}
+
+),
+
+attempts_at_step_{{ step }} as (
+
+    select
+        {%- for column in attempt_columns %}
+        {{ column }},
+        {%- endfor %}
+        {%- for earlier in range(1, step + 1) %}
+        step_{{ earlier }}_event_id,
+        step_{{ earlier }}_at{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from step_{{ step }}_candidates_ranked
+
+    where candidate_rank = 1
+
+),
+
+{%- endfor %}
+
+attempt_steps as (
+
+    {%- for step in range(1, max_steps + 1) %}
+
+    select
+        {%- for column in attempt_columns %}
+        {{ column }},
+        {%- endfor %}
+        cast({{ step }} as {{ dbt.type_bigint() }}) as step_number,
+        step_{{ step }}_event_id as event_id,
+        step_{{ step }}_at as reached_at,
+        {% if step == 1 -%}
+        cast(null as {{ dbt.type_timestamp() }}) as previous_step_reached_at
+        {%- else -%}
+        step_{{ step - 1 }}_at as previous_step_reached_at
+        {%- endif %}
+
+    from attempts_at_step_{{ step }}
+    {% if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+attempt_steps_timed as (
+
+    select
+        attempt_steps.funnel_name,
+        attempt_steps.user_key,
+        attempt_steps.attempt_event_id,
+        attempt_steps.attempt_started_at,
+        attempt_steps.window_ends_at,
+        attempt_steps.step_number,
+        funnel_steps.event_name,
+        attempt_steps.event_id,
+        attempt_steps.reached_at,
+        {{ seconds_between('attempt_steps.previous_step_reached_at', 'attempt_steps.reached_at') }}
+            as seconds_from_previous_step,
+        {{ seconds_between('attempt_steps.attempt_started_at', 'attempt_steps.reached_at') }}
+            as seconds_from_first_step
+
+    from attempt_steps
+
+    inner join funnel_steps
+        on attempt_steps.funnel_name = funnel_steps.funnel_name
+        and attempt_steps.step_number = funnel_steps.step_number
+
+)
+
+select * from attempt_steps_timed
