@@ -1,0 +1,90 @@
+{#
+    The calendar (in `reporting_timezone`) from the first to the last event date, every day
+    present, so that the activity marts can zero-fill days and weeks without events. The day
+    offsets come from a numbers table built by cross joins of the digits 0-9 (five digits:
+    up to 100,000 days), which every engine runs, rather than an engine's own
+    generate_series/range.
+#}
+with
+
+events as (
+
+    select * from {{ ref('int_events_sessionized') }}
+
+),
+
+event_date_bounds as (
+
+    select
+        min({{ to_reporting_date('event_at') }}) as first_event_date,
+        max({{ to_reporting_date('event_at') }}) as last_event_date
+
+    from events
+
+),
+
+digits as (
+
+    select 0 as digit
+    union all select 1
+    union all select 2
+    union all select 3
+    union all select 4
+    union all select 5
+    union all select 6
+    union all select 7
+    union all select 8
+    union all select 9
+
+),
+
+day_offsets as (
+
+    select
+        ones.digit
+        + tens.digit * 10
+        + hundreds.digit * 100
+        + thousands.digit * 1000
+        + ten_thousands.digit * 10000 as day_offset
+
+    from digits as ones
+
+    cross join digits as tens
+
+    cross join digits as hundreds
+
+    cross join digits as thousands
+
+    cross join digits as ten_thousands
+
+),
+
+dates_spined as (
+
+    select
+        cast(
+            {{ dbt.dateadd('day', 'day_offsets.day_offset', 'event_date_bounds.first_event_date') }}
+            as date
+        ) as date_day
+
+    from event_date_bounds
+
+    inner join day_offsets
+        on day_offsets.day_offset <= {{ dbt.datediff(
+            'event_date_bounds.first_event_date', 'event_date_bounds.last_event_date', 'day'
+        ) }}
+
+),
+
+dates as (
+
+    select
+        date_day,
+        cast({{ dbt.date_trunc('week', 'date_day') }} as date) as week_start,
+        cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start
+
+    from dates_spined
+
+)
+
+select * from dates
