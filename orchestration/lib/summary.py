@@ -1,5 +1,6 @@
 """The short summary ``usage-analytics run`` prints."""
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +53,9 @@ def mart_row_counts(warehouse: Path) -> dict[str, int]:
     """Row count of every table in the ``marts`` schema (empty when the file is missing)."""
     if not warehouse.exists():
         return {}
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = _connect_read_only(warehouse)
+    if con is None:
+        return {}
     try:
         tables = con.execute(
             "select table_name from information_schema.tables where table_schema = ? "
@@ -65,3 +68,17 @@ def mart_row_counts(warehouse: Path) -> dict[str, int]:
         }
     finally:
         con.close()
+
+
+def _connect_read_only(
+    warehouse: Path, attempts: int = 20, wait_seconds: float = 0.5
+) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection, waiting while a finishing dbt process still holds the file."""
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(warehouse), read_only=True)
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                return None
+            time.sleep(wait_seconds)
+    return None

@@ -1,0 +1,56 @@
+{#
+    Retention broken down by user segment (acquisition_channel, signup_week, current_plan,
+    activity_segment and every user-level custom dimension): the non-'all' rows of
+    int_retention_segmented. Cohort sizes and rates are within the segment value.
+#}
+with
+
+retention_segmented as (
+
+    select * from {{ ref('int_retention_segmented') }}
+
+),
+
+retention_by_segment as (
+
+    select
+        {{ dbt.hash(dbt.concat([
+            'retention_period_key', "'|'", 'segment_name', "'|'", 'segment_value'
+        ])) }} as retention_segment_period_key,
+        segment_name,
+        segment_value,
+        retention_name,
+        period,
+        cohort_type,
+        cohort_start,
+        period_number,
+        period_start,
+        cohort_size,
+        count_retained,
+        retention_rate,
+        count_retained_unbounded,
+        retention_rate_unbounded
+
+    from retention_segmented
+
+    where segment_name <> 'all'
+
+)
+
+select
+    retention_segment_period_key,
+    segment_name,
+    segment_value,
+    retention_name,
+    period,
+    cohort_type,
+    cohort_start,
+    period_number,
+    period_start,
+    cohort_size,
+    count_retained,
+    retention_rate,
+    count_retained_unbounded,
+    retention_rate_unbounded
+
+from retention_by_segment
