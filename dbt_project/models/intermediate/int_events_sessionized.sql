@@ -220,6 +220,7 @@ events_sessionized as (
         user_key_id,
         user_key,
         event_at,
+        {{ to_reporting_date('event_at') }} as event_date,
         received_at,
         load_id,
         page_path,

@@ -58,20 +58,9 @@ user_periods as (
 
 ),
 
-events as (
-
-    select * from {{ ref('fct_events') }}
-
-),
-
 warehouse_last_periods as (
 
-    select
-        {{ to_reporting_period_start('max(event_at)', 'day') }} as last_day_start,
-        {{ to_reporting_period_start('max(event_at)', 'week') }} as last_week_start,
-        {{ to_reporting_period_start('max(event_at)', 'month') }} as last_month_start
-
-    from events
+    select * from {{ ref('int_warehouse_periods') }}
 
 ),
 

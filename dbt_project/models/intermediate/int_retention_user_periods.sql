@@ -9,7 +9,7 @@ with
 
 events as (
 
-    select * from {{ ref('fct_events') }}
+    select * from {{ ref('int_events_sessionized') }}
 
 ),
 

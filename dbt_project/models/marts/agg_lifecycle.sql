@@ -12,12 +12,6 @@ user_periods as (
 
 ),
 
-events as (
-
-    select * from {{ ref('fct_events') }}
-
-),
-
 lifecycle_states as (
 
     select 'new' as lifecycle_state, 1 as lifecycle_state_order
@@ -38,12 +32,7 @@ lifecycle_states as (
 
 warehouse_last_periods as (
 
-    select
-        {{ to_reporting_period_start('max(event_at)', 'day') }} as last_day_start,
-        {{ to_reporting_period_start('max(event_at)', 'week') }} as last_week_start,
-        {{ to_reporting_period_start('max(event_at)', 'month') }} as last_month_start
-
-    from events
+    select * from {{ ref('int_warehouse_periods') }}
 
 ),
 

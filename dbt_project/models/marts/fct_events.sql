@@ -21,7 +21,7 @@ events_enriched as (
         events_sessionized.is_tracked,
         events_sessionized.is_active_event,
         events_sessionized.event_at,
-        {{ to_reporting_date('events_sessionized.event_at') }} as event_date,
+        events_sessionized.event_date,
         {{ dbt.hash(dbt.concat([
             'events_sessionized.user_key', "'|'", 'events_sessionized.session_first_event_id'
         ])) }} as session_id,
