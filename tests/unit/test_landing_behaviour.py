@@ -465,13 +465,32 @@ def test_gzip_file_lands(tmp_path: Path) -> None:
     assert manifest["file_size_bytes"] == path.stat().st_size
 
 
-def test_truncated_gzip_is_unreadable(tmp_path: Path) -> None:
+def test_truncated_gzip_lands_its_complete_lines(tmp_path: Path) -> None:
     folder = tmp_path / "landing"
     data = gzip.compress(
         b"".join(json.dumps(event(event_id=str(n))).encode() + b"\n" for n in range(200))
     )
     folder.mkdir()
     (folder / "cut.jsonl.gz").write_bytes(data[: len(data) // 2])
+    con, result = land(tmp_path, folder)
+    assert result.files_unreadable == []
+    assert result.files_landed == result.files_truncated == ["cut.jsonl.gz"]
+    (manifest,) = rows(con, "select * from raw.load_manifest")
+    assert manifest["status"] == "truncated"
+    assert "end-of-stream" in manifest["error"]
+    landed = [int(e["event_id"]) for e in events(con)]
+    assert landed == list(range(len(landed))) and 0 < len(landed) < 200
+    (cut,) = quarantine(con)
+    assert (cut["reason"], cut["line_number"]) == ("truncated_file", len(landed) + 1)
+    assert manifest["count_lines"] == len(landed) + 1
+    assert manifest["count_landed"] == len(landed)
+    assert manifest["count_quarantined"] == 1
+
+
+def test_gzip_cut_in_its_header_is_unreadable(tmp_path: Path) -> None:
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    (folder / "cut.jsonl.gz").write_bytes(gzip.compress(b'{"event_id": "1"}\n')[:5])
     con, result = land(tmp_path, folder)
     assert result.files_unreadable == ["cut.jsonl.gz"]
     assert reasons(con) == ["unreadable_file"]

@@ -51,6 +51,8 @@ LINE_CASES: dict[str, str | bytes] = {
     "empty_line": "   ",
     "invalid_json": '{"event_id": "bad-1", "event": "Project Created"',
     "not_an_object": '["bad-1", "Project Created"]',
+    "duplicate_key": '{"event_id": "bad-1", "event_id": "bad-2", "event": "Project Created",'
+    ' "user_id": "u", "timestamp": "2024-05-01T10:00:00Z"}',
     "missing_event_id": dumps(event_id=DROP),
     "invalid_type": dumps(type="alias"),
     "missing_event": dumps(event=DROP),
@@ -64,7 +66,9 @@ LINE_CASES: dict[str, str | bytes] = {
         timestamp="2024-05-03T10:00:00Z", received_at="2024-05-01T10:00:00Z"
     ),
 }
-FILE_CASES = {"unreadable_file"}
+# Cases built from whole files: test_unreadable_file here; truncated_file in
+# test_landing_behaviour.py and the bad-input corpus (tests/fixtures/bad_input.py).
+FILE_CASES = {"unreadable_file", "truncated_file"}
 
 
 def good(number: int) -> dict:

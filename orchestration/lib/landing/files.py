@@ -1,12 +1,12 @@
 """Finding landing files and reading them into Arrow, one row per physical line."""
 
-import gzip
 import hashlib
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 LANDING_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -24,11 +24,25 @@ class LandingFile:
 
 @dataclass(frozen=True)
 class FileLines:
-    """The lines of one file, or why it could not be read."""
+    """The lines of one file, or why it could not be read (or read only in part)."""
 
     file: LandingFile
-    lines: pa.Table | None  # columns line_number (int64), line (string), is_valid_utf8 (bool)
-    error: str | None = None
+    # columns line_number (int64), line (string), is_valid_utf8 (bool), is_truncated (bool)
+    lines: pa.Table | None
+    error: str | None = None  # why the file is unreadable, or where a truncated file ends
+
+    @property
+    def status(self) -> str:
+        """``landed``; ``truncated`` (a gzip stream cut short: its complete lines are read);
+        ``unreadable`` (nothing could be read)."""
+        if self.lines is None:
+            return "unreadable"
+        return "truncated" if self.error is not None else "landed"
+
+    @property
+    def ends_in_partial_line(self) -> bool:
+        """A truncated file whose last line was cut (it is quarantined as truncated_file)."""
+        return self.lines is not None and pc.any(self.lines["is_truncated"]).as_py()
 
 
 def discover(folder: Path) -> list[LandingFile]:
@@ -59,19 +73,23 @@ def discover(folder: Path) -> list[LandingFile]:
 def read_lines(file: LandingFile) -> FileLines:
     """Splits a file into numbered lines without parsing them.
 
-    A trailing newline does not make an extra line; a UTF-8 byte-order mark at the start and a
-    carriage return at the end of a line are dropped. Lines that are not valid UTF-8 are kept,
-    decoded with replacement characters and flagged, so that they can be quarantined.
+    A trailing newline does not make an extra line; a UTF-8 byte-order mark at the start is
+    dropped (a carriage return at the end of a line is dropped when the line is classified).
+    Lines that are not valid UTF-8 are kept, decoded with replacement characters and flagged, so
+    that they can be quarantined. A gzip stream that ends before its end marker (a file cut
+    short in transfer) gives the lines decompressed so far; the last one, when it has no final
+    newline, is flagged ``is_truncated``.
     """
     try:
-        data = _read_bytes(file.path)
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as error:
+        data, truncation = _read_bytes(file.path)
+    except (OSError, EOFError, zlib.error) as error:
         return FileLines(file=file, lines=None, error=f"{type(error).__name__}: {error}")
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
     raw_lines = data.split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
+    cut_mid_line = truncation is not None and bool(data) and not data.endswith(b"\n")
     try:
         text_lines = data.decode("utf-8").split("\n")[: len(raw_lines)]
         valid = pa.array([True] * len(raw_lines), type=pa.bool_())
@@ -84,16 +102,51 @@ def read_lines(file: LandingFile) -> FileLines:
             "line_number": pa.array(range(1, len(raw_lines) + 1), type=pa.int64()),
             "line": pa.array(text_lines, type=pa.string()),
             "is_valid_utf8": valid,
+            "is_truncated": pa.array(
+                [False] * (len(raw_lines) - 1) + [cut_mid_line] if raw_lines else [],
+                type=pa.bool_(),
+            ),
         }
     )
-    return FileLines(file=file, lines=table)
+    return FileLines(file=file, lines=table, error=truncation)
 
 
-def _read_bytes(path: Path) -> bytes:
-    if path.name.lower().endswith(".gz"):
-        with gzip.open(path, "rb") as handle:
-            return handle.read()
-    return path.read_bytes()
+def _read_bytes(path: Path) -> tuple[bytes, str | None]:
+    """The file's bytes (decompressed for ``.gz``), and a message when the gzip stream was
+    cut short. Raises when nothing can be read: not gzip, corrupt data, or a cut before any
+    data."""
+    if not path.name.lower().endswith(".gz"):
+        return path.read_bytes(), None
+    return _gunzip(path)
+
+
+def _gunzip(path: Path) -> tuple[bytes, str | None]:
+    """Decompresses a gzip file (several members allowed), in chunks, keeping what precedes
+    a premature end of the stream instead of failing the whole file."""
+    output: list[bytes] = []
+    decompressor = zlib.decompressobj(wbits=31)  # gzip header and trailer (CRC) only
+    fed = False  # the current member has received input
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            while chunk:
+                fed = True
+                output.append(decompressor.decompress(chunk))
+                if not decompressor.eof:
+                    break
+                # End of a member: what follows is another member (zero padding is ignored).
+                chunk = decompressor.unused_data.lstrip(b"\x00")
+                decompressor = zlib.decompressobj(wbits=31)
+                fed = False
+    output.append(decompressor.flush())
+    data = b"".join(output)
+    if fed and not decompressor.eof:
+        if not data:
+            raise EOFError("gzip stream ends before any data could be decompressed")
+        return data, (
+            "EOFError: gzip stream ends before its end-of-stream marker "
+            f"after {len(data)} decompressed bytes"
+        )
+    return data, None
 
 
 def _is_utf8(line: bytes) -> bool:

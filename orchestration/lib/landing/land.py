@@ -31,7 +31,7 @@ create table if not exists raw.load_manifest (
     file_path varchar not null,
     content_hash varchar not null,
     file_size_bytes bigint not null,
-    status varchar not null,            -- landed | unreadable
+    status varchar not null,            -- landed | truncated (gzip cut short) | unreadable
     error varchar,
     count_lines bigint not null,
     count_landed bigint not null,       -- valid lines written to raw.events (copies included)
@@ -68,7 +68,8 @@ create table if not exists raw.events (
 create table if not exists audit.quarantine (
     load_id varchar not null,
     file_path varchar not null,
-    line_number bigint,                 -- null for a file-level error (unreadable_file)
+    line_number bigint,                 -- null for a file-level row (unreadable_file, or
+                                        -- truncated_file when a gzip is cut between lines)
     reason varchar not null,
     raw_line varchar,
     quarantined_at timestamp not null
@@ -85,6 +86,7 @@ class LandingResult:
     files_landed: list[str] = field(default_factory=list)
     files_skipped: list[str] = field(default_factory=list)  # content already landed
     files_unreadable: list[str] = field(default_factory=list)
+    files_truncated: list[str] = field(default_factory=list)  # gzip cut short; also in landed
     count_lines: int = 0
     count_landed: int = 0
     count_quarantined: int = 0
@@ -189,7 +191,7 @@ def _land_batch(
         _write_identities(con, landed_at)
         _write_events(con, load_id, landed_at)
         _write_quarantine(con, load_id, landed_at)
-        _write_unreadable(con, load_id, landed_at, [i for i in read if i.lines is None])
+        _write_file_level(con, load_id, landed_at, read)
         _write_manifest(con, load_id, landed_at, read)
         _add_to_result(con, result, read)
         con.execute("commit")
@@ -208,6 +210,7 @@ def _lines_table(items: list[FileLines]) -> pa.Table:
             ("line_number", pa.int64()),
             ("line", pa.string()),
             ("is_valid_utf8", pa.bool_()),
+            ("is_truncated", pa.bool_()),
         ]
     )
     tables = [
@@ -333,13 +336,22 @@ def _write_quarantine(con: duckdb.DuckDBPyConnection, load_id: str, landed_at: d
     )
 
 
-def _write_unreadable(
-    con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime, items: list[FileLines]
+def _write_file_level(
+    con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime, read: list[FileLines]
 ) -> None:
-    for item in items:
+    """A quarantine row without line number, holding the error, for a file that could not be
+    read, and for a truncated gzip cut between two lines (no line of its own says it was cut).
+    These rows are not lines: they are not counted in the manifest's ``count_quarantined``."""
+    for item in read:
+        if item.status == "unreadable":
+            reason = "unreadable_file"
+        elif item.status == "truncated" and not item.ends_in_partial_line:
+            reason = "truncated_file"
+        else:
+            continue
         con.execute(
-            "insert into audit.quarantine values (?, ?, null, 'unreadable_file', ?, ?)",
-            [load_id, item.file.relative_path, item.error, landed_at],
+            "insert into audit.quarantine values (?, ?, null, ?, ?, ?)",
+            [load_id, item.file.relative_path, reason, item.error, landed_at],
         )
 
 
@@ -369,7 +381,7 @@ def _write_manifest(
                 item.file.relative_path,
                 item.file.content_hash,
                 item.file.size_bytes,
-                "landed" if item.lines is not None else "unreadable",
+                item.status,
                 item.error,
                 lines,
                 landed,
@@ -385,6 +397,8 @@ def _add_to_result(
     for item in read:
         target = result.files_landed if item.lines is not None else result.files_unreadable
         target.append(item.file.relative_path)
+        if item.status == "truncated":
+            result.files_truncated.append(item.file.relative_path)
     reasons: Counter[str] = Counter(result.quarantined_by_reason)
     reasons.update(
         dict(
@@ -394,7 +408,10 @@ def _add_to_result(
             ).fetchall()
         )
     )
-    reasons["unreadable_file"] += sum(1 for item in read if item.lines is None)
+    reasons["unreadable_file"] += sum(1 for item in read if item.status == "unreadable")
+    reasons["truncated_file"] += sum(
+        1 for item in read if item.status == "truncated" and not item.ends_in_partial_line
+    )
     result.quarantined_by_reason = {reason: n for reason, n in sorted(reasons.items()) if n}
     lines, landed, quarantined = con.execute(
         "select count(*), count(*) filter (where reason is null), "

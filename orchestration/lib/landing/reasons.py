@@ -2,11 +2,14 @@
 
 QUARANTINE_REASONS: tuple[str, ...] = (
     "unreadable_file",  # file-level: the file cannot be read or decompressed at all
+    "truncated_file",  # the last, unfinished line of a gzip file cut short (a file-level row,
+    # line_number null, when the cut falls between lines); its complete lines are landed
     "line_too_long",  # over MAX_LINE_BYTES bytes
     "invalid_encoding",  # not valid UTF-8
     "empty_line",  # only white space (a final newline does not make an empty line)
     "invalid_json",  # also the lenient forms DuckDB accepts: trailing commas, NaN, Infinity
     "not_an_object",  # valid JSON, but an array, string, number ...
+    "duplicate_key",  # a top-level key landing reads (event_id, timestamp, ...) appears twice
     "missing_event_id",  # no event_id / messageId (or an empty or non-scalar one)
     "invalid_type",  # `type` other than track, page, screen, identify
     "missing_event",  # a track call without `event`, or with a blank one

@@ -19,6 +19,25 @@ MAX_OFFSET_MINUTES = 18 * 60
 LENIENT_JSON_HINT_RE = r"(?i),\s*[}\]]|nan|inf"
 JSON_STRING_RE = r'"(?:[^"\\]|\\.)*"'
 LENIENT_JSON_RE = r"(?i),\s*[}\]]|[:\[,]\s*[+-]?(?:nan|inf|infinity)\s*[,}\]]"
+# The top-level keys landing reads. When one appears twice in a line, which value is meant is
+# ambiguous (DuckDB reads the first, most other JSON readers the last): the line is quarantined.
+READ_KEYS = (
+    "event_id",
+    "messageId",
+    "type",
+    "event",
+    "user_id",
+    "userId",
+    "anonymous_id",
+    "anonymousId",
+    "timestamp",
+    "originalTimestamp",
+    "received_at",
+    "receivedAt",
+    "properties",
+    "context",
+    "traits",
+)
 
 
 def normalize_event_name_sql(column: str) -> str:
@@ -74,7 +93,8 @@ def _parse_timestamp(value_json: str) -> str:
 
 
 def classify_lines_sql(lines_table: str, landed_at_sql: str, timestamp_floor_sql: str) -> str:
-    """A query over ``lines_table`` (file_path, line_number, line, is_valid_utf8) that returns
+    """A query over ``lines_table`` (file_path, line_number, line, is_valid_utf8, is_truncated)
+    that returns
     one row per line with its parsed fields and its quarantine ``reason`` (null when valid).
 
     Args:
@@ -92,6 +112,7 @@ lines as (
         line_number,
         line,
         is_valid_utf8,
+        is_truncated,
         rtrim(line, chr(13)) as content
 
     from {lines_table}
@@ -123,6 +144,8 @@ fields as (
     select
         *,
         json_type(doc) as doc_type,
+        case when json_type(doc) = 'OBJECT'
+            then list_filter(json_keys(doc), lambda key: key in {READ_KEYS!r}) end as read_keys,
         {_scalar_text("doc", "event_id", "messageId")} as event_id,
         json_type(doc, '$.type') as type_json_type,
         lower(trim(json_extract_string(doc, '$.type'))) as type_text,
@@ -176,11 +199,13 @@ lines_classified as (
         end as event_name,
         coalesce(event_text, event_type) as event_name_original,
         case
+            when is_truncated then 'truncated_file'
             when strlen(line) > {MAX_LINE_BYTES} then 'line_too_long'
             when not is_valid_utf8 then 'invalid_encoding'
             when regexp_full_match(content, '\\s*') then 'empty_line'
             when doc is null then 'invalid_json'
             when doc_type <> 'OBJECT' then 'not_an_object'
+            when len(read_keys) > len(list_distinct(read_keys)) then 'duplicate_key'
             when event_id is null then 'missing_event_id'
             when event_type is null then 'invalid_type'
             when event_type = 'track'
