@@ -113,7 +113,11 @@ lines as (
         line,
         is_valid_utf8,
         is_truncated,
-        rtrim(line, chr(13)) as content
+        -- A carriage return ending the line (CRLF) and a byte-order mark starting it (files
+        -- concatenated after the first BOM was stripped) are not content.
+        rtrim(
+            case when starts_with(line, chr(65279)) then substr(line, 2) else line end, chr(13)
+        ) as content
 
     from {lines_table}
 
