@@ -35,6 +35,10 @@ class RunSummary:
             f" {landing.get('count_lines', 0)} lines = {landing.get('count_landed', 0)} valid"
             f" + {landing.get('count_quarantined', 0)} quarantined",
         ]
+        for kind in ("files_unreadable", "files_truncated"):
+            if landing.get(kind):
+                names = ", ".join(str(name) for name in landing[kind])
+                lines.append(f"  {kind.replace('files_', ''):<11} {names}")
         if reasons:
             detail = ", ".join(f"{reason} {count}" for reason, count in reasons.items())
             lines.append(f"  quarantine  {detail}")

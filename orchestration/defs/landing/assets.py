@@ -95,6 +95,7 @@ def land_events(
         "files_landed": result.count_files_landed,
         "files_skipped": len(result.files_skipped),
         "files_unreadable": dg.MetadataValue.json(result.files_unreadable),
+        "files_truncated": dg.MetadataValue.json(result.files_truncated),
         "count_lines": result.count_lines,
         "count_landed": result.count_landed,
         "count_quarantined": result.count_quarantined,
