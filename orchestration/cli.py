@@ -100,7 +100,18 @@ def _run(args: argparse.Namespace) -> int:
     except CustomDimensionError as error:
         print(f"usage-analytics run: {error}", file=sys.stderr)
         return 2
-    summary = run_pipeline(settings, dbt_vars=args.vars, full_refresh=args.full_refresh)
+    from orchestration.lib.warehouse_lock import WarehouseBusyError, exclusive_warehouse
+
+    try:
+        with exclusive_warehouse(
+            settings.warehouse_path,
+            timeout_seconds=settings.lock_timeout_seconds,
+            on_wait=lambda message: print(f"usage-analytics run: {message}", flush=True),
+        ):
+            summary = run_pipeline(settings, dbt_vars=args.vars, full_refresh=args.full_refresh)
+    except WarehouseBusyError as error:
+        print(f"usage-analytics run: {error}", file=sys.stderr)
+        return 3
     print(summary.render())
     return 0 if summary.success else 1
 

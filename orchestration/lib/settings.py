@@ -12,6 +12,7 @@ default lives in exactly one file.
 | ``USAGE_ANALYTICS_DBT_TARGET`` | ``duckdb`` | the dbt target of ``profiles.yml`` |
 | ``USAGE_ANALYTICS_SCHEDULE_CRON`` | ``0 3 * * *`` | when the daily schedule runs |
 | ``USAGE_ANALYTICS_SCHEDULE_TIMEZONE`` | ``UTC`` | the schedule's time zone |
+| ``USAGE_ANALYTICS_LOCK_TIMEOUT_SECONDS`` | ``3600`` | how long a run waits for another |
 """
 
 import os
@@ -45,6 +46,7 @@ class Settings:
     dbt_target: str
     schedule_cron: str
     schedule_timezone: str
+    lock_timeout_seconds: float
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -56,6 +58,9 @@ class Settings:
             dbt_target=os.environ.get("USAGE_ANALYTICS_DBT_TARGET", "duckdb"),
             schedule_cron=os.environ.get("USAGE_ANALYTICS_SCHEDULE_CRON", "0 3 * * *"),
             schedule_timezone=os.environ.get("USAGE_ANALYTICS_SCHEDULE_TIMEZONE", "UTC"),
+            lock_timeout_seconds=float(
+                os.environ.get("USAGE_ANALYTICS_LOCK_TIMEOUT_SECONDS", "3600")
+            ),
         )
 
     def export(self) -> None:

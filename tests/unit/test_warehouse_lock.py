@@ -1,0 +1,62 @@
+"""One writer per warehouse: a second holder waits, then proceeds or gives up clearly."""
+
+import multiprocessing
+import time
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.warehouse_lock import WarehouseBusyError, exclusive_warehouse, lock_path
+
+
+def hold(warehouse: str, seconds: float, ready: "multiprocessing.synchronize.Event") -> None:
+    with exclusive_warehouse(Path(warehouse), timeout_seconds=5):
+        ready.set()
+        time.sleep(seconds)
+
+
+def start_holder(warehouse: Path, seconds: float) -> multiprocessing.Process:
+    ready = multiprocessing.get_context("fork").Event()
+    process = multiprocessing.get_context("fork").Process(
+        target=hold, args=(str(warehouse), seconds, ready)
+    )
+    process.start()
+    assert ready.wait(10)
+    return process
+
+
+def test_second_holder_gives_up_naming_the_first(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    holder = start_holder(warehouse, seconds=5)
+    try:
+        waits: list[str] = []
+        busy = pytest.raises(WarehouseBusyError, match=rf"in use by pid {holder.pid} since")
+        lock = exclusive_warehouse(
+            warehouse, timeout_seconds=0.5, poll_seconds=0.05, on_wait=waits.append
+        )
+        with busy, lock:
+            pass
+        assert waits and f"pid {holder.pid}" in waits[0]
+    finally:
+        holder.kill()
+        holder.join()
+
+
+def test_second_holder_waits_its_turn(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    holder = start_holder(warehouse, seconds=1)
+    started = time.monotonic()
+    with exclusive_warehouse(warehouse, timeout_seconds=10, poll_seconds=0.05):
+        waited = time.monotonic() - started
+        assert lock_path(warehouse).read_text().startswith("pid ")
+    holder.join()
+    assert waited > 0.3  # it really waited for the holder to finish
+
+
+def test_a_killed_holder_releases_the_lock(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    holder = start_holder(warehouse, seconds=60)
+    holder.kill()
+    holder.join()
+    with exclusive_warehouse(warehouse, timeout_seconds=2, poll_seconds=0.05):
+        pass
