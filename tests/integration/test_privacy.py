@@ -221,6 +221,7 @@ def hits(warehouse: Path, needles: list[str], skip: tuple[str, ...] = ()) -> lis
     con = duckdb.connect()
     try:
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        con.execute("create table needles as select unnest(?::varchar[]) as needle", [needles])
         columns = con.execute(
             "select table_schema, table_name, column_name from information_schema.columns "
             "where table_catalog = 'warehouse'"
@@ -229,15 +230,14 @@ def hits(warehouse: Path, needles: list[str], skip: tuple[str, ...] = ()) -> lis
         for schema, table, column in columns:
             if f"{schema}.{table}" in skip:
                 continue
-            for needle in needles:
-                (count,) = con.execute(
-                    f'select count(*) from warehouse.{schema}."{table}" '
-                    f'where contains(cast("{column}" as varchar), ?)',
-                    [needle],
-                ).fetchone()
-                if count:
-                    found.append(f"{schema}.{table}.{column}: {needle}")
-        return found
+            found += [
+                f"{schema}.{table}.{column}: {needle}"
+                for (needle,) in con.execute(
+                    f'select distinct needle from warehouse.{schema}."{table}" '
+                    f'inner join needles on contains(cast("{column}" as varchar), needle)'
+                ).fetchall()
+            ]
+        return sorted(found)
     finally:
         con.close()
 
