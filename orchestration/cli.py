@@ -184,7 +184,21 @@ def _forget(args: argparse.Namespace) -> int:
     summary = run_pipeline(settings, dbt_vars=args.vars, land=False)
     summary.command = "forget"
     print(summary.render())
-    return 0 if summary.success else 1
+    if not summary.success:
+        return 1
+    from orchestration.lib.forget import compact_warehouse
+
+    try:
+        compact_warehouse(settings.warehouse_path)
+    except duckdb.Error as error:
+        print(
+            f"usage-analytics forget: rebuilt, but rewriting the file failed ({error}); deleted"
+            " bytes may remain in its free blocks until it is rewritten",
+            file=sys.stderr,
+        )
+        return 1
+    print("  compacted   the warehouse file was rewritten without the deleted rows' bytes")
+    return 0
 
 
 if __name__ == "__main__":

@@ -16,11 +16,16 @@ In one transaction, on the raw and audit layers (dbt rebuilds the rest from them
   ``audit.forgotten_identities``, so landing quarantines any new line of theirs as
   ``forgotten_user`` without its text. Files already landed are skipped by content hash, so
   landing the same folder again cannot bring the user back either.
+
+Deleted rows can survive as bytes in the free blocks of a DuckDB file: ``compact_warehouse``
+rewrites the file once the rebuild is done.
 """
 
 import datetime as dt
+import os
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -255,3 +260,27 @@ def forget_user(
     # write the deletions into the database file now, not only into its write-ahead log
     con.execute("checkpoint")
     return result
+
+
+def compact_warehouse(warehouse: Path) -> None:
+    """Rewrites the warehouse into a new file and swaps it in, so that the bytes of deleted
+    rows, left in the old file's free blocks, are gone.
+
+    The old file is attached under its own name (its file stem), so views that name their
+    catalog bind while they are copied and still resolve in the new file of the same name.
+    Nothing may hold the file meanwhile; on any error the old file stays as it was.
+    """
+    compacted = warehouse.with_name(f".{warehouse.name}.compacting")
+    compacted.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{warehouse}' as \"{warehouse.stem}\" (read_only)")
+        con.execute(f"attach '{compacted}' as compacted_warehouse")
+        con.execute(f'copy from database "{warehouse.stem}" to compacted_warehouse')
+        con.execute("detach compacted_warehouse")
+    except BaseException:
+        compacted.unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+    os.replace(compacted, warehouse)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.cli import _forget, _parser
-from orchestration.lib.forget import forget_user
+from orchestration.lib.forget import compact_warehouse, forget_user
 from orchestration.lib.landing.land import MIGRATIONS, ensure_schema
 from tests.unit.landing_helpers import (
     SALT,
@@ -128,3 +128,28 @@ def test_forget_needs_a_user_id() -> None:
 def test_forget_rejects_a_blank_user_id(capsys: pytest.CaptureFixture[str]) -> None:
     assert _forget(_parser().parse_args(["forget", "--user-id", "  "])) == 2
     assert "--user-id is empty" in capsys.readouterr().err
+
+
+def test_compacting_drops_deleted_bytes_and_keeps_views(tmp_path: Path) -> None:
+    folder = tmp_path / "landing"
+    write_lines(
+        folder,
+        "a.jsonl",
+        [event(event_id=f"e-{n}", user_id="secret-user" if n % 2 else "other") for n in range(500)],
+    )
+    con, _ = land(tmp_path, folder)
+    # a view that names its catalog, as dbt-duckdb writes them
+    con.execute("create schema staging")
+    con.execute(
+        'create view staging.others as select * from "warehouse"."raw"."events"'
+        " where user_id = 'other'"
+    )
+    forget_user(con, "secret-user", pii_salt=SALT)
+    con.close()
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert b"secret-user" in warehouse.read_bytes()
+    compact_warehouse(warehouse)
+    assert b"secret-user" not in warehouse.read_bytes()
+    con = connect(tmp_path)
+    assert con.execute("select count(*) from staging.others").fetchone() == (250,)
+    assert con.execute("select count(*) from audit.quarantine").fetchone() == (250,)
