@@ -1,4 +1,4 @@
-"""``usage-analytics``: generate sample events, run the pipeline."""
+"""``usage-analytics``: generate sample events, run the pipeline, forget a user."""
 
 import argparse
 import datetime as dt
@@ -46,6 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     run.add_argument("--vars", default="", help="dbt vars, YAML: '{session_timeout_minutes: 45}'")
     run.set_defaults(handler=_run)
+
+    forget = commands.add_parser(
+        "forget", help="remove one user's events from every layer and rebuild what depends on them"
+    )
+    forget.add_argument("--user-id", required=True, help="the user id, as sent in the events")
+    forget.add_argument(
+        "--warehouse", type=Path, help="DuckDB file (default data/warehouse.duckdb)"
+    )
+    forget.add_argument(
+        "--vars", default="", help="dbt vars of the rebuild (the ones your runs use)"
+    )
+    forget.set_defaults(handler=_forget)
     return parser
 
 
@@ -114,6 +126,90 @@ def _run(args: argparse.Namespace) -> int:
         return 3
     print(summary.render())
     return 0 if summary.success else 1
+
+
+def _forget(args: argparse.Namespace) -> int:
+    """Forgets one user, then rebuilds every dbt model from the raw layer (no landing).
+
+    Exit codes: 0 forgotten and rebuilt; 1 forgotten but the rebuild failed (run
+    ``usage-analytics run`` again); 2 nothing done (bad arguments, no warehouse) or no trace
+    of the user id (the request is still recorded, so that files landed later drop its lines).
+    """
+    if args.warehouse:
+        os.environ["USAGE_ANALYTICS_WAREHOUSE"] = str(args.warehouse.resolve())
+    from orchestration.lib.dbt_vars import parse_vars
+    from orchestration.lib.settings import Settings
+
+    user_id = args.user_id.strip()
+    if not user_id:
+        print("usage-analytics forget: --user-id is empty", file=sys.stderr)
+        return 2
+    try:
+        parse_vars(args.vars)
+    except ValueError as error:
+        print(f"usage-analytics forget: {error}", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    if not settings.warehouse_path.is_file():
+        print(f"usage-analytics forget: no warehouse at {settings.warehouse_path}", file=sys.stderr)
+        return 2
+    settings.export()
+
+    import duckdb
+
+    from orchestration.lib.forget import forget_user
+
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        result = forget_user(con, user_id, pii_salt=settings.pii_salt)
+    finally:
+        con.close()
+    # the clear id is never printed back: the request is named by its hash
+    print(
+        f"usage-analytics forget: request {result.forget_request_id} for user id hash"
+        f" {result.user_id_hash[:16]}…: {result.count_events_removed} event line(s) removed"
+        f" from raw.events, {result.count_anonymous_ids} anonymous id(s) forgotten with it,"
+        f" {result.count_quarantine_scrubbed} quarantined line(s) scrubbed,"
+        f" {result.count_identities_removed} identity(ies) removed; recorded in"
+        " audit.forget_requests"
+    )
+    if not result.found:
+        print(
+            "usage-analytics forget: nothing to forget: that user id is in no table of the"
+            " warehouse (check the id). The request is recorded all the same, so files landed"
+            " later drop the user's lines.",
+            file=sys.stderr,
+        )
+        return 2
+
+    from orchestration.lib.custom_dimensions import CustomDimensionError, sync_contracts
+    from orchestration.lib.run import run_pipeline
+
+    try:
+        sync_contracts()
+    except CustomDimensionError as error:
+        print(
+            f"usage-analytics forget: {error}; rebuild with `usage-analytics run`", file=sys.stderr
+        )
+        return 1
+    summary = run_pipeline(settings, dbt_vars=args.vars, land=False)
+    summary.command = "forget"
+    print(summary.render())
+    if not summary.success:
+        return 1
+    from orchestration.lib.forget import compact_warehouse
+
+    try:
+        compact_warehouse(settings.warehouse_path)
+    except duckdb.Error as error:
+        print(
+            f"usage-analytics forget: rebuilt, but rewriting the file failed ({error}); deleted"
+            " bytes may remain in its free blocks until it is rewritten",
+            file=sys.stderr,
+        )
+        return 1
+    print("  compacted   the warehouse file was rewritten without the deleted rows' bytes")
+    return 0
 
 
 if __name__ == "__main__":

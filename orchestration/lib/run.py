@@ -9,7 +9,7 @@ from orchestration.lib.summary import RunSummary, mart_row_counts
 
 
 def run_pipeline(
-    settings: Settings, *, dbt_vars: str = "", full_refresh: bool = False
+    settings: Settings, *, dbt_vars: str = "", full_refresh: bool = False, land: bool = True
 ) -> RunSummary:
     """Lands the landing folder and builds everything, in this process.
 
@@ -17,28 +17,33 @@ def run_pipeline(
         settings: Paths and targets; must already be exported to the environment.
         dbt_vars: YAML mapping of dbt vars for this run.
         full_refresh: Rebuild incremental models from scratch.
+        land: Run the landing step; without it only the dbt build runs (``forget`` rebuilds
+            from the raw layer it edited, and must not land new files on the way).
     """
     from orchestration.dbt_project import prepare_manifest
 
     started = time.perf_counter()
     prepare_manifest()
     from orchestration.definitions import defs
+    from orchestration.defs.dbt.assets import dbt_models
     from orchestration.defs.jobs import MAIN_JOB_NAME
 
     job = defs.resolve_job_def(MAIN_JOB_NAME)
-    run_config = {
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-        "ops": {
-            "land_events": {
-                "config": {"events_dir": str(settings.events_dir), "dbt_vars": dbt_vars}
-            },
-            "dbt_models": {"config": {"dbt_vars": dbt_vars, "full_refresh": full_refresh}},
-        },
+    ops: dict[str, object] = {
+        "dbt_models": {"config": {"dbt_vars": dbt_vars, "full_refresh": full_refresh}},
     }
+    if land:
+        ops["land_events"] = {
+            "config": {"events_dir": str(settings.events_dir), "dbt_vars": dbt_vars}
+        }
+    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}, "ops": ops}
     result = job.execute_in_process(
-        run_config=run_config, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        run_config=run_config,
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        asset_selection=None if land else sorted(dbt_models.keys),
     )
-    summary = RunSummary(success=result.success, warehouse=settings.warehouse_path)
+    summary = RunSummary(success=result.success, warehouse=settings.warehouse_path, landed=land)
     for event in result.get_asset_materialization_events():
         summary.assets_materialized += 1
         if event.asset_key == dg.AssetKey(["raw", "load_manifest"]):

@@ -22,18 +22,23 @@ class RunSummary:
     steps_failed: list[str] = field(default_factory=list)
     mart_rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    command: str = "run"
+    landed: bool = True  # false: a rebuild without the landing step (``forget``)
 
     def render(self) -> str:
         """The summary as text."""
         landing = self.landing
         reasons = landing.get("quarantined_by_reason") or {}
+        status = "OK" if self.success else "FAILED"
         lines = [
-            f"usage-analytics run: {'OK' if self.success else 'FAILED'} in {self.seconds:.1f}s",
+            f"usage-analytics {self.command}: {status} in {self.seconds:.1f}s",
             f"  warehouse   {self.warehouse}",
             f"  landing     {landing.get('files_landed', 0)} new file(s),"
             f" {landing.get('files_skipped', 0)} already landed;"
             f" {landing.get('count_lines', 0)} lines = {landing.get('count_landed', 0)} valid"
-            f" + {landing.get('count_quarantined', 0)} quarantined",
+            f" + {landing.get('count_quarantined', 0)} quarantined"
+            if self.landed
+            else "  landing     skipped (rebuild from the raw layer only)",
         ]
         for kind in ("files_unreadable", "files_truncated"):
             if landing.get(kind):

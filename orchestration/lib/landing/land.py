@@ -17,7 +17,12 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.lib.landing.files import FileLines, LandingFile, discover, read_lines
-from orchestration.lib.landing.rules import classify_lines_sql, hash_pii_sql
+from orchestration.lib.landing.rules import (
+    analytics_consent_sql,
+    classify_lines_sql,
+    hash_pii_sql,
+    pii_digest_sql,
+)
 
 DEFAULT_BATCH_BYTES = 512 * 1024 * 1024
 GZIP_EXPANSION = 8  # a gzip file is weighed as this many times its size on disk
@@ -62,7 +67,8 @@ create table if not exists raw.events (
     load_id varchar not null,
     file_path varchar not null,
     line_number bigint not null,
-    loaded_at timestamp not null
+    loaded_at timestamp not null,
+    has_analytics_consent boolean       -- false: context.consent refused analytics (not modelled)
 );
 
 create table if not exists audit.quarantine (
@@ -71,10 +77,43 @@ create table if not exists audit.quarantine (
     line_number bigint,                 -- null for a file-level row (unreadable_file, or
                                         -- truncated_file when a gzip is cut between lines)
     reason varchar not null,
-    raw_line varchar,
-    quarantined_at timestamp not null
+    raw_line varchar,                   -- null once `forget` scrubbed it, or for forgotten_user
+    quarantined_at timestamp not null,
+    forget_request_id varchar,          -- the forget request that scrubbed or removed the line
+    scrubbed_at timestamp,              -- when `forget` blanked raw_line (reason kept)
+    removed_from_raw_at timestamp       -- when `forget` moved the line out of raw.events
+);
+
+-- One row per `usage-analytics forget` request; the user id only as its salted hash.
+create table if not exists audit.forget_requests (
+    forget_request_id varchar not null,
+    requested_at timestamp not null,
+    user_id_hash varchar not null,
+    count_anonymous_ids bigint not null,      -- anonymous ids tied to the user, forgotten too
+    count_events_removed bigint not null,     -- rows deleted from raw.events
+    count_quarantine_scrubbed bigint not null,  -- audit.quarantine raw_line values blanked
+    count_identities_removed bigint not null  -- rows deleted from raw.identities
+);
+
+-- Salted hashes of forgotten user ids and of their anonymous ids: landing quarantines the
+-- lines of these ids as `forgotten_user`, without their text, so a new file cannot bring
+-- a forgotten user back.
+create table if not exists audit.forgotten_identities (
+    identity_hash varchar not null,
+    identity_kind varchar not null,           -- user_id | anonymous_id
+    forget_request_id varchar not null,
+    recorded_at timestamp not null
 );
 """
+
+# Columns added after the first release: (table, column, type, backfill expression or None).
+# `ensure_schema` adds them to a warehouse created before, and backfills existing rows.
+MIGRATIONS: tuple[tuple[str, str, str, str | None], ...] = (
+    ("raw.events", "has_analytics_consent", "boolean", analytics_consent_sql("context")),
+    ("audit.quarantine", "forget_request_id", "varchar", None),
+    ("audit.quarantine", "scrubbed_at", "timestamp", None),
+    ("audit.quarantine", "removed_from_raw_at", "timestamp", None),
+)
 
 
 @dataclass
@@ -99,8 +138,21 @@ class LandingResult:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Creates the raw and audit tables that landing writes, if missing."""
+    """Creates the raw and audit tables that landing writes, if missing, and adds the columns
+    of later releases to an older warehouse (existing rows backfilled)."""
     con.execute(SCHEMA_DDL)
+    for table, column, data_type, backfill in MIGRATIONS:
+        schema, name = table.split(".")
+        (exists,) = con.execute(
+            "select count(*) from duckdb_columns() where database_name = current_database() "
+            "and schema_name = ? and table_name = ? and column_name = ?",
+            [schema, name, column],
+        ).fetchone()
+        if exists:
+            continue
+        con.execute(f"alter table {table} add column if not exists {column} {data_type}")
+        if backfill is not None:
+            con.execute(f"update {table} set {column} = {backfill}")
 
 
 def land_folder(
@@ -188,6 +240,7 @@ def _land_batch(
     try:
         con.execute("begin transaction")
         _classify(con, landed_at, timestamp_floor, pii_salt, pii_events)
+        _quarantine_forgotten(con, landed_at, pii_salt)
         _write_identities(con, landed_at)
         _write_events(con, load_id, landed_at)
         _write_quarantine(con, load_id, landed_at)
@@ -264,6 +317,58 @@ def _classify(
     )
 
 
+def _quarantine_forgotten(
+    con: duckdb.DuckDBPyConnection, landed_at: dt.datetime, pii_salt: str
+) -> None:
+    """Lines of forgotten users (audit.forgotten_identities) become quarantine rows with the
+    reason ``forgotten_user`` and no text, whatever else is wrong with them.
+
+    A line is a forgotten user's when its user id is forgotten, or when it has no user id and
+    its anonymous id is forgotten. An anonymous id that this batch ties to a forgotten user id
+    is forgotten too (and recorded). A line whose ids cannot be read (invalid JSON ...) cannot
+    be recognized: it keeps its ordinary reason and text (``forget`` again scrubs it).
+    """
+    (count_forgotten,) = con.execute("select count(*) from audit.forgotten_identities").fetchone()
+    if not count_forgotten:
+        return
+
+    def digest(value: str) -> str:
+        return pii_digest_sql("$salt", value)
+
+    con.execute(
+        f"""
+        insert into audit.forgotten_identities
+        select distinct
+            {digest("classified.anonymous_id")}, 'anonymous_id', forgotten.forget_request_id, $now
+        from landing_classified as classified
+        inner join audit.forgotten_identities as forgotten
+            on forgotten.identity_kind = 'user_id'
+            and forgotten.identity_hash = {digest("classified.user_id")}
+        where classified.anonymous_id is not null
+            and {digest("classified.anonymous_id")} not in (
+                select identity_hash from audit.forgotten_identities
+                where identity_kind = 'anonymous_id'
+            )
+        """,
+        {"salt": pii_salt, "now": landed_at},
+    )
+    con.execute(
+        f"""
+        update landing_classified
+        set reason = 'forgotten_user', line = null
+        where {digest("user_id")} in (
+                select identity_hash from audit.forgotten_identities
+                where identity_kind = 'user_id'
+            )
+            or (user_id is null and {digest("anonymous_id")} in (
+                select identity_hash from audit.forgotten_identities
+                where identity_kind = 'anonymous_id'
+            ))
+        """,
+        {"salt": pii_salt},
+    )
+
+
 def _write_identities(con: duckdb.DuckDBPyConnection, landed_at: dt.datetime) -> None:
     con.execute(
         """
@@ -291,8 +396,12 @@ def _write_identities(con: duckdb.DuckDBPyConnection, landed_at: dt.datetime) ->
 
 def _write_events(con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime) -> None:
     con.execute(
-        """
-        insert into raw.events
+        f"""
+        insert into raw.events (
+            event_id, event_type, event_name, event_name_original, user_id, anonymous_id,
+            user_id_key, anonymous_id_key, event_at, received_at, properties, context, traits,
+            load_id, file_path, line_number, loaded_at, has_analytics_consent
+        )
         select
             classified.event_id,
             classified.event_type,
@@ -310,7 +419,8 @@ def _write_events(con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.da
             ?,
             classified.file_path,
             classified.line_number,
-            ?
+            ?,
+            {analytics_consent_sql("classified.context")}
         from landing_classified as classified
         left join raw.identities as user_identities
             on classified.user_id = user_identities.identity_value
@@ -327,6 +437,7 @@ def _write_quarantine(con: duckdb.DuckDBPyConnection, load_id: str, landed_at: d
     con.execute(
         """
         insert into audit.quarantine
+            (load_id, file_path, line_number, reason, raw_line, quarantined_at)
         select ?, file_path, line_number, reason, line, ?
         from landing_classified
         where reason is not null
@@ -350,7 +461,9 @@ def _write_file_level(
         else:
             continue
         con.execute(
-            "insert into audit.quarantine values (?, ?, null, ?, ?, ?)",
+            "insert into audit.quarantine"
+            " (load_id, file_path, line_number, reason, raw_line, quarantined_at)"
+            " values (?, ?, null, ?, ?, ?)",
             [load_id, item.file.relative_path, reason, item.error, landed_at],
         )
 

@@ -235,6 +235,34 @@ select * from lines_classified
 """
 
 
+def pii_digest_sql(salt_sql: str, value_sql: str) -> str:
+    """SQL of the salted SHA-256 of ``value_sql`` (lower-case hex), the one hash of personal
+    data: landing hashes emails, IPs and PII properties with it, ``forget`` hashes ids with it.
+    """
+    return f"sha256({salt_sql} || {value_sql})"
+
+
+def _is_json_false(doc: str, path: str) -> str:
+    return f"""coalesce(json_type({doc}, '{path}') = 'BOOLEAN'
+        and json_extract_string({doc}, '{path}') = 'false', false)"""
+
+
+def analytics_consent_sql(context: str) -> str:
+    """SQL: false only when the event says the person refused analytics, else true.
+
+    Refusal is ``context.consent.analytics`` set to JSON ``false``, or Segment's consent
+    object ``context.consent.categoryPreferences.analytics`` (or ``Analytics``) set to
+    ``false``. A missing, null or non-boolean value is not a refusal.
+    """
+    paths = (
+        "$.consent.analytics",
+        "$.consent.categoryPreferences.analytics",
+        "$.consent.categoryPreferences.Analytics",
+    )
+    refusals = " or ".join(_is_json_false(context, path) for path in paths)
+    return f"not ({refusals})"
+
+
 def hash_pii_sql(salt_sql: str, pii_events_sql: str) -> dict[str, str]:
     """SQL expressions that hash personal data of a classified line (CONTRACT §1).
 
@@ -244,7 +272,7 @@ def hash_pii_sql(salt_sql: str, pii_events_sql: str) -> dict[str, str]:
     """
 
     def digest(value: str) -> str:
-        return f"sha256({salt_sql} || {value})"
+        return pii_digest_sql(salt_sql, value)
 
     email = "lower(trim(json_extract_string(traits, '$.email')))"
     context_email = "lower(trim(json_extract_string(context, '$.traits.email')))"

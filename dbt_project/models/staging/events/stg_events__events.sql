@@ -1,7 +1,9 @@
 -- depends_on: {{ ref('custom_dimensions') }}
 {#
-    One row per landed event copy. Renames and types only: landing already validated the line,
-    normalized the event name and hashed personal data.
+    One row per landed event copy with analytics consent. Renames and types only: landing
+    already validated the line, normalized the event name and hashed personal data. Copies
+    whose `context.consent` refused analytics stay in raw.events (counted in
+    audit.load_reconciliation) but are kept out of every modelled layer here.
 #}
 with
 
@@ -43,6 +45,8 @@ renamed as (
         traits
 
     from source
+
+    where has_analytics_consent
 
 )
 

@@ -1,0 +1,286 @@
+"""Forgetting one user: ``usage-analytics forget --user-id ID`` (CONTRACT §2).
+
+In one transaction, on the raw and audit layers (dbt rebuilds the rest from them):
+
+- the user's lines leave ``raw.events``: rows with the user id, and rows without a user id
+  whose anonymous id some event ties to the user id. Each becomes an ``audit.quarantine`` row
+  with the reason ``forgotten_user``, its file and line number and no text, so every landed
+  file still reconciles (lines = loaded + duplicates + quarantined);
+- quarantined lines that mention the user are scrubbed (``raw_line`` set to null, the reason
+  kept): a line containing the user id or one of the anonymous ids anywhere in its text, or a
+  quoted string, email or IPv4 address whose salted hash equals one of the user's hashed
+  emails or IPs. Matching text anywhere errs on the side of scrubbing too much;
+- the ids leave ``raw.identities`` (unless another user's events still carry them);
+- the request is recorded in ``audit.forget_requests`` with the salted hash of the user id,
+  never the id, and the hashes of the user id and anonymous ids go to
+  ``audit.forgotten_identities``, so landing quarantines any new line of theirs as
+  ``forgotten_user`` without its text. Files already landed are skipped by content hash, so
+  landing the same folder again cannot bring the user back either.
+
+Deleted rows can survive as bytes in the free blocks of a DuckDB file: ``compact_warehouse``
+rewrites the file once the rebuild is done.
+"""
+
+import datetime as dt
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.lib.landing.land import ensure_schema
+from orchestration.lib.landing.rules import pii_digest_sql
+
+# Candidate personal values in the text of a quarantined line (the line may not be JSON).
+QUOTED_STRING_RE = r'"([^"\\]*)"'
+EMAIL_RE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+"
+IPV4_RE = r"\d{1,3}(?:\.\d{1,3}){3}"
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    """What one forget request removed."""
+
+    forget_request_id: str
+    requested_at: dt.datetime
+    user_id_hash: str
+    count_anonymous_ids: int
+    count_events_removed: int
+    count_quarantine_scrubbed: int
+    count_identities_removed: int
+
+    @property
+    def found(self) -> bool:
+        """Whether the warehouse held anything of the user."""
+        return bool(
+            self.count_events_removed
+            or self.count_quarantine_scrubbed
+            or self.count_identities_removed
+        )
+
+
+def forget_user(
+    con: duckdb.DuckDBPyConnection,
+    user_id: str,
+    *,
+    pii_salt: str,
+    now: dt.datetime | None = None,
+) -> ForgetResult:
+    """Removes one user's lines from the raw and audit layers and records the request.
+
+    Args:
+        con: A read-write connection to the warehouse.
+        user_id: The user id as sent (surrounding white space is ignored, as at landing).
+        pii_salt: The salt of landing's hashes (it must be the one landing used).
+        now: The request time (default: the current UTC time).
+
+    Returns:
+        The request's id, the user id's hash and what was removed. The request is recorded
+        even when nothing was found, so that files landed later drop the user's lines.
+    """
+    user_id = user_id.strip()
+    if not user_id:
+        raise ValueError("the user id is empty")
+    requested_at = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+    request_id = f"{requested_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    params = {"salt": pii_salt, "user_id": user_id, "request_id": request_id, "now": requested_at}
+
+    def run(sql: str, names: tuple[str, ...] = ()) -> list[tuple]:
+        return con.execute(sql, {name: params[name] for name in names}).fetchall()
+
+    def digest(value: str) -> str:
+        return pii_digest_sql("$salt", value)
+
+    con.execute("set TimeZone = 'UTC'")
+    ensure_schema(con)
+    try:
+        con.execute("begin transaction")
+        run(
+            """
+            create or replace temp table forget_anonymous_ids as
+            select distinct anonymous_id from raw.events
+            where user_id = $user_id and anonymous_id is not null
+            """,
+            ("user_id",),
+        )
+        run(
+            """
+            create or replace temp table forget_rows as
+            select load_id, file_path, line_number, traits, context
+            from raw.events
+            where user_id = $user_id
+                or (user_id is null
+                    and anonymous_id in (select anonymous_id from forget_anonymous_ids))
+            """,
+            ("user_id",),
+        )
+        # the user's hashed emails and IPs, to recognize them in quarantined text
+        run(
+            """
+            create or replace temp table forget_pii_hashes as
+            select distinct value from (
+                select json_extract_string(traits, '$.email') as value from forget_rows
+                union all
+                select json_extract_string(context, '$.traits.email') from forget_rows
+                union all
+                select json_extract_string(context, '$.ip') from forget_rows
+            )
+            where value is not null
+            """
+        )
+        run(
+            """
+            insert into audit.quarantine (
+                load_id, file_path, line_number, reason, raw_line, quarantined_at,
+                forget_request_id, removed_from_raw_at
+            )
+            select load_id, file_path, line_number, 'forgotten_user', null, $now,
+                $request_id, $now
+            from forget_rows
+            """,
+            ("now", "request_id"),
+        )
+        ((events_removed,),) = run(
+            """
+            delete from raw.events
+            using forget_rows
+            where raw.events.load_id = forget_rows.load_id
+                and raw.events.file_path = forget_rows.file_path
+                and raw.events.line_number = forget_rows.line_number
+            """
+        )
+        run(
+            f"""
+            create or replace temp table forget_quarantine_rows as
+            with lines as (
+                select rowid as quarantine_row, raw_line
+                from audit.quarantine
+                where raw_line is not null and line_number is not null
+            ),
+            lines_with_ids as (
+                select quarantine_row from lines
+                where contains(raw_line, $user_id)
+                    or exists (
+                        select 1 from forget_anonymous_ids
+                        where contains(lines.raw_line, forget_anonymous_ids.anonymous_id)
+                    )
+            ),
+            candidates as (
+                select quarantine_row, unnest(list_concat(
+                    regexp_extract_all(raw_line, '{QUOTED_STRING_RE}', 1),
+                    regexp_extract_all(raw_line, '{EMAIL_RE}'),
+                    regexp_extract_all(raw_line, '{IPV4_RE}')
+                )) as candidate
+                from lines
+                where exists (select 1 from forget_pii_hashes)
+            ),
+            lines_with_pii as (
+                select distinct quarantine_row from candidates
+                where {digest("candidate")} in (select value from forget_pii_hashes)
+                    or {digest("lower(trim(candidate))")} in (select value from forget_pii_hashes)
+            )
+            select quarantine_row from lines_with_ids
+            union
+            select quarantine_row from lines_with_pii
+            """,
+            ("salt", "user_id"),
+        )
+        ((quarantine_scrubbed,),) = run(
+            """
+            update audit.quarantine
+            set raw_line = null, scrubbed_at = $now, forget_request_id = $request_id
+            where rowid in (select quarantine_row from forget_quarantine_rows)
+            """,
+            ("now", "request_id"),
+        )
+        ((identities_removed,),) = run(
+            """
+            delete from raw.identities
+            where (identity_value = $user_id
+                    or identity_value in (select anonymous_id from forget_anonymous_ids))
+                and not exists (
+                    select 1 from raw.events
+                    where raw.events.user_id = raw.identities.identity_value
+                        or raw.events.anonymous_id = raw.identities.identity_value
+                )
+            """,
+            ("user_id",),
+        )
+        run(
+            f"""
+            insert into audit.forgotten_identities
+            select identity_hash, identity_kind, $request_id, $now
+            from (
+                select {digest("$user_id")} as identity_hash, 'user_id' as identity_kind
+                union all
+                select {digest("anonymous_id")}, 'anonymous_id' from forget_anonymous_ids
+            ) as identities
+            where not exists (
+                select 1 from audit.forgotten_identities as forgotten
+                where forgotten.identity_hash = identities.identity_hash
+                    and forgotten.identity_kind = identities.identity_kind
+            )
+            """,
+            ("salt", "user_id", "request_id", "now"),
+        )
+        ((user_id_hash, count_anonymous_ids),) = run(
+            f"select {digest('$user_id')}, (select count(*) from forget_anonymous_ids)",
+            ("salt", "user_id"),
+        )
+        result = ForgetResult(
+            forget_request_id=request_id,
+            requested_at=requested_at,
+            user_id_hash=user_id_hash,
+            count_anonymous_ids=count_anonymous_ids,
+            count_events_removed=events_removed,
+            count_quarantine_scrubbed=quarantine_scrubbed,
+            count_identities_removed=identities_removed,
+        )
+        con.execute(
+            "insert into audit.forget_requests values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                result.forget_request_id,
+                result.requested_at,
+                result.user_id_hash,
+                result.count_anonymous_ids,
+                result.count_events_removed,
+                result.count_quarantine_scrubbed,
+                result.count_identities_removed,
+            ],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        for table in ("forget_anonymous_ids", "forget_rows", "forget_pii_hashes"):
+            con.execute(f"drop table if exists {table}")
+        con.execute("drop table if exists forget_quarantine_rows")
+    # write the deletions into the database file now, not only into its write-ahead log
+    con.execute("checkpoint")
+    return result
+
+
+def compact_warehouse(warehouse: Path) -> None:
+    """Rewrites the warehouse into a new file and swaps it in, so that the bytes of deleted
+    rows, left in the old file's free blocks, are gone.
+
+    The old file is attached under its own name (its file stem), so views that name their
+    catalog bind while they are copied and still resolve in the new file of the same name.
+    Nothing may hold the file meanwhile; on any error the old file stays as it was.
+    """
+    compacted = warehouse.with_name(f".{warehouse.name}.compacting")
+    compacted.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{warehouse}' as \"{warehouse.stem}\" (read_only)")
+        con.execute(f"attach '{compacted}' as compacted_warehouse")
+        con.execute(f'copy from database "{warehouse.stem}" to compacted_warehouse')
+        con.execute("detach compacted_warehouse")
+    except BaseException:
+        compacted.unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+    os.replace(compacted, warehouse)
