@@ -51,12 +51,16 @@ limit $2
 
 @dataclass(frozen=True)
 class LandingBatchThresholds:
-    """What a batch of landed lines must satisfy (structural: failing blocks the run)."""
+    """What a batch of landed lines must satisfy (structural: failing blocks the run).
+
+    A share threshold of None leaves that share out (the check does so for batches too small
+    for a share to mean anything).
+    """
 
     timestamp_floor: dt.datetime
     max_event_at: dt.datetime  # no event later than this (the batch's landing time + 1 day)
-    max_quarantined_share: float
-    max_unknown_event_share: float
+    max_quarantined_share: float | None
+    max_unknown_event_share: float | None
 
 
 def landing_batch_expectations(thresholds: LandingBatchThresholds) -> list[Any]:
@@ -79,16 +83,22 @@ def landing_batch_expectations(thresholds: LandingBatchThresholds) -> list[Any]:
             column="seconds_after_received", max_value=MAX_SECONDS_AFTER_RECEIVED
         ),
         gxe.ExpectColumnValuesToBeInSet(column="event_type", value_set=list(KNOWN_EVENT_TYPES)),
-        gxe.ExpectColumnMeanToBeBetween(
-            column="is_unknown_event",
-            min_value=0,
-            max_value=thresholds.max_unknown_event_share,
-            row_condition=valid_line,
-        ),
-        gxe.ExpectColumnMeanToBeBetween(
-            column="is_quarantined", min_value=0, max_value=thresholds.max_quarantined_share
-        ),
     ]
+    if thresholds.max_unknown_event_share is not None:
+        expectations.append(
+            gxe.ExpectColumnMeanToBeBetween(
+                column="is_unknown_event",
+                min_value=0,
+                max_value=thresholds.max_unknown_event_share,
+                row_condition=valid_line,
+            )
+        )
+    if thresholds.max_quarantined_share is not None:
+        expectations.append(
+            gxe.ExpectColumnMeanToBeBetween(
+                column="is_quarantined", min_value=0, max_value=thresholds.max_quarantined_share
+            )
+        )
     return expectations
 
 

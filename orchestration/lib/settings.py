@@ -14,6 +14,7 @@ default lives in exactly one file.
 | ``USAGE_ANALYTICS_SCHEDULE_TIMEZONE`` | ``UTC`` | the schedule's time zone |
 | ``USAGE_ANALYTICS_MAX_QUARANTINED_SHARE`` | ``0.05`` | gate: max quarantined share |
 | ``USAGE_ANALYTICS_MAX_UNKNOWN_EVENT_SHARE`` | ``0.10`` | gate: max unknown-event share |
+| ``USAGE_ANALYTICS_SHARE_MIN_LINES`` | ``100`` | smaller batches skip the two share gates |
 | ``USAGE_ANALYTICS_VOLUME_BAND`` | ``0.5`` | warning: lines within median × (1 ± band) |
 | ``USAGE_ANALYTICS_VOLUME_TRAILING_BATCHES`` | ``7`` | warning: batches in the median |
 """
@@ -45,6 +46,7 @@ class GateThresholds:
 
     max_quarantined_share: float = 0.05
     max_unknown_event_share: float = 0.10
+    share_min_lines: int = 100
     volume_band: float = 0.5
     volume_trailing_batches: int = 7
 
@@ -62,6 +64,9 @@ class GateThresholds:
             ),
             max_unknown_event_share=_number(
                 "USAGE_ANALYTICS_MAX_UNKNOWN_EVENT_SHARE", defaults.max_unknown_event_share
+            ),
+            share_min_lines=int(
+                _number("USAGE_ANALYTICS_SHARE_MIN_LINES", defaults.share_min_lines)
             ),
             volume_band=_number("USAGE_ANALYTICS_VOLUME_BAND", defaults.volume_band),
             volume_trailing_batches=int(

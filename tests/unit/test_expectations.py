@@ -198,3 +198,16 @@ def test_events_reconciliation_is_exact() -> None:
     (item,) = bad.failed
     assert item.observed == "1 of 1 rows unexpected, e.g. (101, 100)"
     assert item.threshold == "count_fct_events = count_expected"
+
+
+def test_landing_batch_without_share_thresholds_leaves_the_shares_out() -> None:
+    thresholds = landing.LandingBatchThresholds(
+        timestamp_floor=BATCH_THRESHOLDS.timestamp_floor,
+        max_event_at=BATCH_THRESHOLDS.max_event_at,
+        max_quarantined_share=None,
+        max_unknown_event_share=None,
+    )
+    frame = batch_frame(is_unknown_event=[1, 1, 1, 1, None])
+    build = functools.partial(landing.landing_batch_expectations, thresholds)
+    result = validate("landing_batch", frame, build)
+    assert result.passed and len(result.results) == len(landing.REQUIRED_COLUMNS) + 3

@@ -84,11 +84,15 @@ def landing_gates(
         if empty:
             yield _nothing_to_check(LANDING_BATCH_CHECK, RAW_EVENTS, f"batch {load_id} is empty")
         else:
+            # a share of a handful of lines means nothing: small batches skip the share gates
+            with_shares = len(frame) >= thresholds.share_min_lines
             batch_thresholds = landing.LandingBatchThresholds(
                 timestamp_floor=timestamp_floor(variables),
                 max_event_at=landed_at + MAX_EVENT_AFTER_LANDING,
-                max_quarantined_share=thresholds.max_quarantined_share,
-                max_unknown_event_share=thresholds.max_unknown_event_share,
+                max_quarantined_share=thresholds.max_quarantined_share if with_shares else None,
+                max_unknown_event_share=(
+                    thresholds.max_unknown_event_share if with_shares else None
+                ),
             )
             build = functools.partial(landing.landing_batch_expectations, batch_thresholds)
             yield _check_result(
