@@ -7,8 +7,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.lib.generator import generate_events
+
+if TYPE_CHECKING:
+    from orchestration.lib.settings import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -155,6 +159,22 @@ def _forget(args: argparse.Namespace) -> int:
         return 2
     settings.export()
 
+    from orchestration.lib.warehouse_lock import WarehouseBusyError, exclusive_warehouse
+
+    try:
+        with exclusive_warehouse(
+            settings.warehouse_path,
+            timeout_seconds=settings.lock_timeout_seconds,
+            on_wait=lambda message: print(f"usage-analytics forget: {message}", flush=True),
+        ):
+            return _forget_locked(args, settings, user_id)
+    except WarehouseBusyError as error:
+        print(f"usage-analytics forget: {error}", file=sys.stderr)
+        return 3
+
+
+def _forget_locked(args: argparse.Namespace, settings: "Settings", user_id: str) -> int:
+    """The forget itself, while this process holds the warehouse (see _forget)."""
     import duckdb
 
     from orchestration.lib.forget import forget_user

@@ -13,6 +13,11 @@ default lives in exactly one file.
 | ``USAGE_ANALYTICS_SCHEDULE_CRON`` | ``0 3 * * *`` | when the daily schedule runs |
 | ``USAGE_ANALYTICS_SCHEDULE_TIMEZONE`` | ``UTC`` | the schedule's time zone |
 | ``USAGE_ANALYTICS_LOCK_TIMEOUT_SECONDS`` | ``3600`` | how long a run waits for another |
+| ``USAGE_ANALYTICS_MAX_QUARANTINED_SHARE`` | ``0.05`` | gate: max quarantined share |
+| ``USAGE_ANALYTICS_MAX_UNKNOWN_EVENT_SHARE`` | ``0.10`` | gate: max unknown-event share |
+| ``USAGE_ANALYTICS_SHARE_MIN_LINES`` | ``100`` | smaller batches skip the two share gates |
+| ``USAGE_ANALYTICS_VOLUME_BAND`` | ``0.5`` | warning: lines within median × (1 ± band) |
+| ``USAGE_ANALYTICS_VOLUME_TRAILING_BATCHES`` | ``7`` | warning: batches in the median |
 """
 
 import os
@@ -34,6 +39,47 @@ def dbt_var_defaults() -> dict[str, Any]:
     with open(DBT_PROJECT_DIR / "dbt_project.yml", encoding="utf-8") as handle:
         project = yaml.safe_load(handle)
     return dict(project.get("vars", {}).get(project["name"], {}))
+
+
+@dataclass(frozen=True)
+class GateThresholds:
+    """Thresholds of the Great Expectations gates (``expectations/``), from the environment."""
+
+    max_quarantined_share: float = 0.05
+    max_unknown_event_share: float = 0.10
+    share_min_lines: int = 100
+    volume_band: float = 0.5
+    volume_trailing_batches: int = 7
+
+    @classmethod
+    def from_env(cls) -> "GateThresholds":
+        """Reads ``USAGE_ANALYTICS_MAX_*`` and ``USAGE_ANALYTICS_VOLUME_*``.
+
+        Raises:
+            ValueError: When a value is not a number in its range.
+        """
+        defaults = cls()
+        thresholds = cls(
+            max_quarantined_share=_number(
+                "USAGE_ANALYTICS_MAX_QUARANTINED_SHARE", defaults.max_quarantined_share
+            ),
+            max_unknown_event_share=_number(
+                "USAGE_ANALYTICS_MAX_UNKNOWN_EVENT_SHARE", defaults.max_unknown_event_share
+            ),
+            share_min_lines=int(
+                _number("USAGE_ANALYTICS_SHARE_MIN_LINES", defaults.share_min_lines)
+            ),
+            volume_band=_number("USAGE_ANALYTICS_VOLUME_BAND", defaults.volume_band),
+            volume_trailing_batches=int(
+                _number("USAGE_ANALYTICS_VOLUME_TRAILING_BATCHES", defaults.volume_trailing_batches)
+            ),
+        )
+        for name in ("max_quarantined_share", "max_unknown_event_share"):
+            if not 0 <= getattr(thresholds, name) <= 1:
+                raise ValueError(f"{name} must lie in [0, 1], got {getattr(thresholds, name)}")
+        if thresholds.volume_band < 0 or thresholds.volume_trailing_batches < 1:
+            raise ValueError("the volume band must be >= 0 and the trailing batches >= 1")
+        return thresholds
 
 
 @dataclass(frozen=True)
@@ -72,6 +118,16 @@ class Settings:
         scripts = str(Path(sys.executable).parent)
         if scripts not in os.environ.get("PATH", "").split(os.pathsep):
             os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+
+
+def _number(variable: str, default: float) -> float:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError as error:
+        raise ValueError(f"{variable} must be a number, got {value!r}") from error
 
 
 def _path(variable: str, default: str) -> Path:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.gates import GX_SOURCE, GateRow, gates_of
+
 MART_SCHEMA = "marts"
 
 
@@ -21,6 +23,8 @@ class RunSummary:
     checks_failed: list[str] = field(default_factory=list)
     steps_failed: list[str] = field(default_factory=list)
     mart_rows: dict[str, int] = field(default_factory=dict)
+    gate_rows: list[GateRow] = field(default_factory=list)
+    quality_page: Path | None = None
     seconds: float = 0.0
     command: str = "run"
     landed: bool = True  # false: a rebuild without the landing step (``forget``)
@@ -49,13 +53,33 @@ class RunSummary:
             lines.append(f"  quarantine  {detail}")
         lines.append(f"  assets      {self.assets_materialized} materialized")
         lines.append(f"  checks      {self.checks_passed} passed, {len(self.checks_failed)} failed")
-        lines += [f"    FAILED    {name}" for name in self.checks_failed]
+        lines += self._gate_lines()
         lines += [f"  step failed {name}" for name in self.steps_failed]
         if self.mart_rows:
             lines.append(
                 "  marts       " + ", ".join(f"{t} {n:,}" for t, n in self.mart_rows.items())
             )
+        if self.quality_page:
+            lines.append(f"  quality     {self.quality_page}")
         return "\n".join(lines)
+
+    def _gate_lines(self) -> list[str]:
+        """Every GX gate with PASS/FAIL/WARN; other checks (dbt tests) only when they failed;
+        each failure with its observed value and threshold."""
+        lines = []
+        for gate in gates_of(self.gate_rows):
+            if gate.source != GX_SOURCE and gate.passed:
+                continue
+            kind = gate.severity + (", blocking" if gate.is_blocking else "")
+            lines.append(f"    {gate.status:<4}      {gate.name} ({gate.source}, {kind})")
+            for row in gate.failures:
+                what = f"{row.expectation}: " if row.expectation else ""
+                lines.append(
+                    f"                {what}observed {row.observed}, threshold {row.threshold}"
+                )
+        recorded = {gate.name for gate in gates_of(self.gate_rows)}
+        lines += [f"    FAILED    {name}" for name in self.checks_failed if name not in recorded]
+        return lines
 
 
 def mart_row_counts(warehouse: Path) -> dict[str, int]:

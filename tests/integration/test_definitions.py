@@ -53,6 +53,35 @@ def test_dbt_tests_and_landing_reconciliation_are_asset_checks(defs: dg.Definiti
     assert ("marts/fct_sessions", "unique_fct_sessions_session_id") in checks
 
 
+def test_great_expectations_suites_are_asset_checks(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    specs = {
+        (key.asset_key.to_user_string(), key.name): graph.get_check_spec(key)
+        for key in graph.asset_check_keys
+    }
+    blocking = {
+        ("raw/events", "gx_landing_batch"),
+        ("marts/agg_funnel_conversion", "gx_funnel_conversion"),
+        ("marts/fct_sessions", "gx_sessions"),
+        ("marts/agg_active_users", "gx_active_users"),
+        ("marts/agg_retention", "gx_retention"),
+        ("marts/agg_feature_adoption", "gx_feature_adoption"),
+        ("marts/fct_events", "gx_events_reconciliation"),
+    }
+    for key in blocking:
+        assert key in specs, key
+        assert specs[key].blocking, key
+    assert not specs[("raw/events", "gx_landing_volume")].blocking
+    # the main job runs them
+    job_checks = {
+        (key.asset_key.to_user_string(), key.name)
+        for key in defs.resolve_job_def(
+            "usage_analytics_job"
+        ).asset_layer.asset_graph.asset_check_keys
+    }
+    assert blocking | {("raw/events", "gx_landing_volume")} <= job_checks
+
+
 def test_job_and_daily_schedule(defs: dg.Definitions) -> None:
     job = defs.resolve_job_def("usage_analytics_job")
     assert job is not None

@@ -1,0 +1,123 @@
+"""Landing suites: the lines of one landing batch (one ``load_id``).
+
+The frame (``BATCH_FRAME_SQL``) has one row per line of the batch: the valid lines from
+``raw.events`` and the quarantined lines from ``audit.quarantine`` (``is_quarantined = 1``, other
+columns null), so that shares are taken over the whole batch.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+KNOWN_EVENT_TYPES = ("track", "page", "screen", "identify")
+REQUIRED_COLUMNS = ("event_id", "event_type", "event_name", "user_or_anonymous_id", "event_at")
+MAX_SECONDS_AFTER_RECEIVED = 86_400  # CONTRACT §1: at most 1 day after received_at
+
+# $1 = load_id, $2 = the tracking plan's event names (a list)
+BATCH_FRAME_SQL = """
+select
+    event_id,
+    event_type,
+    event_name,
+    coalesce(user_id, anonymous_id) as user_or_anonymous_id,
+    event_at,
+    received_at,
+    epoch(event_at) - epoch(received_at) as seconds_after_received,
+    0 as is_quarantined,
+    case when list_contains($2, event_name) then 0 else 1 end as is_unknown_event
+from raw.events
+where load_id = $1
+union all
+select
+    null, null, null, null, null, null, null,
+    1 as is_quarantined,
+    null as is_unknown_event
+from audit.quarantine
+where load_id = $1 and line_number is not null
+"""
+
+# lines per earlier batch, newest first ($1 = this load_id, $2 = how many)
+TRAILING_VOLUMES_SQL = """
+select sum(count_lines) as count_lines
+from raw.load_manifest
+where load_id <> $1
+group by load_id
+having sum(count_lines) > 0
+order by max(landed_at) desc
+limit $2
+"""
+
+
+@dataclass(frozen=True)
+class LandingBatchThresholds:
+    """What a batch of landed lines must satisfy (structural: failing blocks the run).
+
+    A share threshold of None leaves that share out (the check does so for batches too small
+    for a share to mean anything).
+    """
+
+    timestamp_floor: dt.datetime
+    max_event_at: dt.datetime  # no event later than this (the batch's landing time + 1 day)
+    max_quarantined_share: float | None
+    max_unknown_event_share: float | None
+
+
+def landing_batch_expectations(thresholds: LandingBatchThresholds) -> list[Any]:
+    """Structural expectations on a batch's lines: required fields, time range, types, shares."""
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
+
+    valid_line = Column("is_quarantined") == 0
+    expectations: list[Any] = [
+        gxe.ExpectColumnValuesToNotBeNull(column=column, row_condition=valid_line)
+        for column in REQUIRED_COLUMNS
+    ]
+    expectations += [
+        gxe.ExpectColumnValuesToBeBetween(
+            column="event_at",
+            min_value=thresholds.timestamp_floor,
+            max_value=thresholds.max_event_at,
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="seconds_after_received", max_value=MAX_SECONDS_AFTER_RECEIVED
+        ),
+        gxe.ExpectColumnValuesToBeInSet(column="event_type", value_set=list(KNOWN_EVENT_TYPES)),
+    ]
+    if thresholds.max_unknown_event_share is not None:
+        expectations.append(
+            gxe.ExpectColumnMeanToBeBetween(
+                column="is_unknown_event",
+                min_value=0,
+                max_value=thresholds.max_unknown_event_share,
+                row_condition=valid_line,
+            )
+        )
+    if thresholds.max_quarantined_share is not None:
+        expectations.append(
+            gxe.ExpectColumnMeanToBeBetween(
+                column="is_quarantined", min_value=0, max_value=thresholds.max_quarantined_share
+            )
+        )
+    return expectations
+
+
+def volume_band(trailing_volumes: list[int], band: float) -> tuple[int, int] | None:
+    """The accepted line count of a batch: the trailing median × (1 ± band); None without
+    history."""
+    if not trailing_volumes:
+        return None
+    ordered = sorted(trailing_volumes)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return max(0, math.floor(median * (1 - band))), math.ceil(median * (1 + band))
+
+
+def landing_volume_expectations(band: tuple[int, int] | None) -> list[Any]:
+    """Volume (a warning): the batch's line count within the band of the trailing median."""
+    import great_expectations.expectations as gxe
+
+    if band is None:
+        return []
+    low, high = band
+    return [gxe.ExpectTableRowCountToBeBetween(min_value=low, max_value=high)]

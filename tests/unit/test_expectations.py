@@ -1,0 +1,213 @@
+"""Each Great Expectations suite on a good and a bad frame.
+
+GX takes several seconds to import: this is the only unit module that validates, and the
+module-scoped fixture pays the import once.
+"""
+
+import datetime as dt
+import functools
+
+import pandas as pd
+import pytest
+
+from expectations.runner import SuiteResult, validate
+from expectations.suites import landing, marts
+
+LANDED_AT = dt.datetime(2026, 1, 20, 12, 0)
+BATCH_THRESHOLDS = landing.LandingBatchThresholds(
+    timestamp_floor=dt.datetime(2000, 1, 1),
+    max_event_at=LANDED_AT + dt.timedelta(days=1),
+    max_quarantined_share=0.25,
+    max_unknown_event_share=0.25,
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _gx_imported() -> None:
+    """Imports GX once for the module (the first validation would otherwise pay it)."""
+    pytest.importorskip("great_expectations")
+
+
+def failed(result: SuiteResult) -> set[str]:
+    return {item.expectation for item in result.failed}
+
+
+def batch_frame(**overrides: list[object]) -> pd.DataFrame:
+    """Four valid lines and one quarantined line (a share of 0.2)."""
+    columns: dict[str, list[object]] = {
+        "event_id": ["e1", "e2", "e3", "e4", None],
+        "event_type": ["track", "page", "screen", "identify", None],
+        "event_name": ["signed_up", "page_view", "screen_view", "identify", None],
+        "user_or_anonymous_id": ["u1", "a1", "u1", "u2", None],
+        "event_at": pd.to_datetime(
+            ["2026-01-19 10:00", "2026-01-19 11:00", "2026-01-20 09:00", "2026-01-20 10:00", None]
+        ),
+        "seconds_after_received": [0.0, -5.0, 0.0, -60.0, None],
+        "is_quarantined": [0, 0, 0, 0, 1],
+        "is_unknown_event": [0, 0, 0, 0, None],
+    }
+    columns.update(overrides)
+    return pd.DataFrame(columns)
+
+
+def validate_batch(frame: pd.DataFrame) -> SuiteResult:
+    build = functools.partial(landing.landing_batch_expectations, BATCH_THRESHOLDS)
+    return validate("landing_batch", frame, build)
+
+
+def test_landing_batch_passes_a_good_batch() -> None:
+    result = validate_batch(batch_frame())
+    assert result.passed, result.failed
+    assert len(result.results) == len(landing.REQUIRED_COLUMNS) + 5
+
+
+def test_landing_batch_names_every_broken_rule() -> None:
+    frame = batch_frame(
+        event_type=["track", "bogus", "screen", "identify", None],
+        user_or_anonymous_id=["u1", None, "u1", "u2", None],
+        event_at=pd.to_datetime(
+            ["1999-12-31 00:00", "2026-01-19 11:00", "2026-01-25 00:00", "2026-01-20 10:00", None]
+        ),
+        seconds_after_received=[0.0, 0.0, 90_000.0, 0.0, None],
+        is_unknown_event=[1, 1, 0, 0, None],
+    )
+    result = validate_batch(frame)
+    assert failed(result) == {
+        "expect_column_values_to_be_in_set(event_type)",
+        "expect_column_values_to_not_be_null(user_or_anonymous_id)",
+        "expect_column_values_to_be_between(event_at)",
+        "expect_column_values_to_be_between(seconds_after_received)",
+        "expect_column_mean_to_be_between(is_unknown_event)",
+    }
+    unknown = next(item for item in result.failed if "is_unknown_event" in item.expectation)
+    assert unknown.observed == "0.5"  # over valid lines only: the quarantined line is excluded
+    assert unknown.threshold == "in [0, 0.25] where is_quarantined == 0"
+
+
+def test_landing_batch_fails_on_the_quarantined_share() -> None:
+    frame = batch_frame(is_quarantined=[0, 0, 0, 1, 1])
+    frame.loc[3, ["event_id", "event_type", "event_name", "user_or_anonymous_id"]] = None
+    frame.loc[3, ["event_at", "seconds_after_received", "is_unknown_event"]] = None
+    result = validate_batch(frame)
+    assert failed(result) == {"expect_column_mean_to_be_between(is_quarantined)"}
+    (item,) = result.failed
+    assert (item.observed, item.threshold) == ("0.4", "in [0, 0.25]")
+
+
+def test_volume_band_is_the_trailing_median_plus_minus_the_band() -> None:
+    assert landing.volume_band([], 0.5) is None
+    assert landing.volume_band([100, 300, 200], 0.5) == (100, 300)
+    assert landing.volume_band([100, 200], 0.1) == (135, 165)
+
+
+def test_landing_volume_within_and_outside_the_band() -> None:
+    frame = batch_frame()
+    inside = validate("landing_volume", frame, lambda: landing.landing_volume_expectations((4, 6)))
+    outside = validate(
+        "landing_volume", frame, lambda: landing.landing_volume_expectations((10, 30))
+    )
+    none = validate("landing_volume", frame, lambda: landing.landing_volume_expectations(None))
+    assert inside.passed and none.passed and not none.results
+    assert not outside.passed
+    assert (outside.failed[0].observed, outside.failed[0].threshold) == ("5", "in [10, 30]")
+
+
+def funnel_frame(counts: list[int], rates: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "funnel_name": ["f"] * len(counts),
+            "step_number": list(range(1, len(counts) + 1)),
+            "count_users": counts,
+            "count_users_previous_step": [None, *counts[:-1]],
+            "conversion_rate_from_first": rates,
+            "conversion_rate_from_previous": rates,
+        }
+    )
+
+
+def test_funnel_conversion_suite() -> None:
+    good = validate(
+        "funnel", funnel_frame([10, 5, 5], [1.0, 0.5, 0.5]), marts.funnel_conversion_expectations
+    )
+    bad = validate(
+        "funnel", funnel_frame([10, 5, 6], [1.0, 0.5, 1.2]), marts.funnel_conversion_expectations
+    )
+    assert good.passed, good.failed
+    assert failed(bad) == {
+        "expect_column_pair_values_a_to_be_greater_than_b(count_users_previous_step, count_users)",
+        "expect_column_values_to_be_between(conversion_rate_from_first)",
+        "expect_column_values_to_be_between(conversion_rate_from_previous)",
+    }
+
+
+def test_sessions_suite_bounds_durations_by_max_session_hours() -> None:
+    start = pd.Timestamp("2026-01-05 10:00")
+    frame = pd.DataFrame(
+        {
+            "session_id": ["s1", "s2"],
+            "started_at": [start, start],
+            "ended_at": [start + pd.Timedelta(hours=2), start + pd.Timedelta(hours=3)],
+            "duration_seconds": [7200, 10800],
+        }
+    )
+    build = functools.partial(marts.sessions_expectations, 3)
+    assert validate("sessions", frame, build).passed
+    bad = validate("sessions", frame, functools.partial(marts.sessions_expectations, 2))
+    assert failed(bad) == {"expect_column_values_to_be_between(duration_seconds)"}
+    assert bad.failed[0].threshold == "in [0, 7200]"
+
+
+def test_active_users_suite() -> None:
+    good = pd.DataFrame({"dau": [1, 2], "wau": [2, 2], "mau": [3, 2], "stickiness": [0.3, 1.0]})
+    bad = pd.DataFrame({"dau": [3, 2], "wau": [2, 2], "mau": [3, 1], "stickiness": [1.0, 2.0]})
+    assert validate("active_users", good, marts.active_users_expectations).passed
+    assert failed(validate("active_users", bad, marts.active_users_expectations)) == {
+        "expect_column_pair_values_a_to_be_greater_than_b(wau, dau)",
+        "expect_column_pair_values_a_to_be_greater_than_b(mau, wau)",
+        "expect_column_values_to_be_between(stickiness)",
+    }
+
+
+def test_retention_and_adoption_rates_lie_between_0_and_1() -> None:
+    retention = pd.DataFrame({"retention_rate": [1.0, 0.2], "retention_rate_unbounded": [1, 0.4]})
+    assert validate("retention", retention, marts.retention_expectations).passed
+    retention.loc[1, "retention_rate"] = -0.1
+    assert failed(validate("retention", retention, marts.retention_expectations)) == {
+        "expect_column_values_to_be_between(retention_rate)"
+    }
+    adoption = pd.DataFrame({"adoption_rate": [0.0, 0.5, None]})
+    assert validate("adoption", adoption, marts.feature_adoption_expectations).passed
+    adoption.loc[2, "adoption_rate"] = 1.5
+    assert not validate("adoption", adoption, marts.feature_adoption_expectations).passed
+
+
+def test_events_reconciliation_is_exact() -> None:
+    def frame(kept: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "count_fct_events": [kept],
+                "count_loaded": [110],
+                "count_duplicates": [10],
+                "count_removed_by_rules": [0],
+                "count_expected": [100],
+            }
+        )
+
+    assert validate("reconciliation", frame(100), marts.events_reconciliation_expectations).passed
+    bad = validate("reconciliation", frame(101), marts.events_reconciliation_expectations)
+    (item,) = bad.failed
+    assert item.observed == "1 of 1 rows unexpected, e.g. (101, 100)"
+    assert item.threshold == "count_fct_events = count_expected"
+
+
+def test_landing_batch_without_share_thresholds_leaves_the_shares_out() -> None:
+    thresholds = landing.LandingBatchThresholds(
+        timestamp_floor=BATCH_THRESHOLDS.timestamp_floor,
+        max_event_at=BATCH_THRESHOLDS.max_event_at,
+        max_quarantined_share=None,
+        max_unknown_event_share=None,
+    )
+    frame = batch_frame(is_unknown_event=[1, 1, 1, 1, None])
+    build = functools.partial(landing.landing_batch_expectations, thresholds)
+    result = validate("landing_batch", frame, build)
+    assert result.passed and len(result.results) == len(landing.REQUIRED_COLUMNS) + 3
