@@ -76,16 +76,8 @@ active_user_periods_sequenced as (
         period,
         user_key,
         period_start,
-        cast(case period
-            when 'day' then {{ dbt.dateadd('day', -1, 'period_start') }}
-            when 'week' then {{ dbt.dateadd('week', -1, 'period_start') }}
-            when 'month' then {{ dbt.dateadd('month', -1, 'period_start') }}
-        end as date) as previous_period_start,
-        cast(case period
-            when 'day' then {{ dbt.dateadd('day', 1, 'period_start') }}
-            when 'week' then {{ dbt.dateadd('week', 1, 'period_start') }}
-            when 'month' then {{ dbt.dateadd('month', 1, 'period_start') }}
-        end as date) as next_period_start,
+        cast({{ period_dateadd('period', -1, 'period_start') }} as date) as previous_period_start,
+        cast({{ period_dateadd('period', 1, 'period_start') }} as date) as next_period_start,
         lag(period_start) over (
             partition by period, user_key order by period_start
         ) as previous_active_period_start,

@@ -91,17 +91,13 @@ cohorts_bounded as (
         cohorts_sized.cohort_type,
         cohorts_sized.cohort_start,
         cohorts_sized.cohort_size,
-        case cohorts_sized.period
-            when 'day' then {{ dbt.datediff(
-                'cohorts_sized.cohort_start', 'warehouse_last_periods.last_day_start', 'day'
-            ) }}
-            when 'week' then {{ dbt.datediff(
-                'cohorts_sized.cohort_start', 'warehouse_last_periods.last_week_start', 'week'
-            ) }}
-            when 'month' then {{ dbt.datediff(
-                'cohorts_sized.cohort_start', 'warehouse_last_periods.last_month_start', 'month'
-            ) }}
-        end as last_period_number
+        {{ period_datediff(
+            'cohorts_sized.period',
+            'cohorts_sized.cohort_start',
+            "case cohorts_sized.period when 'day' then warehouse_last_periods.last_day_start"
+            ~ " when 'week' then warehouse_last_periods.last_week_start"
+            ~ " else warehouse_last_periods.last_month_start end"
+        ) }} as last_period_number
 
     from cohorts_sized
 
@@ -134,17 +130,10 @@ cohort_periods as (
         cohorts_bounded.cohort_type,
         cohorts_bounded.cohort_start,
         period_numbers.period_number,
-        cast(case cohorts_bounded.period
-            when 'day' then {{ dbt.dateadd(
-                'day', 'period_numbers.period_number', 'cohorts_bounded.cohort_start'
-            ) }}
-            when 'week' then {{ dbt.dateadd(
-                'week', 'period_numbers.period_number', 'cohorts_bounded.cohort_start'
-            ) }}
-            when 'month' then {{ dbt.dateadd(
-                'month', 'period_numbers.period_number', 'cohorts_bounded.cohort_start'
-            ) }}
-        end as date) as period_start,
+        cast({{ period_dateadd(
+            'cohorts_bounded.period', 'period_numbers.period_number',
+            'cohorts_bounded.cohort_start'
+        ) }} as date) as period_start,
         cohorts_bounded.cohort_size
 
     from cohorts_bounded
@@ -163,17 +152,10 @@ member_returns as (
         cohort_memberships.retention_name,
         cohort_memberships.cohort_start,
         cohort_memberships.user_key,
-        case cohort_memberships.period
-            when 'day' then {{ dbt.datediff(
-                'cohort_memberships.cohort_start', 'user_periods.period_start', 'day'
-            ) }}
-            when 'week' then {{ dbt.datediff(
-                'cohort_memberships.cohort_start', 'user_periods.period_start', 'week'
-            ) }}
-            when 'month' then {{ dbt.datediff(
-                'cohort_memberships.cohort_start', 'user_periods.period_start', 'month'
-            ) }}
-        end as period_number
+        {{ period_datediff(
+            'cohort_memberships.period', 'cohort_memberships.cohort_start',
+            'user_periods.period_start'
+        ) }} as period_number
 
     from cohort_memberships
 

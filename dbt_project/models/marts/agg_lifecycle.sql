@@ -79,17 +79,8 @@ grains_measured as (
         period,
         first_period_start,
         last_begun_period_start,
-        case period
-            when 'day' then {{ dbt.datediff(
-                'first_period_start', 'last_period_start', 'day'
-            ) }}
-            when 'week' then {{ dbt.datediff(
-                'first_period_start', 'last_period_start', 'week'
-            ) }}
-            when 'month' then {{ dbt.datediff(
-                'first_period_start', 'last_period_start', 'month'
-            ) }}
-        end as last_period_number
+        {{ period_datediff('period', 'first_period_start', 'last_period_start') }}
+            as last_period_number
 
     from grains_extended
 
@@ -114,17 +105,10 @@ periods as (
 
     select
         grains_measured.period,
-        cast(case grains_measured.period
-            when 'day' then {{ dbt.dateadd(
-                'day', 'period_numbers.period_number', 'grains_measured.first_period_start'
-            ) }}
-            when 'week' then {{ dbt.dateadd(
-                'week', 'period_numbers.period_number', 'grains_measured.first_period_start'
-            ) }}
-            when 'month' then {{ dbt.dateadd(
-                'month', 'period_numbers.period_number', 'grains_measured.first_period_start'
-            ) }}
-        end as date) as period_start,
+        cast({{ period_dateadd(
+            'grains_measured.period', 'period_numbers.period_number',
+            'grains_measured.first_period_start'
+        ) }} as date) as period_start,
         grains_measured.last_begun_period_start
 
     from grains_measured
