@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.defs.dbt.assets import dbt_models
 from orchestration.defs.jobs import daily_schedule, usage_analytics_job
 from orchestration.defs.landing.assets import land_events
+from orchestration.defs.publish.assets import publish_marts_asset
 from orchestration.defs.quality.checks import landing_gates, mart_gates
 from orchestration.defs.resources import build_resources
 from orchestration.lib.settings import Settings
@@ -12,7 +13,7 @@ from orchestration.lib.settings import Settings
 settings = Settings.from_env()
 
 defs = dg.Definitions(
-    assets=[land_events, dbt_models],
+    assets=[land_events, dbt_models, publish_marts_asset],
     asset_checks=[landing_gates, mart_gates],
     jobs=[usage_analytics_job],
     schedules=[daily_schedule(settings)],

@@ -1,5 +1,6 @@
 """Shared fixtures: running the real command line against temporary folders and warehouses."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -58,7 +59,7 @@ def query(warehouse: Path, sql: str, params: list[object] | None = None) -> list
 
 # Append-only logs of runs: they grow with every run by design, so "a second run changes no
 # row count" is about every other table.
-RUN_LOG_TABLES = frozenset({"audit.gate_results"})
+RUN_LOG_TABLES = frozenset({"audit.gate_results", "audit.publications"})
 
 
 def table_counts(warehouse: Path, *, include_run_logs: bool = False) -> dict[str, int]:
@@ -84,3 +85,33 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["USAGE_ANALYTICS_WAREHOUSE"] = str(
         tmp_path_factory.mktemp("default") / "warehouse.duckdb"
     )
+
+
+def schema_fingerprint(warehouse: Path, schema: str = "marts") -> dict[str, str]:
+    """A content hash of every table of ``schema``: its rows, sorted, and its column names.
+
+    Two warehouses (or one before and after a run) have equal fingerprints exactly when every
+    table holds the same rows, whatever order they were written in.
+    """
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = ? and table_type = 'BASE TABLE' order by 1",
+                [schema],
+            ).fetchall()
+        ]
+        fingerprints = {}
+        for table in tables:
+            cursor = con.execute(f'select * from {schema}."{table}"')
+            columns = [column[0] for column in cursor.description]
+            rows = sorted(repr(row) for row in cursor.fetchall())
+            digest = hashlib.sha256(repr(columns).encode())
+            for row in rows:
+                digest.update(row.encode())
+            fingerprints[table] = digest.hexdigest()
+        return fingerprints
+    finally:
+        con.close()

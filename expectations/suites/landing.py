@@ -1,6 +1,10 @@
-"""Landing suites: the lines of one landing batch (one ``load_id``).
+"""Landing suites: the lines of the pending landing batches (``load_id``s).
 
-The frame (``BATCH_FRAME_SQL``) has one row per line of the batch: the valid lines from
+A batch is pending until a publication of the marts includes it (``audit.publications``), so a
+batch whose gate failed, or whose run died before the gate, is validated again by every later
+run instead of slipping into the marts unchecked.
+
+The frame (``BATCH_FRAME_SQL``) has one row per line of those batches: the valid lines from
 ``raw.events`` and the quarantined lines from ``audit.quarantine`` (``is_quarantined = 1``, other
 columns null), so that shares are taken over the whole batch.
 """
@@ -14,9 +18,10 @@ KNOWN_EVENT_TYPES = ("track", "page", "screen", "identify")
 REQUIRED_COLUMNS = ("event_id", "event_type", "event_name", "user_or_anonymous_id", "event_at")
 MAX_SECONDS_AFTER_RECEIVED = 86_400  # CONTRACT §1: at most 1 day after received_at
 
-# $1 = load_id, $2 = the tracking plan's event names (a list)
+# $1 = the pending load_ids (a list), $2 = the tracking plan's event names (a list)
 BATCH_FRAME_SQL = """
 select
+    load_id,
     event_id,
     event_type,
     event_name,
@@ -27,14 +32,14 @@ select
     0 as is_quarantined,
     case when list_contains($2, event_name) then 0 else 1 end as is_unknown_event
 from raw.events
-where load_id = $1
+where list_contains($1, load_id)
 union all
 select
-    null, null, null, null, null, null, null,
+    load_id, null, null, null, null, null, null, null,
     1 as is_quarantined,
     null as is_unknown_event
 from audit.quarantine
-where load_id = $1 and line_number is not null
+where list_contains($1, load_id) and line_number is not null
 """
 
 # lines per earlier batch, newest first ($1 = this load_id, $2 = how many)

@@ -6,6 +6,8 @@ of the data it expects live together.
 
 from typing import Any
 
+MARTS_PLACEHOLDER = "{marts}"  # the schema of the marts under test (the candidates)
+
 FRAMES: dict[str, str] = {
     # one row per funnel × step, with the previous step's user count (null at step 1)
     "funnel_conversion": """
@@ -18,25 +20,25 @@ FRAMES: dict[str, str] = {
             ) as count_users_previous_step,
             conversion_rate_from_first,
             conversion_rate_from_previous
-        from marts.agg_funnel_conversion
+        from {marts}.agg_funnel_conversion
     """,
     "sessions": """
         select session_id, started_at, ended_at, duration_seconds
-        from marts.fct_sessions
+        from {marts}.fct_sessions
     """,
     "active_users": """
         select activity_date, dau, wau, mau, stickiness
-        from marts.agg_active_users
+        from {marts}.agg_active_users
     """,
     "retention": """
         select
             retention_name, cohort_start, period_number, retention_rate,
             retention_rate_unbounded
-        from marts.agg_retention
+        from {marts}.agg_retention
     """,
     "feature_adoption": """
         select feature_name, week_start, adoption_rate
-        from marts.agg_feature_adoption
+        from {marts}.agg_feature_adoption
     """,
     # one row: fct_events against loaded rows − duplicates − rows removed by documented rules
     "events_reconciliation": """
@@ -51,7 +53,7 @@ FRAMES: dict[str, str] = {
             from raw.events
         ),
         kept as (
-            select count(*) as count_fct_events from marts.fct_events
+            select count(*) as count_fct_events from {marts}.fct_events
         ),
         counted as (
             select
@@ -67,6 +69,13 @@ FRAMES: dict[str, str] = {
         from counted
     """,
 }
+
+
+def frame_sql(suite: str, marts_schema: str) -> str:
+    """The SQL of a suite's frame, reading the marts of ``marts_schema``."""
+    return FRAMES[suite].replace(MARTS_PLACEHOLDER, marts_schema)
+
+
 """Rows removed by documented rules: events whose ``context.consent.analytics`` is false are
 loaded into raw.events (so every line is accounted for) but kept out of every modelled layer;
 duplicates are counted among the consented copies, since dedup runs after the consent filter.

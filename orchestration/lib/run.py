@@ -11,8 +11,9 @@ from orchestration.lib.gates import (
     rows_from_evaluations,
     write_quality_page,
 )
+from orchestration.lib.publish import PUBLISHED_SCHEMA
 from orchestration.lib.settings import Settings
-from orchestration.lib.summary import RunSummary, mart_row_counts
+from orchestration.lib.summary import RunSummary, last_publication, mart_row_counts
 
 
 def run_pipeline(
@@ -34,6 +35,7 @@ def run_pipeline(
     from orchestration.definitions import defs
     from orchestration.defs.dbt.assets import dbt_models
     from orchestration.defs.jobs import MAIN_JOB_NAME
+    from orchestration.defs.publish.assets import publish_marts_asset
 
     job = defs.resolve_job_def(MAIN_JOB_NAME)
     ops: dict[str, object] = {
@@ -48,7 +50,7 @@ def run_pipeline(
         run_config=run_config,
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
-        asset_selection=None if land else sorted(dbt_models.keys),
+        asset_selection=None if land else sorted(dbt_models.keys | publish_marts_asset.keys),
     )
     summary = RunSummary(success=result.success, warehouse=settings.warehouse_path, landed=land)
     for event in result.get_asset_materialization_events():
@@ -81,6 +83,14 @@ def run_pipeline(
         if event.is_step_failure
     ]
     summary.mart_rows = mart_row_counts(settings.warehouse_path)
+    publication = last_publication(settings.warehouse_path)
+    if publication is not None:
+        publication_id, summary.last_publication = publication
+        published_now = any(
+            event.asset_key.path[0] == PUBLISHED_SCHEMA
+            for event in result.get_asset_materialization_events()
+        )
+        summary.published = publication_id if published_now else None
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -13,6 +13,7 @@ default lives in exactly one file.
 | ``USAGE_ANALYTICS_SCHEDULE_CRON`` | ``0 3 * * *`` | when the daily schedule runs |
 | ``USAGE_ANALYTICS_SCHEDULE_TIMEZONE`` | ``UTC`` | the schedule's time zone |
 | ``USAGE_ANALYTICS_LOCK_TIMEOUT_SECONDS`` | ``3600`` | how long a run waits for another |
+| ``USAGE_ANALYTICS_LANDING_BATCH_BYTES`` | ``536870912`` | landing commits per ~this many bytes |
 | ``USAGE_ANALYTICS_MAX_QUARANTINED_SHARE`` | ``0.05`` | gate: max quarantined share |
 | ``USAGE_ANALYTICS_MAX_UNKNOWN_EVENT_SHARE`` | ``0.10`` | gate: max unknown-event share |
 | ``USAGE_ANALYTICS_SHARE_MIN_LINES`` | ``100`` | smaller batches skip the two share gates |
@@ -93,6 +94,7 @@ class Settings:
     schedule_cron: str
     schedule_timezone: str
     lock_timeout_seconds: float
+    landing_batch_bytes: int = 512 * 1024 * 1024
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -106,6 +108,9 @@ class Settings:
             schedule_timezone=os.environ.get("USAGE_ANALYTICS_SCHEDULE_TIMEZONE", "UTC"),
             lock_timeout_seconds=float(
                 os.environ.get("USAGE_ANALYTICS_LOCK_TIMEOUT_SECONDS", "3600")
+            ),
+            landing_batch_bytes=int(
+                _number("USAGE_ANALYTICS_LANDING_BATCH_BYTES", 512 * 1024 * 1024)
             ),
         )
 

@@ -28,6 +28,8 @@ class RunSummary:
     seconds: float = 0.0
     command: str = "run"
     landed: bool = True  # false: a rebuild without the landing step (``forget``)
+    published: str | None = None  # this run's publication id; None: marts were not replaced
+    last_publication: str | None = None  # what `marts` serves: "<id> at <time>"
 
     def render(self) -> str:
         """The summary as text."""
@@ -55,6 +57,12 @@ class RunSummary:
         lines.append(f"  checks      {self.checks_passed} passed, {len(self.checks_failed)} failed")
         lines += self._gate_lines()
         lines += [f"  step failed {name}" for name in self.steps_failed]
+        if self.published:
+            count = len(self.mart_rows)
+            lines.append(f"  published   {count} marts (publication {self.published})")
+        else:
+            serving = self.last_publication or "nothing (no publication yet)"
+            lines.append(f"  published   nothing: marts still serve {serving}")
         if self.mart_rows:
             lines.append(
                 "  marts       " + ", ".join(f"{t} {n:,}" for t, n in self.mart_rows.items())
@@ -115,3 +123,28 @@ def _connect_read_only(
                 return None
             time.sleep(wait_seconds)
     return None
+
+
+def last_publication(warehouse: Path) -> tuple[str, str] | None:
+    """(publication id, "<id> at <published_at> by run <run_id>") of what ``marts`` serves."""
+    if not warehouse.exists():
+        return None
+    con = _connect_read_only(warehouse)
+    if con is None:
+        return None
+    try:
+        (exists,) = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = 'publications'"
+        ).fetchone()
+        if not exists:
+            return None
+        row = con.execute(
+            "select publication_id, run_id, published_at from audit.publications "
+            "order by published_at desc limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    if row is None:
+        return None
+    return row[0], f"publication {row[0]} of {row[2]:%Y-%m-%d %H:%M:%S} UTC (run {row[1]})"

@@ -11,12 +11,12 @@ pytestmark = pytest.mark.integration
 GX_GATES = (
     "raw/events:gx_landing_batch",
     "raw/events:gx_landing_volume",
-    "marts/agg_funnel_conversion:gx_funnel_conversion",
-    "marts/fct_sessions:gx_sessions",
-    "marts/agg_active_users:gx_active_users",
-    "marts/agg_retention:gx_retention",
-    "marts/agg_feature_adoption:gx_feature_adoption",
-    "marts/fct_events:gx_events_reconciliation",
+    "marts_candidate/agg_funnel_conversion:gx_funnel_conversion",
+    "marts_candidate/fct_sessions:gx_sessions",
+    "marts_candidate/agg_active_users:gx_active_users",
+    "marts_candidate/agg_retention:gx_retention",
+    "marts_candidate/agg_feature_adoption:gx_feature_adoption",
+    "marts_candidate/fct_events:gx_events_reconciliation",
 )
 
 
@@ -53,7 +53,7 @@ def test_a_good_run_passes_every_gate_and_records_them(events: Path, tmp_path: P
     sources = {row[2] for row in rows}
     assert {"great_expectations", "dbt", "dagster"} <= sources
     dbt_tests = {row[1] for row in rows if row[2] == "dbt"}
-    assert "marts/fct_events:unique_fct_events_event_id" in dbt_tests
+    assert "marts_candidate/fct_events:unique_fct_events_event_id" in dbt_tests
     page = warehouse.parent / "quality" / "index.html"
     assert page.exists() and rows[0][0] in page.read_text()
     assert f"quality     {page}" in run.stdout

@@ -74,6 +74,7 @@ def land_events(
             pii_salt=settings.pii_salt,
             timestamp_floor=timestamp_floor(variables),
             tracking_plan_csv=SEEDS_DIR / "tracking_plan.csv",
+            batch_bytes=settings.landing_batch_bytes,
         )
         written = con.execute(
             """

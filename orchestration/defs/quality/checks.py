@@ -20,6 +20,7 @@ from expectations.runner import SuiteResult, read_frame, validate
 from expectations.suites import landing, marts
 from orchestration.lib.dbt_vars import effective_vars, timestamp_floor
 from orchestration.lib.gates import EXPECTATIONS_METADATA_KEY, GX_SOURCE, expectation_metadata
+from orchestration.lib.publish import CANDIDATE_SCHEMA, pending_load_ids
 from orchestration.lib.settings import SEEDS_DIR, GateThresholds
 
 RAW_EVENTS = dg.AssetKey(["raw", "events"])
@@ -49,20 +50,26 @@ MAX_EVENT_AFTER_LANDING = dt.timedelta(days=1)
 def landing_gates(
     context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
 ) -> Iterator[dg.AssetCheckResult]:
-    """Validates the lines of the run's landing batch (its ``load_id``) with the landing suites.
+    """Validates the lines of every pending landing batch with the landing suites.
 
-    The batch is the one the latest ``raw/events`` materialization reports. A batch with no new
-    lines passes both checks without validating anything.
+    Pending: landed after the latest publication of the marts (``audit.publications``), so a
+    batch that failed its gate, or whose run was killed before the gate, is validated again
+    until a publication includes it. The volume warning compares the run's own batch (the one
+    the latest ``raw/events`` materialization reports) with the batches before it. Nothing
+    pending passes both checks without validating anything.
     """
     thresholds = GateThresholds.from_env()
     load_id = _latest_load_id(context)
     variables = effective_vars(_run_dbt_vars(context, "land_events"))
     selected = {key.name for key in context.selected_asset_check_keys}
     with _read_only(warehouse) as con:
+        pending = pending_load_ids(con)
         (landed_at,) = con.execute(
-            "select max(landed_at) from raw.load_manifest where load_id = $1", [load_id]
+            "select max(landed_at) from raw.load_manifest where list_contains($1, load_id)",
+            [pending],
         ).fetchone()
         frame = None
+        trailing: list[int] = []
         if landed_at is not None:
             known_events = [
                 row[0]
@@ -71,7 +78,7 @@ def landing_gates(
                     [str(SEEDS_DIR / "tracking_plan.csv")],
                 ).fetchall()
             ]
-            frame = read_frame(con, landing.BATCH_FRAME_SQL, [load_id, known_events])
+            frame = read_frame(con, landing.BATCH_FRAME_SQL, [pending, known_events])
             trailing = [
                 row[0]
                 for row in con.execute(
@@ -80,9 +87,12 @@ def landing_gates(
                 ).fetchall()
             ]
     empty = frame is None or frame.empty
+    batches = ", ".join(pending) or "none"
     if LANDING_BATCH_CHECK in selected:
         if empty:
-            yield _nothing_to_check(LANDING_BATCH_CHECK, RAW_EVENTS, f"batch {load_id} is empty")
+            yield _nothing_to_check(
+                LANDING_BATCH_CHECK, RAW_EVENTS, f"no pending lines (batches: {batches})"
+            )
         else:
             # a share of a handful of lines means nothing: small batches skip the share gates
             with_shares = len(frame) >= thresholds.share_min_lines
@@ -96,8 +106,10 @@ def landing_gates(
             )
             build = functools.partial(landing.landing_batch_expectations, batch_thresholds)
             yield _check_result(
-                LANDING_BATCH_CHECK, RAW_EVENTS, validate("landing_batch", frame, build), load_id
+                LANDING_BATCH_CHECK, RAW_EVENTS, validate("landing_batch", frame, build), batches
             )
+    own = None if frame is None else frame[frame["load_id"] == load_id]
+    empty = own is None or own.empty
     if LANDING_VOLUME_CHECK in selected:
         band = None if empty else landing.volume_band(trailing, thresholds.volume_band)
         if band is None:
@@ -110,7 +122,7 @@ def landing_gates(
             yield _check_result(
                 LANDING_VOLUME_CHECK,
                 RAW_EVENTS,
-                validate("landing_volume", frame, build),
+                validate("landing_volume", own, build),
                 load_id,
                 severity=dg.AssetCheckSeverity.WARN,
             )
@@ -119,27 +131,27 @@ def landing_gates(
 # mart suite -> (asset, expectation function taking the run's dbt vars)
 MART_SUITES: dict[str, tuple[dg.AssetKey, Callable[[dict[str, Any]], list[Any]]]] = {
     "funnel_conversion": (
-        dg.AssetKey(["marts", "agg_funnel_conversion"]),
+        dg.AssetKey([CANDIDATE_SCHEMA, "agg_funnel_conversion"]),
         lambda variables: marts.funnel_conversion_expectations(),
     ),
     "sessions": (
-        dg.AssetKey(["marts", "fct_sessions"]),
+        dg.AssetKey([CANDIDATE_SCHEMA, "fct_sessions"]),
         lambda variables: marts.sessions_expectations(float(variables["max_session_hours"])),
     ),
     "active_users": (
-        dg.AssetKey(["marts", "agg_active_users"]),
+        dg.AssetKey([CANDIDATE_SCHEMA, "agg_active_users"]),
         lambda variables: marts.active_users_expectations(),
     ),
     "retention": (
-        dg.AssetKey(["marts", "agg_retention"]),
+        dg.AssetKey([CANDIDATE_SCHEMA, "agg_retention"]),
         lambda variables: marts.retention_expectations(),
     ),
     "feature_adoption": (
-        dg.AssetKey(["marts", "agg_feature_adoption"]),
+        dg.AssetKey([CANDIDATE_SCHEMA, "agg_feature_adoption"]),
         lambda variables: marts.feature_adoption_expectations(),
     ),
     "events_reconciliation": (
-        dg.AssetKey(["marts", "fct_events"]),
+        dg.AssetKey([CANDIDATE_SCHEMA, "fct_events"]),
         lambda variables: marts.events_reconciliation_expectations(),
     ),
 }
@@ -177,7 +189,7 @@ def mart_gates(
         if name not in selected:
             continue
         with _read_only(warehouse) as con:
-            frame = read_frame(con, marts.FRAMES[suite])
+            frame = read_frame(con, marts.frame_sql(suite, CANDIDATE_SCHEMA))
         result = validate(suite, frame, functools.partial(build, variables))
         yield _check_result(name, asset, result)
 

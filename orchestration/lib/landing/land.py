@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from orchestration.lib.faults import fault_point
 from orchestration.lib.landing.files import FileLines, LandingFile, discover, read_lines
 from orchestration.lib.landing.rules import (
     analytics_consent_sql,
@@ -205,6 +206,7 @@ def land_folder(
     pii_events = _pii_events_sql(con, tracking_plan_csv)
     for batch in _batches(new_files, batch_bytes):
         _land_batch(con, batch, result, timestamp_floor, pii_salt, pii_events)
+        fault_point("landing_batch_committed")
     return result
 
 

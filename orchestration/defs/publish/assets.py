@@ -1,0 +1,67 @@
+"""The publish step of write–audit–publish: checked candidates become the ``marts`` BI reads.
+
+One published asset per mart model, ``["marts", name]``, downstream of its candidate
+``["marts_candidate", name]``. The step runs only when every upstream step succeeded and no
+blocking check failed (dbt tests and the GX mart suites are blocking), and it publishes all
+marts in one transaction (``orchestration/lib/publish.py``).
+"""
+
+import json
+from collections.abc import Iterator
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration.dbt_project import dbt_project
+from orchestration.lib.faults import fault_point
+from orchestration.lib.publish import CANDIDATE_SCHEMA, PUBLISHED_SCHEMA, publish_marts
+
+PUBLISH_GROUP = "marts"
+
+
+def candidate_marts() -> list[str]:
+    """The models dbt builds into the candidate schema (the marts folder), from the manifest."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return sorted(
+        node.get("alias") or node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node.get("schema") == CANDIDATE_SCHEMA
+    )
+
+
+MARTS = candidate_marts()
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            [PUBLISHED_SCHEMA, name],
+            deps=[dg.AssetKey([CANDIDATE_SCHEMA, name])],
+            description=f"Published copy of {CANDIDATE_SCHEMA}.{name}, replaced only after "
+            "every blocking check of the build passed. BI tools read this table.",
+            group_name=PUBLISH_GROUP,
+            kinds={"duckdb"},
+        )
+        for name in MARTS
+    ],
+)
+def publish_marts_asset(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+) -> Iterator[dg.MaterializeResult]:
+    """Copies every checked candidate mart into ``marts`` in one transaction."""
+    fault_point("before_publish")
+    with warehouse.get_connection() as con:
+        publication = publish_marts(con, MARTS, context.run_id)
+    context.log.info(
+        f"published {len(publication.row_counts)} marts (publication "
+        f"{publication.publication_id}, landings through {publication.landed_through})"
+    )
+    for name, rows in publication.row_counts.items():
+        yield dg.MaterializeResult(
+            asset_key=[PUBLISHED_SCHEMA, name],
+            metadata={
+                "rows": rows,
+                "publication_id": publication.publication_id,
+                "landed_through": str(publication.landed_through),
+            },
+        )
