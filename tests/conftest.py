@@ -87,12 +87,16 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
     )
 
 
-def schema_fingerprint(warehouse: Path, schema: str = "marts") -> dict[str, str]:
+def schema_fingerprint(
+    warehouse: Path, schema: str = "marts", exclude_columns: Iterable[str] = ()
+) -> dict[str, str]:
     """A content hash of every table of ``schema``: its rows, sorted, and its column names.
 
     Two warehouses (or one before and after a run) have equal fingerprints exactly when every
-    table holds the same rows, whatever order they were written in.
+    table holds the same rows, whatever order they were written in. ``exclude_columns`` are
+    left out of every table (lineage such as ``load_id`` that differs between histories).
     """
+    excluded = set(exclude_columns)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         tables = [
@@ -105,8 +109,17 @@ def schema_fingerprint(warehouse: Path, schema: str = "marts") -> dict[str, str]
         ]
         fingerprints = {}
         for table in tables:
-            cursor = con.execute(f'select * from {schema}."{table}"')
-            columns = [column[0] for column in cursor.description]
+            columns = [
+                row[0]
+                for row in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = ? and table_name = ? order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+                if row[0] not in excluded
+            ]
+            selected = ", ".join(f'"{column}"' for column in columns)
+            cursor = con.execute(f'select {selected} from {schema}."{table}"')
             rows = sorted(repr(row) for row in cursor.fetchall())
             digest = hashlib.sha256(repr(columns).encode())
             for row in rows:

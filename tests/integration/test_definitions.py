@@ -4,6 +4,9 @@ import dagster as dg
 import pytest
 
 from orchestration.dbt_project import prepare_manifest
+from orchestration.lib.settings import DBT_PROJECT_DIR
+
+MART_MODELS = sorted((DBT_PROJECT_DIR / "models" / "marts").glob("*.sql"))
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +52,9 @@ def test_dbt_tests_and_landing_reconciliation_are_asset_checks(defs: dg.Definiti
     graph = defs.resolve_asset_graph()
     checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
     assert ("raw/load_manifest", "landing_reconciles") in checks
-    assert ("marts/fct_events", "unique_fct_events_event_id") in checks
-    assert ("marts/fct_sessions", "unique_fct_sessions_session_id") in checks
+    # dbt tests check the candidates, before anything is published
+    assert ("marts_candidate/fct_events", "unique_fct_events_event_id") in checks
+    assert ("marts_candidate/fct_sessions", "unique_fct_sessions_session_id") in checks
 
 
 def test_great_expectations_suites_are_asset_checks(defs: dg.Definitions) -> None:
@@ -61,12 +65,12 @@ def test_great_expectations_suites_are_asset_checks(defs: dg.Definitions) -> Non
     }
     blocking = {
         ("raw/events", "gx_landing_batch"),
-        ("marts/agg_funnel_conversion", "gx_funnel_conversion"),
-        ("marts/fct_sessions", "gx_sessions"),
-        ("marts/agg_active_users", "gx_active_users"),
-        ("marts/agg_retention", "gx_retention"),
-        ("marts/agg_feature_adoption", "gx_feature_adoption"),
-        ("marts/fct_events", "gx_events_reconciliation"),
+        ("marts_candidate/agg_funnel_conversion", "gx_funnel_conversion"),
+        ("marts_candidate/fct_sessions", "gx_sessions"),
+        ("marts_candidate/agg_active_users", "gx_active_users"),
+        ("marts_candidate/agg_retention", "gx_retention"),
+        ("marts_candidate/agg_feature_adoption", "gx_feature_adoption"),
+        ("marts_candidate/fct_events", "gx_events_reconciliation"),
     }
     for key in blocking:
         assert key in specs, key
@@ -80,6 +84,24 @@ def test_great_expectations_suites_are_asset_checks(defs: dg.Definitions) -> Non
         ).asset_layer.asset_graph.asset_check_keys
     }
     assert blocking | {("raw/events", "gx_landing_volume")} <= job_checks
+
+
+def test_every_published_mart_is_downstream_of_its_checked_candidate(
+    defs: dg.Definitions,
+) -> None:
+    graph = defs.resolve_asset_graph()
+    candidates = {
+        key.path[1] for key in graph.get_all_asset_keys() if key.path[0] == "marts_candidate"
+    }
+    published = {key.path[1] for key in graph.get_all_asset_keys() if key.path[0] == "marts"}
+    assert len(candidates) == len(MART_MODELS) and published == candidates
+    for name in published:
+        node = graph.get(dg.AssetKey(["marts", name]))
+        assert dg.AssetKey(["marts_candidate", name]) in node.parent_keys, name
+        assert not graph.get(dg.AssetKey(["marts", name])).check_keys  # checks are upstream
+    # every published mart is materialized by one step: one transaction publishes them all
+    nodes = {graph.get(dg.AssetKey(["marts", name])).assets_def for name in published}
+    assert len(nodes) == 1
 
 
 def test_job_and_daily_schedule(defs: dg.Definitions) -> None:
@@ -97,4 +119,12 @@ def test_groups_follow_the_layers(defs: dg.Definitions) -> None:
         for key in graph.get_all_asset_keys()
         if graph.get(key).is_materializable
     }
-    assert {"landing", "staging", "intermediate", "marts", "audit", "seeds"} <= groups
+    assert {
+        "landing",
+        "staging",
+        "intermediate",
+        "marts_candidate",
+        "marts",
+        "audit",
+        "seeds",
+    } <= groups
