@@ -7,6 +7,10 @@ from orchestration.defs.jobs import daily_schedule, usage_analytics_job
 from orchestration.defs.landing.assets import land_events
 from orchestration.defs.publish.assets import publish_marts_asset
 from orchestration.defs.quality.checks import landing_gates, mart_gates
+from orchestration.defs.quality.sensors import (
+    gate_results_of_failed_runs,
+    gate_results_of_succeeded_runs,
+)
 from orchestration.defs.resources import build_resources
 from orchestration.lib.settings import Settings
 
@@ -17,5 +21,6 @@ defs = dg.Definitions(
     asset_checks=[landing_gates, mart_gates],
     jobs=[usage_analytics_job],
     schedules=[daily_schedule(settings)],
+    sensors=[gate_results_of_succeeded_runs, gate_results_of_failed_runs],
     resources=build_resources(settings),
 )

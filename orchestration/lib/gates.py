@@ -149,6 +149,51 @@ def rows_from_dbt_test_observations(
     return list(rows.values())
 
 
+def gate_rows_of_run(instance: dg.DagsterInstance, run_id: str) -> list[GateRow]:
+    """Every gate row of a finished run, read from the instance's event log.
+
+    The one reading of a run's checks: ``usage-analytics run`` calls it on its in-process
+    instance, the run-status sensors (``orchestration/defs/quality/sensors.py``) on the
+    instance of scheduled and ``dagster dev`` runs.
+    """
+    records = instance.all_logs(
+        run_id,
+        of_type={
+            dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+            dg.DagsterEventType.ASSET_OBSERVATION,
+        },
+    )
+    evaluations = []
+    observations = []
+    for record in records:
+        event = record.dagster_event
+        if event is None:
+            continue
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluations.append(event.event_specific_data)
+        else:
+            observations.append(event.event_specific_data.asset_observation)
+    return rows_from_evaluations(run_id, evaluations) + rows_from_dbt_test_observations(
+        run_id, observations
+    )
+
+
+def record_run_gates(warehouse: Path, run_id: str, rows: Sequence[GateRow]) -> Path | None:
+    """Appends a run's gate rows to ``audit.gate_results`` and rewrites the quality page.
+
+    Returns:
+        The quality page, or None when the warehouse does not exist (nothing ran).
+    """
+    if not warehouse.exists():
+        return None
+    con = duckdb.connect(str(warehouse))
+    try:
+        append_gate_results(con, rows)
+    finally:
+        con.close()
+    return write_quality_page(warehouse, run_id, rows)
+
+
 def append_gate_results(con: duckdb.DuckDBPyConnection, rows: Sequence[GateRow]) -> None:
     """Creates ``audit.gate_results`` when missing and appends the rows."""
     con.execute(GATE_RESULTS_DDL)

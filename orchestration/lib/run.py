@@ -3,14 +3,8 @@
 import time
 
 import dagster as dg
-import duckdb
 
-from orchestration.lib.gates import (
-    append_gate_results,
-    rows_from_dbt_test_observations,
-    rows_from_evaluations,
-    write_quality_page,
-)
+from orchestration.lib.gates import gate_rows_of_run, record_run_gates
 from orchestration.lib.publish import PUBLISHED_SCHEMA
 from orchestration.lib.settings import Settings
 from orchestration.lib.summary import RunSummary, last_publication, mart_row_counts
@@ -46,9 +40,10 @@ def run_pipeline(
             "config": {"events_dir": str(settings.events_dir), "dbt_vars": dbt_vars}
         }
     run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}, "ops": ops}
+    instance = dg.DagsterInstance.ephemeral()
     result = job.execute_in_process(
         run_config=run_config,
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance,
         raise_on_error=False,
         asset_selection=None if land else sorted(dbt_models.keys | publish_marts_asset.keys),
     )
@@ -58,23 +53,16 @@ def run_pipeline(
         if event.asset_key == dg.AssetKey(["raw", "load_manifest"]):
             metadata = event.materialization.metadata
             summary.landing = {key: value.value for key, value in metadata.items()}
-    evaluations = result.get_asset_check_evaluations()
-    for evaluation in evaluations:
+    for evaluation in result.get_asset_check_evaluations():
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         if evaluation.passed:
             summary.checks_passed += 1
         else:
             summary.checks_failed.append(name)
-    summary.gate_rows = rows_from_evaluations(result.run_id, evaluations)
-    summary.gate_rows += rows_from_dbt_test_observations(
-        result.run_id,
-        [
-            event.asset_observation_data.asset_observation
-            for event in result.all_events
-            if event.is_asset_observation
-        ],
+    summary.gate_rows = gate_rows_of_run(instance, result.run_id)
+    summary.quality_page = record_run_gates(
+        settings.warehouse_path, result.run_id, summary.gate_rows
     )
-    record_gates(settings, result.run_id, summary)
     summary.steps_failed = [
         f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
         if event.step_failure_data and event.step_failure_data.error
@@ -93,18 +81,3 @@ def run_pipeline(
         summary.published = publication_id if published_now else None
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def record_gates(settings: Settings, run_id: str, summary: RunSummary) -> None:
-    """Appends the run's gate rows to audit.gate_results and writes the quality page.
-
-    Runs after the job, when nothing else holds the warehouse open.
-    """
-    if not settings.warehouse_path.exists():
-        return
-    con = duckdb.connect(str(settings.warehouse_path))
-    try:
-        append_gate_results(con, summary.gate_rows)
-    finally:
-        con.close()
-    summary.quality_page = write_quality_page(settings.warehouse_path, run_id, summary.gate_rows)

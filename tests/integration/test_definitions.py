@@ -110,6 +110,9 @@ def test_job_and_daily_schedule(defs: dg.Definitions) -> None:
     schedule = defs.resolve_schedule_def("usage_analytics_daily")
     assert schedule.cron_schedule == "0 3 * * *"
     assert schedule.job_name == "usage_analytics_job"
+    # runs the schedule or the UI start record their gates through run-status sensors
+    for name in ("gate_results_of_succeeded_runs", "gate_results_of_failed_runs"):
+        assert defs.resolve_sensor_def(name) is not None
 
 
 def test_groups_follow_the_layers(defs: dg.Definitions) -> None:

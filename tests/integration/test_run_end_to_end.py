@@ -170,8 +170,9 @@ def test_running_twice_changes_no_row_count(landed: dict[str, object]) -> None:
     assert again.returncode == 0, again.stdout[-3000:]
     assert "0 new file(s)" in again.stdout
     after = table_counts(warehouse, include_run_logs=True)
-    # audit.gate_results is an append-only log: every run adds its gate results
+    # run logs are append-only: every run adds its gate results and its publication
     assert after.pop("audit.gate_results") > before.pop("audit.gate_results")
+    assert after.pop("audit.publications") == before.pop("audit.publications") + 1
     assert after == before
 
 
