@@ -3,7 +3,11 @@
 import dagster as dg
 
 from orchestration.defs.dbt.assets import dbt_models
-from orchestration.defs.jobs import daily_schedule, usage_analytics_job
+from orchestration.defs.jobs import (
+    daily_schedule,
+    usage_analytics_job,
+    usage_analytics_rebuild_job,
+)
 from orchestration.defs.landing.assets import land_events
 from orchestration.defs.publish.assets import publish_marts_asset
 from orchestration.defs.quality.checks import landing_gates, mart_gates
@@ -19,7 +23,7 @@ settings = Settings.from_env()
 defs = dg.Definitions(
     assets=[land_events, dbt_models, publish_marts_asset],
     asset_checks=[landing_gates, mart_gates],
-    jobs=[usage_analytics_job],
+    jobs=[usage_analytics_job, usage_analytics_rebuild_job],
     schedules=[daily_schedule(settings)],
     sensors=[gate_results_of_succeeded_runs, gate_results_of_failed_runs],
     resources=build_resources(settings),

@@ -27,11 +27,9 @@ def run_pipeline(
     started = time.perf_counter()
     prepare_manifest()
     from orchestration.definitions import defs
-    from orchestration.defs.dbt.assets import dbt_models
-    from orchestration.defs.jobs import MAIN_JOB_NAME
-    from orchestration.defs.publish.assets import publish_marts_asset
+    from orchestration.defs.jobs import MAIN_JOB_NAME, REBUILD_JOB_NAME
 
-    job = defs.resolve_job_def(MAIN_JOB_NAME)
+    job = defs.resolve_job_def(MAIN_JOB_NAME if land else REBUILD_JOB_NAME)
     ops: dict[str, object] = {
         "dbt_models": {"config": {"dbt_vars": dbt_vars, "full_refresh": full_refresh}},
     }
@@ -45,7 +43,6 @@ def run_pipeline(
         run_config=run_config,
         instance=instance,
         raise_on_error=False,
-        asset_selection=None if land else sorted(dbt_models.keys | publish_marts_asset.keys),
     )
     summary = RunSummary(success=result.success, warehouse=settings.warehouse_path, landed=land)
     for event in result.get_asset_materialization_events():

@@ -110,6 +110,13 @@ def test_job_and_daily_schedule(defs: dg.Definitions) -> None:
     schedule = defs.resolve_schedule_def("usage_analytics_daily")
     assert schedule.cron_schedule == "0 3 * * *"
     assert schedule.job_name == "usage_analytics_job"
+    # `forget` rebuilds without landing, but a pending batch still passes the landing gate
+    rebuild = defs.resolve_job_def("usage_analytics_rebuild_job").asset_layer.asset_graph
+    assert {key.name for key in rebuild.asset_check_keys if key.asset_key.path[0] == "raw"} == {
+        "gx_landing_batch",
+        "gx_landing_volume",
+    }
+    assert dg.AssetKey(["marts", "fct_events"]) in rebuild.get_all_asset_keys()
     # runs the schedule or the UI start record their gates through run-status sensors
     for name in ("gate_results_of_succeeded_runs", "gate_results_of_failed_runs"):
         assert defs.resolve_sensor_def(name) is not None

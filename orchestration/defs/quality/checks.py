@@ -60,7 +60,10 @@ def landing_gates(
     """
     thresholds = GateThresholds.from_env()
     load_id = _latest_load_id(context)
-    variables = effective_vars(_run_dbt_vars(context, "land_events"))
+    # a rebuild without landing (`forget`) gives its vars to the dbt step only
+    variables = effective_vars(
+        _run_dbt_vars(context, "land_events") or _run_dbt_vars(context, "dbt_models")
+    )
     selected = {key.name for key in context.selected_asset_check_keys}
     with _read_only(warehouse) as con:
         pending = pending_load_ids(con)
