@@ -29,7 +29,7 @@ def evaluate_new_files(settings: Settings) -> dg.RunRequest | dg.SkipReason:
         return dg.SkipReason(f"the warehouse is in use by {holder}; looking again next tick")
     try:
         files = unlanded_files(folder, warehouse)
-    except duckdb.IOException:
+    except (duckdb.IOException, duckdb.ConnectionException):  # a writer holds the file
         return dg.SkipReason("another process is writing the warehouse; looking again next tick")
     if not files:
         return dg.SkipReason(f"no new file in {folder}")
