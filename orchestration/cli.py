@@ -51,6 +51,24 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--vars", default="", help="dbt vars, YAML: '{session_timeout_minutes: 45}'")
     run.set_defaults(handler=_run)
 
+    backfill = commands.add_parser(
+        "backfill",
+        help="land the files of a range of arrival dates (daily partitions), then build once",
+    )
+    backfill.add_argument(
+        "--from", dest="first", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD"
+    )
+    backfill.add_argument(
+        "--to", dest="last", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD"
+    )
+    backfill.add_argument("--events", type=Path, help="landing folder (default: bundled sample)")
+    backfill.add_argument(
+        "--warehouse", type=Path, help="DuckDB file (default data/warehouse.duckdb)"
+    )
+    backfill.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    backfill.add_argument("--vars", default="", help="dbt vars, YAML")
+    backfill.set_defaults(handler=_backfill)
+
     forget = commands.add_parser(
         "forget", help="remove one user's events from every layer and rebuild what depends on them"
     )
@@ -87,6 +105,23 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    return _land_and_build(args, "run")
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    """Lands the arrival dates ``--from`` .. ``--to`` (daily landing partitions) in one run.
+
+    Exit codes as ``run``; 2 also for a range outside the partitions (before
+    USAGE_ANALYTICS_PARTITIONS_START or after today) or reversed.
+    """
+    return _land_and_build(args, "backfill", partitions=(args.first, args.last))
+
+
+def _land_and_build(
+    args: argparse.Namespace, command: str, partitions: tuple[dt.date, dt.date] | None = None
+) -> int:
+    """``run`` and ``backfill``: land (all new files, or a range of arrival dates) and build,
+    in this process, holding the warehouse lock."""
     # Settings come from the environment; command-line paths override it for this process and
     # for the dbt subprocesses it starts. Import what reads them only after they are set.
     if args.events:
@@ -99,12 +134,20 @@ def _run(args: argparse.Namespace) -> int:
     try:
         parse_vars(args.vars)
     except ValueError as error:
-        print(f"usage-analytics run: {error}", file=sys.stderr)
+        print(f"usage-analytics {command}: {error}", file=sys.stderr)
         return 2
     settings = Settings.from_env()
     if not settings.events_dir.is_dir():
-        print(f"usage-analytics run: no landing folder at {settings.events_dir}", file=sys.stderr)
+        print(
+            f"usage-analytics {command}: no landing folder at {settings.events_dir}",
+            file=sys.stderr,
+        )
         return 2
+    if partitions is not None:
+        problem = _partition_range_problem(settings, *partitions)
+        if problem:
+            print(f"usage-analytics {command}: {problem}", file=sys.stderr)
+            return 2
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     settings.export()
 
@@ -114,7 +157,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         sync_contracts()
     except CustomDimensionError as error:
-        print(f"usage-analytics run: {error}", file=sys.stderr)
+        print(f"usage-analytics {command}: {error}", file=sys.stderr)
         return 2
     from orchestration.lib.warehouse_lock import WarehouseBusyError, exclusive_warehouse
 
@@ -122,14 +165,34 @@ def _run(args: argparse.Namespace) -> int:
         with exclusive_warehouse(
             settings.warehouse_path,
             timeout_seconds=settings.lock_timeout_seconds,
-            on_wait=lambda message: print(f"usage-analytics run: {message}", flush=True),
+            on_wait=lambda message: print(f"usage-analytics {command}: {message}", flush=True),
         ):
-            summary = run_pipeline(settings, dbt_vars=args.vars, full_refresh=args.full_refresh)
+            summary = run_pipeline(
+                settings,
+                dbt_vars=args.vars,
+                full_refresh=args.full_refresh,
+                partitions=partitions,
+            )
     except WarehouseBusyError as error:
-        print(f"usage-analytics run: {error}", file=sys.stderr)
+        print(f"usage-analytics {command}: {error}", file=sys.stderr)
         return 3
     print(summary.render())
     return 0 if summary.success else 1
+
+
+def _partition_range_problem(settings: "Settings", first: dt.date, last: dt.date) -> str | None:
+    """Why ``first`` .. ``last`` is not a range of landing partitions (None: it is)."""
+    today = dt.datetime.now(dt.UTC).date()
+    if first > last:
+        return f"--from {first} is after --to {last}"
+    if first < settings.partitions_start:
+        return (
+            f"--from {first} is before the first landing partition {settings.partitions_start}"
+            " (USAGE_ANALYTICS_PARTITIONS_START); files that arrived earlier belong to it"
+        )
+    if last > today:
+        return f"--to {last} is after today's partition {today}"
+    return None
 
 
 def _forget(args: argparse.Namespace) -> int:

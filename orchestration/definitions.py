@@ -5,12 +5,16 @@ import dagster as dg
 from orchestration.defs.dbt.assets import dbt_models
 from orchestration.defs.jobs import (
     daily_schedule,
+    freshness_job,
+    freshness_schedule,
     usage_analytics_job,
     usage_analytics_rebuild_job,
 )
 from orchestration.defs.landing.assets import land_events
+from orchestration.defs.landing.sensors import new_landing_files_sensor
 from orchestration.defs.publish.assets import publish_marts_asset
 from orchestration.defs.quality.checks import landing_gates, mart_gates
+from orchestration.defs.quality.freshness import events_freshness
 from orchestration.defs.quality.sensors import (
     gate_results_of_failed_runs,
     gate_results_of_succeeded_runs,
@@ -22,9 +26,13 @@ settings = Settings.from_env()
 
 defs = dg.Definitions(
     assets=[land_events, dbt_models, publish_marts_asset],
-    asset_checks=[landing_gates, mart_gates],
-    jobs=[usage_analytics_job, usage_analytics_rebuild_job],
-    schedules=[daily_schedule(settings)],
-    sensors=[gate_results_of_succeeded_runs, gate_results_of_failed_runs],
+    asset_checks=[landing_gates, mart_gates, events_freshness],
+    jobs=[usage_analytics_job, usage_analytics_rebuild_job, freshness_job],
+    schedules=[daily_schedule(settings), freshness_schedule(settings)],
+    sensors=[
+        new_landing_files_sensor(settings),
+        gate_results_of_succeeded_runs,
+        gate_results_of_failed_runs,
+    ],
     resources=build_resources(settings),
 )

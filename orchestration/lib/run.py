@@ -1,5 +1,6 @@
 """Running the main job in process and summarizing it."""
 
+import datetime as dt
 import time
 
 import dagster as dg
@@ -11,7 +12,12 @@ from orchestration.lib.summary import RunSummary, last_publication, mart_row_cou
 
 
 def run_pipeline(
-    settings: Settings, *, dbt_vars: str = "", full_refresh: bool = False, land: bool = True
+    settings: Settings,
+    *,
+    dbt_vars: str = "",
+    full_refresh: bool = False,
+    land: bool = True,
+    partitions: tuple[dt.date, dt.date] | None = None,
 ) -> RunSummary:
     """Lands the landing folder and builds everything, in this process.
 
@@ -21,6 +27,9 @@ def run_pipeline(
         full_refresh: Rebuild incremental models from scratch.
         land: Run the landing step; without it only the dbt build runs (``forget`` rebuilds
             from the raw layer it edited, and must not land new files on the way).
+        partitions: First and last landing partition (arrival date) of a backfill: only the
+            files of those arrival dates land, in one run that then builds once. None: every
+            new file lands.
     """
     from orchestration.dbt_project import prepare_manifest
 
@@ -28,6 +37,7 @@ def run_pipeline(
     prepare_manifest()
     from orchestration.definitions import defs
     from orchestration.defs.jobs import MAIN_JOB_NAME, REBUILD_JOB_NAME
+    from orchestration.defs.landing.partitions import partition_range_tags
 
     job = defs.resolve_job_def(MAIN_JOB_NAME if land else REBUILD_JOB_NAME)
     ops: dict[str, object] = {
@@ -43,13 +53,19 @@ def run_pipeline(
         run_config=run_config,
         instance=instance,
         raise_on_error=False,
+        tags=None if partitions is None else partition_range_tags(*partitions),
     )
     summary = RunSummary(success=result.success, warehouse=settings.warehouse_path, landed=land)
+    if partitions is not None:
+        summary.command = "backfill"
+        summary.partitions = partitions
+    materialized = set()
     for event in result.get_asset_materialization_events():
-        summary.assets_materialized += 1
+        materialized.add(event.asset_key)  # a range run materializes each partition
         if event.asset_key == dg.AssetKey(["raw", "load_manifest"]):
             metadata = event.materialization.metadata
             summary.landing = {key: value.value for key, value in metadata.items()}
+    summary.assets_materialized = len(materialized)
     for evaluation in result.get_asset_check_evaluations():
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         if evaluation.passed:

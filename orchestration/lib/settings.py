@@ -19,8 +19,12 @@ default lives in exactly one file.
 | ``USAGE_ANALYTICS_SHARE_MIN_LINES`` | ``100`` | smaller batches skip the two share gates |
 | ``USAGE_ANALYTICS_VOLUME_BAND`` | ``0.5`` | warning: lines within median × (1 ± band) |
 | ``USAGE_ANALYTICS_VOLUME_TRAILING_BATCHES`` | ``7`` | warning: batches in the median |
+| ``USAGE_ANALYTICS_PARTITIONS_START`` | ``2026-01-01`` | first daily landing partition |
+| ``USAGE_ANALYTICS_FRESHNESS_HOURS`` | ``26`` | warn when no event landed for this long |
+| ``USAGE_ANALYTICS_SENSOR_INTERVAL_SECONDS`` | ``120`` | how often the new-files sensor looks |
 """
 
+import datetime as dt
 import os
 import sys
 from dataclasses import dataclass
@@ -95,6 +99,9 @@ class Settings:
     schedule_timezone: str
     lock_timeout_seconds: float
     landing_batch_bytes: int = 512 * 1024 * 1024
+    partitions_start: dt.date = dt.date(2026, 1, 1)
+    freshness_hours: float = 26.0
+    sensor_interval_seconds: int = 120
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -112,6 +119,9 @@ class Settings:
             landing_batch_bytes=int(
                 _number("USAGE_ANALYTICS_LANDING_BATCH_BYTES", 512 * 1024 * 1024)
             ),
+            partitions_start=_date("USAGE_ANALYTICS_PARTITIONS_START", dt.date(2026, 1, 1)),
+            freshness_hours=_number("USAGE_ANALYTICS_FRESHNESS_HOURS", 26.0),
+            sensor_interval_seconds=int(_number("USAGE_ANALYTICS_SENSOR_INTERVAL_SECONDS", 120)),
         )
 
     def export(self) -> None:
@@ -133,6 +143,16 @@ def _number(variable: str, default: float) -> float:
         return float(value)
     except ValueError as error:
         raise ValueError(f"{variable} must be a number, got {value!r}") from error
+
+
+def _date(variable: str, default: dt.date) -> dt.date:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError(f"{variable} must be a date (YYYY-MM-DD), got {value!r}") from error
 
 
 def _path(variable: str, default: str) -> Path:

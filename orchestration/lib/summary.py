@@ -1,5 +1,6 @@
 """The short summary ``usage-analytics run`` prints."""
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ class RunSummary:
     landed: bool = True  # false: a rebuild without the landing step (``forget``)
     published: str | None = None  # this run's publication id; None: marts were not replaced
     last_publication: str | None = None  # what `marts` serves: "<id> at <time>"
+    partitions: tuple[dt.date, dt.date] | None = None  # a backfill's arrival dates
 
     def render(self) -> str:
         """The summary as text."""
@@ -46,6 +48,14 @@ class RunSummary:
             if self.landed
             else "  landing     skipped (rebuild from the raw layer only)",
         ]
+        if self.partitions is not None:
+            first, last = self.partitions
+            days = (last - first).days + 1
+            lines.insert(
+                2,
+                f"  partitions  arrival dates {first} .. {last} ({days} daily partition(s));"
+                f" {landing.get('files_not_selected', 0)} file(s) of other dates not landed",
+            )
         for kind in ("files_unreadable", "files_truncated"):
             if landing.get(kind):
                 names = ", ".join(str(name) for name in landing[kind])

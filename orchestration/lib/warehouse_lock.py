@@ -75,6 +75,18 @@ def exclusive_warehouse(
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def holder_of(warehouse: Path) -> str | None:
+    """Who holds the warehouse's lock right now (None: nobody), without waiting for it."""
+    path = lock_path(warehouse)
+    if not path.exists():
+        return None
+    with open(path, "a+", encoding="utf-8") as handle:
+        if _try_lock(handle):
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return None
+        return _holder(handle)
+
+
 def _try_lock(handle: TextIO) -> bool:
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

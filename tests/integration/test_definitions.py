@@ -115,11 +115,44 @@ def test_job_and_daily_schedule(defs: dg.Definitions) -> None:
     assert {key.name for key in rebuild.asset_check_keys if key.asset_key.path[0] == "raw"} == {
         "gx_landing_batch",
         "gx_landing_volume",
+        "events_freshness",
     }
     assert dg.AssetKey(["marts", "fct_events"]) in rebuild.get_all_asset_keys()
     # runs the schedule or the UI start record their gates through run-status sensors
     for name in ("gate_results_of_succeeded_runs", "gate_results_of_failed_runs"):
         assert defs.resolve_sensor_def(name) is not None
+
+
+def test_daily_operation_definitions(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    landing = graph.get(dg.AssetKey(["raw", "events"]))
+    partitions = landing.partitions_def
+    assert isinstance(partitions, dg.DailyPartitionsDefinition)
+    assert partitions.start.date().isoformat() == "2026-01-01"
+    assert partitions.end_offset == 1  # today's partition exists
+    # dbt and publish stay unpartitioned, but one run over a partition range includes them
+    for key in (["marts_candidate", "fct_events"], ["marts", "fct_events"]):
+        node = graph.get(dg.AssetKey(key))
+        assert node.partitions_def is None, key
+        assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+    assert landing.backfill_policy == dg.BackfillPolicy.single_run()
+    # every job that opens the warehouse is queued behind the others (.dagster_home/dagster.yaml)
+    for name in ("usage_analytics_job", "freshness_job"):
+        assert defs.resolve_job_def(name).tags["usage_analytics/warehouse"] == "writer", name
+    sensor = defs.resolve_sensor_def("new_landing_files")
+    assert sensor.job_name == "usage_analytics_job"
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    freshness = defs.resolve_schedule_def("usage_analytics_freshness")
+    assert freshness.job_name == "freshness_job"
+    specs = {
+        (key.asset_key.to_user_string(), key.name): graph.get_check_spec(key)
+        for key in graph.asset_check_keys
+    }
+    assert ("raw/events", "events_freshness") in specs
+    main_checks = defs.resolve_job_def("usage_analytics_job").asset_layer.asset_graph
+    assert dg.AssetCheckKey(dg.AssetKey(["raw", "events"]), "events_freshness") in (
+        main_checks.asset_check_keys
+    )
 
 
 def test_groups_follow_the_layers(defs: dg.Definitions) -> None:

@@ -21,6 +21,8 @@ class DbtBuildConfig(dg.Config):
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=UsageAnalyticsTranslator(),
+    # unpartitioned, but a run over a range of landing partitions includes the build once
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig

@@ -44,6 +44,8 @@ MARTS = candidate_marts()
         )
         for name in MARTS
     ],
+    # unpartitioned, but a run over a range of landing partitions publishes once
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def publish_marts_asset(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource

@@ -10,6 +10,7 @@ partial batch behind and the next run lands the same files again.
 import datetime as dt
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,6 +128,7 @@ class LandingResult:
     files_skipped: list[str] = field(default_factory=list)  # content already landed
     files_unreadable: list[str] = field(default_factory=list)
     files_truncated: list[str] = field(default_factory=list)  # gzip cut short; also in landed
+    files_not_selected: list[str] = field(default_factory=list)  # outside the run's partitions
     count_lines: int = 0
     count_landed: int = 0
     count_quarantined: int = 0
@@ -165,6 +167,7 @@ def land_folder(
     tracking_plan_csv: Path | None = None,
     now: dt.datetime | None = None,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
+    select: Callable[[LandingFile], bool] | None = None,
 ) -> LandingResult:
     """Lands the new files of ``folder`` into the warehouse behind ``con``.
 
@@ -179,6 +182,8 @@ def land_folder(
         batch_bytes: Files are landed in batches of about this many bytes, each committed
             in one transaction with its manifest rows, so memory stays bounded; a killed run
             keeps the batches it committed and lands the rest next time.
+        select: Only files for which this returns true are considered (a partitioned run
+            lands the files of its arrival dates); the others are listed as not selected.
 
     Returns:
         What was landed, skipped and quarantined.
@@ -195,7 +200,9 @@ def land_folder(
     known = {row[0] for row in con.execute("select content_hash from raw.load_manifest").fetchall()}
     new_files: list[LandingFile] = []
     for file in discover(folder):
-        if file.content_hash in known:
+        if select is not None and not select(file):
+            result.files_not_selected.append(file.relative_path)
+        elif file.content_hash in known:
             result.files_skipped.append(file.relative_path)
         else:
             known.add(file.content_hash)

@@ -1,0 +1,52 @@
+"""Which files of the landing folder are not landed yet, read without writing anything.
+
+Used by the ``new_landing_files`` sensor: it compares the folder's content hashes with
+``raw.load_manifest`` over a read-only connection, which DuckDB grants only while no other
+process writes the file (the caller then skips its turn).
+"""
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+
+from orchestration.lib.landing.files import LandingFile, discover
+
+
+def landed_hashes(warehouse: Path) -> set[str]:
+    """Content hashes of every file in raw.load_manifest (empty for a new warehouse).
+
+    Raises:
+        duckdb.IOException: Another process is writing the warehouse.
+    """
+    if not warehouse.exists():
+        return set()
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        (exists,) = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'raw' and table_name = 'load_manifest'"
+        ).fetchone()
+        if not exists:
+            return set()
+        rows = con.execute("select distinct content_hash from raw.load_manifest").fetchall()
+        return {row[0] for row in rows}
+    finally:
+        con.close()
+
+
+def unlanded_files(folder: Path, warehouse: Path) -> list[LandingFile]:
+    """The files of ``folder`` whose content is not in the warehouse yet (one per content)."""
+    known = landed_hashes(warehouse)
+    files: list[LandingFile] = []
+    for file in discover(folder):
+        if file.content_hash not in known:
+            known.add(file.content_hash)
+            files.append(file)
+    return files
+
+
+def files_key(files: list[LandingFile]) -> str:
+    """A key of a set of files by content: the same files give the same key, in any order."""
+    digest = hashlib.sha256("\n".join(sorted(file.content_hash for file in files)).encode())
+    return digest.hexdigest()[:24]

@@ -1,0 +1,148 @@
+"""Arrival dates, the partition window, freshness, the new-files sensor and the instance config."""
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.defs.landing.sensors import evaluate_new_files
+from orchestration.lib.freshness import freshness
+from orchestration.lib.landing.arrival import PartitionWindow, arrival_date
+from orchestration.lib.landing.land import ensure_schema
+from orchestration.lib.settings import REPO_ROOT, Settings
+from orchestration.lib.warehouse_lock import exclusive_warehouse
+from tests.conftest import write_events
+
+EVENT = {"event": "Page Viewed", "user_id": "u1", "timestamp": "2026-01-05T10:00:00Z"}
+
+
+def _touch(path: Path, modified: dt.datetime | None = None) -> Path:
+    write_events(path, [{**EVENT, "event_id": str(path)}])  # one content per file
+    if modified is not None:
+        stamp = modified.timestamp()
+        os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_arrival_date_comes_from_the_date_folders(tmp_path: Path) -> None:
+    path = _touch(tmp_path / "2026/01/07/events-2026-01-07.ndjson")
+    assert arrival_date(path, "2026/01/07/events-2026-01-07.ndjson") == dt.date(2026, 1, 7)
+    deeper = _touch(tmp_path / "segment/2026/02/03/part-1.jsonl")
+    assert arrival_date(deeper, "segment/2026/02/03/part-1.jsonl") == dt.date(2026, 2, 3)
+
+
+def test_arrival_date_falls_back_to_the_modification_date_in_utc(tmp_path: Path) -> None:
+    modified = dt.datetime(2026, 3, 4, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    flat = _touch(tmp_path / "export.ndjson", modified)
+    assert arrival_date(flat, "export.ndjson") == dt.date(2026, 3, 5)  # 04:30 UTC next day
+    not_a_date = _touch(tmp_path / "2026/13/45/x.ndjson", modified)
+    assert arrival_date(not_a_date, "2026/13/45/x.ndjson") == dt.date(2026, 3, 5)
+
+
+def test_partition_window_clamps_to_the_first_and_last_partition() -> None:
+    window = PartitionWindow(first=dt.date(2026, 1, 1), last=dt.date(2026, 11, 30))
+    assert window.partition_of(dt.date(2025, 6, 1)) == dt.date(2026, 1, 1)
+    assert window.partition_of(dt.date(2026, 5, 5)) == dt.date(2026, 5, 5)
+    assert window.partition_of(dt.date(2027, 1, 1)) == dt.date(2026, 11, 30)
+
+
+def _warehouse_landed_at(path: Path, landed_at: dt.datetime | None) -> Path:
+    con = duckdb.connect(str(path))
+    try:
+        ensure_schema(con)
+        if landed_at is not None:
+            con.execute(
+                "insert into raw.load_manifest values "
+                "('l1', 'a.ndjson', 'h1', 10, 'landed', null, 5, 5, 0, $1), "
+                "('l2', 'b.ndjson', 'h2', 10, 'landed', null, 5, 0, 5, $2)",
+                # a later file that brought no valid event does not make the landing fresh
+                [landed_at, landed_at + dt.timedelta(hours=30)],
+            )
+    finally:
+        con.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("hours_ago", "fresh"), [(None, False), (2.0, True), (25.9, True), (26.1, False), (72.0, False)]
+)
+def test_freshness_of_the_latest_landing_with_events(
+    tmp_path: Path, hours_ago: float | None, fresh: bool
+) -> None:
+    now = dt.datetime(2026, 11, 30, 12, 0)
+    landed_at = None if hours_ago is None else now - dt.timedelta(hours=hours_ago)
+    con = duckdb.connect(str(_warehouse_landed_at(tmp_path / "w.duckdb", landed_at)))
+    try:
+        result = freshness(con, 26.0, now=now)
+    finally:
+        con.close()
+    assert result.is_fresh is fresh
+    assert ("within" in result.describe()) is fresh
+
+
+def _settings(events: Path, warehouse: Path) -> Settings:
+    return Settings(
+        warehouse_path=warehouse,
+        events_dir=events,
+        pii_salt="s",
+        dbt_target="duckdb",
+        schedule_cron="0 3 * * *",
+        schedule_timezone="UTC",
+        lock_timeout_seconds=1,
+        partitions_start=dt.date(2026, 1, 1),
+    )
+
+
+def test_sensor_requests_one_run_over_the_new_files_arrival_dates(tmp_path: Path) -> None:
+    events, warehouse = tmp_path / "events", tmp_path / "w.duckdb"
+    for day in ("2026/01/07", "2026/01/05", "2026/01/09"):
+        _touch(events / day / f"events-{day.replace('/', '-')}.ndjson")
+    # same content as the 01/05 file: one content, one landing
+    (events / "copy").mkdir()
+    (events / "copy" / "again.ndjson").write_bytes(
+        (events / "2026/01/05/events-2026-01-05.ndjson").read_bytes()
+    )
+    request = evaluate_new_files(_settings(events, warehouse))
+    assert isinstance(request, dg.RunRequest)
+    assert request.tags["dagster/asset_partition_range_start"] == "2026-01-05"
+    assert request.tags["dagster/asset_partition_range_end"] == "2026-01-09"
+    assert request.tags["usage_analytics/new_files"] == "3"
+    again = evaluate_new_files(_settings(events, warehouse))
+    assert isinstance(again, dg.RunRequest) and again.run_key == request.run_key
+
+
+def test_sensor_skips_when_nothing_is_new_or_the_warehouse_is_busy(tmp_path: Path) -> None:
+    events, warehouse = tmp_path / "events", tmp_path / "w.duckdb"
+    _warehouse_landed_at(warehouse, dt.datetime(2026, 1, 5))  # manifest holds hashes h1, h2
+    assert isinstance(evaluate_new_files(_settings(events, warehouse)), dg.SkipReason)  # no dir
+    events.mkdir()
+    skip = evaluate_new_files(_settings(events, warehouse))
+    assert isinstance(skip, dg.SkipReason) and "no new file" in skip.skip_message
+    _touch(events / "2026/01/05/a.ndjson")
+    with exclusive_warehouse(warehouse, timeout_seconds=1):
+        busy = evaluate_new_files(_settings(events, warehouse))
+    assert isinstance(busy, dg.SkipReason) and "in use" in busy.skip_message
+    writer = duckdb.connect(str(warehouse))  # a writer holds the file: no read-only connection
+    try:
+        writing = evaluate_new_files(_settings(events, warehouse))
+    finally:
+        writer.close()
+    assert isinstance(writing, dg.SkipReason) and "writing" in writing.skip_message
+    assert isinstance(evaluate_new_files(_settings(events, warehouse)), dg.RunRequest)
+
+
+def test_dagster_home_queues_warehouse_runs_and_retries_crashed_runs() -> None:
+    instance = dg.DagsterInstance.from_config(str(REPO_ROOT / ".dagster_home"))
+    try:
+        queue = instance.get_concurrency_config().run_queue_config
+        assert queue is not None
+        assert {"key": "usage_analytics/warehouse", "value": "writer", "limit": 1} in list(
+            queue.tag_concurrency_limits
+        )
+        assert instance.run_retries_enabled and instance.run_retries_max_retries == 2
+        assert not instance.run_retries_retry_on_asset_or_op_failure
+    finally:
+        instance.dispose()
