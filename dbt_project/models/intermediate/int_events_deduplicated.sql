@@ -2,7 +2,21 @@
 {#
     Copies of one event_id become one event: the copy received first; ties by file path, then
     line number (CONTRACT §1).
+
+    Incremental (delete+insert on event_id): a run re-ranks every copy of each event_id that has
+    a copy landed since the model's watermark, so a re-sent copy received earlier than the
+    kept one replaces it, and a later one changes nothing. `--full-refresh` ranks everything.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='sync_all_columns',
+) }}
+{%- set dimension_names = custom_dimensions() | map(attribute='name') | list -%}
+{%- set rebuilds_touched_users = is_incremental()
+    and not incremental_columns_changed(dimension_names) -%}
+
 with
 
 event_copies as (
@@ -10,6 +24,35 @@ event_copies as (
     select * from {{ ref('stg_events__events') }}
 
 ),
+
+{% if rebuilds_touched_users -%}
+events_landed_since_watermark as (
+
+    select distinct event_id
+
+    from event_copies
+
+    where loaded_at > {{ incremental_watermark('loaded_at') }}
+
+),
+
+event_copies_to_rank as (
+
+    select event_copies.*
+
+    from event_copies
+
+    inner join events_landed_since_watermark
+        on event_copies.event_id = events_landed_since_watermark.event_id
+
+),
+{%- else -%}
+event_copies_to_rank as (
+
+    select * from event_copies
+
+),
+{%- endif %}
 
 event_copies_ranked as (
 
@@ -20,7 +63,7 @@ event_copies_ranked as (
             order by received_at, file_path, line_number
         ) as copy_rank
 
-    from event_copies
+    from event_copies_to_rank
 
 ),
 

@@ -1,11 +1,52 @@
 -- depends_on: {{ ref('custom_dimensions') }}
+-- depends_on: {{ ref('stg_events__events') }}
+-- depends_on: {{ ref('int_events_deduplicated') }}
+{#
+    Incremental (delete+insert on event_id): a run rewrites every event of the users touched
+    by the copies landed since this table's watermark (its latest `loaded_at`), read from
+    int_events_sessionized; see macro touched_user_keys. `--full-refresh` rebuilds it whole.
+#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='append_new_columns',
+) }}
+{%- set rebuilds_touched_users = is_incremental()
+    and not incremental_columns_changed(model.columns.keys() | list, exact=true) -%}
+
 with
 
-events_sessionized as (
+events_sessionized_all as (
 
     select * from {{ ref('int_events_sessionized') }}
 
 ),
+
+{% if rebuilds_touched_users -%}
+touched_users as (
+
+    {{ touched_user_keys(incremental_watermark('loaded_at')) }}
+
+),
+
+events_sessionized as (
+
+    select events_sessionized_all.*
+
+    from events_sessionized_all
+
+    inner join touched_users
+        on events_sessionized_all.user_key_id = touched_users.user_key_id
+
+),
+{%- else -%}
+events_sessionized as (
+
+    select * from events_sessionized_all
+
+),
+{%- endif %}
 
 events_enriched as (
 
@@ -39,6 +80,7 @@ events_enriched as (
         {{- custom_dimension_columns('event', alias='events_sessionized') }}
         events_sessionized.properties,
         events_sessionized.received_at,
+        events_sessionized.loaded_at,
         events_sessionized.load_id
 
     from events_sessionized
@@ -73,6 +115,7 @@ select
     {{- custom_dimension_columns('event') }}
     properties,
     received_at,
+    loaded_at,
     load_id
 
 from events_enriched

@@ -1,10 +1,68 @@
+-- depends_on: {{ ref('stg_events__events') }}
+-- depends_on: {{ ref('int_events_deduplicated') }}
+{#
+    Incremental (merge on session_id), with the user as the unit of work: a run recomputes
+    every session of the users touched by the copies landed since this table's watermark (its
+    latest `last_loaded_at`; macro touched_user_keys), from fct_events. A touched user's
+    sessions that no longer exist (two sessions bridged into one by a late event, a session
+    whose first event changed, every session of an anonymous id now stitched to a user) are
+    sent as tombstones, rows with `count_events = 0`, which no real session has, and the
+    merge deletes them. `--full-refresh` rebuilds the table whole.
+#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='session_id',
+    on_schema_change='append_new_columns',
+    merge_clauses={
+        'when_matched': [
+            {'condition': 'DBT_INTERNAL_SOURCE.count_events = 0', 'action': 'delete'},
+            {'action': 'update', 'mode': 'by_name'},
+        ],
+        'when_not_matched': [
+            {
+                'condition': 'DBT_INTERNAL_SOURCE.count_events > 0',
+                'action': 'insert',
+                'mode': 'by_name',
+            },
+        ],
+    },
+) }}
+{%- set rebuilds_touched_users = is_incremental()
+    and not incremental_columns_changed(model.columns.keys() | list, exact=true) -%}
+
 with
 
-events as (
+events_all as (
 
     select * from {{ ref('fct_events') }}
 
 ),
+
+{% if rebuilds_touched_users -%}
+touched_users as (
+
+    {{ touched_user_keys(incremental_watermark('last_loaded_at')) }}
+
+),
+
+events as (
+
+    select events_all.*
+
+    from events_all
+
+    inner join touched_users
+        on events_all.user_key = touched_users.user_key
+
+),
+{%- else -%}
+events as (
+
+    select * from events_all
+
+),
+{%- endif %}
 
 session_pages_ranked as (
 
@@ -64,7 +122,8 @@ sessions_summarized as (
         cast(sum(case when event_name = 'page_view' then 1 else 0 end) as {{ dbt.type_bigint() }})
             as count_page_views,
         cast(sum(case when is_active_event then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as count_active_events
+            as count_active_events,
+        max(loaded_at) as last_loaded_at
 
     from events
 
@@ -92,7 +151,8 @@ sessions as (
         session_first_events.utm_source,
         session_first_events.utm_medium,
         session_first_events.utm_campaign,
-        session_first_events.device_type
+        session_first_events.device_type,
+        sessions_summarized.last_loaded_at
 
     from sessions_summarized
 
@@ -103,6 +163,123 @@ sessions as (
         on sessions_summarized.session_id = session_first_events.session_id
 
 )
+
+{% if rebuilds_touched_users -%}
+,
+
+sessions_removed as (
+
+    {# a touched user's session that the rebuild no longer produces: a tombstone #}
+    select
+        sessions_existing.session_id,
+        sessions_existing.user_key,
+        sessions_existing.session_number,
+        sessions_existing.started_at,
+        sessions_existing.ended_at,
+        sessions_existing.session_date,
+        sessions_existing.duration_seconds,
+        cast(0 as {{ dbt.type_bigint() }}) as count_events,
+        sessions_existing.count_page_views,
+        sessions_existing.count_active_events,
+        sessions_existing.landing_page_path,
+        sessions_existing.exit_page_path,
+        sessions_existing.is_bounce,
+        sessions_existing.utm_source,
+        sessions_existing.utm_medium,
+        sessions_existing.utm_campaign,
+        sessions_existing.device_type,
+        sessions_existing.last_loaded_at
+
+    from {{ this }} as sessions_existing
+
+    inner join touched_users
+        on sessions_existing.user_key = touched_users.user_key
+
+    left join sessions
+        on sessions_existing.session_id = sessions.session_id
+
+    where sessions.session_id is null
+
+),
+
+sessions_changed as (
+
+    select
+        session_id,
+        user_key,
+        session_number,
+        started_at,
+        ended_at,
+        session_date,
+        duration_seconds,
+        count_events,
+        count_page_views,
+        count_active_events,
+        landing_page_path,
+        exit_page_path,
+        is_bounce,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device_type,
+        last_loaded_at
+
+    from sessions
+
+    union all
+
+    select
+        session_id,
+        user_key,
+        session_number,
+        started_at,
+        ended_at,
+        session_date,
+        duration_seconds,
+        count_events,
+        count_page_views,
+        count_active_events,
+        landing_page_path,
+        exit_page_path,
+        is_bounce,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device_type,
+        last_loaded_at
+
+    from sessions_removed
+
+)
+{%- else -%}
+,
+
+sessions_changed as (
+
+    select
+        session_id,
+        user_key,
+        session_number,
+        started_at,
+        ended_at,
+        session_date,
+        duration_seconds,
+        count_events,
+        count_page_views,
+        count_active_events,
+        landing_page_path,
+        exit_page_path,
+        is_bounce,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device_type,
+        last_loaded_at
+
+    from sessions
+
+)
+{%- endif %}
 
 select
     session_id,
@@ -121,6 +298,7 @@ select
     utm_source,
     utm_medium,
     utm_campaign,
-    device_type
+    device_type,
+    last_loaded_at
 
-from sessions
+from sessions_changed
