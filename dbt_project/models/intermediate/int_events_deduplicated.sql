@@ -1,3 +1,5 @@
+-- depends_on: {{ ref('stg_events__events') }}
+-- depends_on: {{ ref('tracking_plan') }}
 -- depends_on: {{ ref('custom_dimensions') }}
 {#
     Copies of one event_id become one event: the copy received first; ties by file path, then
@@ -12,10 +14,9 @@
     incremental_strategy='delete+insert',
     unique_key='event_id',
     on_schema_change='sync_all_columns',
+    post_hook=["{{ record_incremental_state() }}"],
 ) }}
-{%- set dimension_names = custom_dimensions() | map(attribute='name') | list -%}
-{%- set rebuilds_touched_users = is_incremental()
-    and not incremental_columns_changed(dimension_names) -%}
+{%- set build_plan = incremental_build_plan() -%}
 
 with
 
@@ -25,14 +26,14 @@ event_copies as (
 
 ),
 
-{% if rebuilds_touched_users -%}
+{% if build_plan.mode == 'touched' -%}
 events_landed_since_watermark as (
 
     select distinct event_id
 
     from event_copies
 
-    where loaded_at > {{ incremental_watermark('loaded_at') }}
+    where loaded_at > {{ build_plan.landed_after }}
 
 ),
 

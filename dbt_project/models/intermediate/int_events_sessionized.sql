@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('tracking_plan') }}
 -- depends_on: {{ ref('custom_dimensions') }}
 -- depends_on: {{ ref('stg_events__events') }}
 -- depends_on: {{ ref('int_events_deduplicated') }}
@@ -27,10 +28,9 @@
     incremental_strategy='delete+insert',
     unique_key='event_id',
     on_schema_change='sync_all_columns',
+    post_hook=["{{ record_incremental_state() }}"],
 ) }}
-{%- set dimension_names = custom_dimensions() | map(attribute='name') | list -%}
-{%- set rebuilds_touched_users = is_incremental()
-    and not incremental_columns_changed(dimension_names) -%}
+{%- set build_plan = incremental_build_plan() -%}
 {%- set timeout_seconds = var('session_timeout_minutes') | int * 60 -%}
 {%- set max_seconds = var('max_session_hours') | int * 3600 -%}
 
@@ -42,10 +42,10 @@ events_identified as (
 
 ),
 
-{% if rebuilds_touched_users -%}
+{% if build_plan.mode == 'touched' -%}
 touched_users as (
 
-    {{ touched_user_keys(incremental_watermark('loaded_at')) }}
+    {{ touched_user_keys(build_plan.landed_after) }}
 
 ),
 

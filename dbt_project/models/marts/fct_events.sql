@@ -1,19 +1,21 @@
+-- depends_on: {{ ref('tracking_plan') }}
 -- depends_on: {{ ref('custom_dimensions') }}
 -- depends_on: {{ ref('stg_events__events') }}
 -- depends_on: {{ ref('int_events_deduplicated') }}
 {#
     Incremental (delete+insert on event_id): a run rewrites every event of the users touched
-    by the copies landed since this table's watermark (its latest `loaded_at`), read from
-    int_events_sessionized; see macro touched_user_keys. `--full-refresh` rebuilds it whole.
+    by the copies landed since this table was last built (macros incremental_build_plan and
+    touched_user_keys), read from int_events_sessionized; every event when the definitions
+    changed. `--full-refresh` rebuilds it whole.
 #}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='event_id',
     on_schema_change='append_new_columns',
+    post_hook=["{{ record_incremental_state() }}"],
 ) }}
-{%- set rebuilds_touched_users = is_incremental()
-    and not incremental_columns_changed(model.columns.keys() | list, exact=true) -%}
+{%- set build_plan = incremental_build_plan() -%}
 
 with
 
@@ -23,10 +25,10 @@ events_sessionized_all as (
 
 ),
 
-{% if rebuilds_touched_users -%}
+{% if build_plan.mode == 'touched' -%}
 touched_users as (
 
-    {{ touched_user_keys(incremental_watermark('loaded_at')) }}
+    {{ touched_user_keys(build_plan.landed_after) }}
 
 ),
 
@@ -80,7 +82,6 @@ events_enriched as (
         {{- custom_dimension_columns('event', alias='events_sessionized') }}
         events_sessionized.properties,
         events_sessionized.received_at,
-        events_sessionized.loaded_at,
         events_sessionized.load_id
 
     from events_sessionized
@@ -115,7 +116,6 @@ select
     {{- custom_dimension_columns('event') }}
     properties,
     received_at,
-    loaded_at,
     load_id
 
 from events_enriched

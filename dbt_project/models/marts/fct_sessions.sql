@@ -1,19 +1,23 @@
+-- depends_on: {{ ref('tracking_plan') }}
+-- depends_on: {{ ref('custom_dimensions') }}
 -- depends_on: {{ ref('stg_events__events') }}
 -- depends_on: {{ ref('int_events_deduplicated') }}
 {#
     Incremental (merge on session_id), with the user as the unit of work: a run recomputes
-    every session of the users touched by the copies landed since this table's watermark (its
-    latest `last_loaded_at`; macro touched_user_keys), from fct_events. A touched user's
-    sessions that no longer exist (two sessions bridged into one by a late event, a session
-    whose first event changed, every session of an anonymous id now stitched to a user) are
-    sent as tombstones, rows with `count_events = 0`, which no real session has, and the
-    merge deletes them. `--full-refresh` rebuilds the table whole.
+    every session of the users touched by the copies landed since this table was last built
+    (macros incremental_build_plan and touched_user_keys), from fct_events; every user when
+    the definitions changed. A rebuilt user's sessions that no longer exist (two sessions
+    bridged into one by a late event, a session whose first event changed, every session of
+    an anonymous id now stitched to a user) are sent as tombstones, rows with
+    `count_events = 0`, which no real session has, and the merge deletes them.
+    `--full-refresh` rebuilds the table whole.
 #}
 {{ config(
     materialized='incremental',
     incremental_strategy='merge',
     unique_key='session_id',
     on_schema_change='append_new_columns',
+    post_hook=["{{ record_incremental_state() }}"],
     merge_clauses={
         'when_matched': [
             {'condition': 'DBT_INTERNAL_SOURCE.count_events = 0', 'action': 'delete'},
@@ -28,8 +32,7 @@
         ],
     },
 ) }}
-{%- set rebuilds_touched_users = is_incremental()
-    and not incremental_columns_changed(model.columns.keys() | list, exact=true) -%}
+{%- set build_plan = incremental_build_plan() -%}
 
 with
 
@@ -39,10 +42,10 @@ events_all as (
 
 ),
 
-{% if rebuilds_touched_users -%}
+{% if build_plan.mode == 'touched' -%}
 touched_users as (
 
-    {{ touched_user_keys(incremental_watermark('last_loaded_at')) }}
+    {{ touched_user_keys(build_plan.landed_after) }}
 
 ),
 
@@ -122,8 +125,7 @@ sessions_summarized as (
         cast(sum(case when event_name = 'page_view' then 1 else 0 end) as {{ dbt.type_bigint() }})
             as count_page_views,
         cast(sum(case when is_active_event then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as count_active_events,
-        max(loaded_at) as last_loaded_at
+            as count_active_events
 
     from events
 
@@ -151,8 +153,7 @@ sessions as (
         session_first_events.utm_source,
         session_first_events.utm_medium,
         session_first_events.utm_campaign,
-        session_first_events.device_type,
-        sessions_summarized.last_loaded_at
+        session_first_events.device_type
 
     from sessions_summarized
 
@@ -164,7 +165,7 @@ sessions as (
 
 )
 
-{% if rebuilds_touched_users -%}
+{% if build_plan.mode != 'full' -%}
 ,
 
 sessions_removed as (
@@ -187,13 +188,14 @@ sessions_removed as (
         sessions_existing.utm_source,
         sessions_existing.utm_medium,
         sessions_existing.utm_campaign,
-        sessions_existing.device_type,
-        sessions_existing.last_loaded_at
+        sessions_existing.device_type
 
     from {{ this }} as sessions_existing
 
+    {% if build_plan.mode == 'touched' -%}
     inner join touched_users
         on sessions_existing.user_key = touched_users.user_key
+    {%- endif %}
 
     left join sessions
         on sessions_existing.session_id = sessions.session_id
@@ -221,8 +223,7 @@ sessions_changed as (
         utm_source,
         utm_medium,
         utm_campaign,
-        device_type,
-        last_loaded_at
+        device_type
 
     from sessions
 
@@ -245,8 +246,7 @@ sessions_changed as (
         utm_source,
         utm_medium,
         utm_campaign,
-        device_type,
-        last_loaded_at
+        device_type
 
     from sessions_removed
 
@@ -273,8 +273,7 @@ sessions_changed as (
         utm_source,
         utm_medium,
         utm_campaign,
-        device_type,
-        last_loaded_at
+        device_type
 
     from sessions
 
@@ -298,7 +297,6 @@ select
     utm_source,
     utm_medium,
     utm_campaign,
-    device_type,
-    last_loaded_at
+    device_type
 
 from sessions_changed
