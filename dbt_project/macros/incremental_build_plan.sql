@@ -14,10 +14,18 @@
       events never disappear but through `forget`, which runs a full refresh);
     - mode 'touched': rebuild the users touched by the copies landed after `landed_after`
       (a SQL timestamp).
+    A dbt unit test that overrides is_incremental to true runs in mode 'touched', with the
+    latest `loaded_at` of its `this` fixture as `landed_after`.
 #}
 {% macro incremental_build_plan() -%}
     {%- if not execute or not is_incremental() -%}
         {{ return({'mode': 'full', 'landed_after': none}) }}
+    {%- endif -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        {{ return({
+            'mode': 'touched',
+            'landed_after': '(select max(loaded_at) from ' ~ this ~ ')',
+        }) }}
     {%- endif -%}
     {%- set state_query -%}
         select settings_fingerprint, processed_through
