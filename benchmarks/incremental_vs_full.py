@@ -51,6 +51,38 @@ def cli(*args: str) -> float:
     return seconds
 
 
+def dbt_timings(top: int = 12) -> dict[str, object]:
+    """Where the last ``dbt build`` spent its time: its elapsed seconds, the summed seconds of
+    models, unit tests and data tests, and the slowest models (from its run_results.json)."""
+    runs = sorted(
+        (REPO_ROOT / "dbt_project" / "target").glob("dbt_models-*/run_results.json"),
+        key=lambda path: path.stat().st_mtime,
+    )
+    if not runs:
+        return {}
+    results = json.loads(runs[-1].read_text(encoding="utf-8"))
+    nodes = results["results"]
+
+    def total(prefix: str) -> float:
+        return round(
+            sum(n["execution_time"] for n in nodes if n["unique_id"].startswith(prefix)), 1
+        )
+
+    models = sorted(
+        (n for n in nodes if n["unique_id"].startswith("model.")),
+        key=lambda n: -n["execution_time"],
+    )
+    return {
+        "dbt_elapsed_seconds": round(results["elapsed_time"], 1),
+        "models_seconds": total("model."),
+        "unit_tests_seconds": total("unit_test."),
+        "data_tests_seconds": total("test."),
+        "slowest_models": {
+            n["unique_id"].split(".")[-1]: round(n["execution_time"], 2) for n in models[:top]
+        },
+    }
+
+
 def day_folders(events: Path) -> list[Path]:
     """The generator's day folders (``YYYY/MM/DD``), in date order."""
     return sorted(path for path in events.glob("*/*/*") if path.is_dir())
@@ -140,11 +172,13 @@ def main() -> int:
     )
 
     full_seconds = cli("run", "--events", str(landing), "--warehouse", str(warehouse))
+    full_dbt = dbt_timings()
     events_full = count(warehouse, "select count(*) from marts.fct_events")
     print(f"full build of {args.days} days: {full_seconds:.1f}s ({events_full:,} events)")
 
     copy_days(held_back, generated, landing)
     incremental_seconds = cli("run", "--events", str(landing), "--warehouse", str(warehouse))
+    incremental_dbt = dbt_timings()
     events_after = count(warehouse, "select count(*) from marts.fct_events")
     landed_last = events_after - events_full
     print(
@@ -169,6 +203,8 @@ def main() -> int:
         "incremental_seconds": round(incremental_seconds, 1),
         "ratio": round(ratio, 3),
         "target_ratio": 0.15,
+        "full_dbt": full_dbt,
+        "incremental_dbt": incremental_dbt,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
     }
     if args.check:
@@ -183,6 +219,9 @@ def main() -> int:
             f" differing marts: {differing}"
         )
         result["full_refresh_seconds_all_days"] = round(refresh_seconds, 1)
+        result["full_refresh_dbt"] = dbt_timings()
+        result["ratio_to_full_refresh"] = round(incremental_seconds / refresh_seconds, 3)
+        print(f"ratio incremental / full refresh: {incremental_seconds / refresh_seconds:.3f}")
         result["marts_differing_from_full_refresh"] = differing
 
     RESULTS.mkdir(parents=True, exist_ok=True)
