@@ -275,7 +275,8 @@ def _forget_locked(args: argparse.Namespace, settings: "Settings", user_id: str)
             f"usage-analytics forget: {error}; rebuild with `usage-analytics run`", file=sys.stderr
         )
         return 1
-    summary = run_pipeline(settings, dbt_vars=args.vars, land=False)
+    # full refresh: the incremental models only see what lands, not what forget removed
+    summary = run_pipeline(settings, dbt_vars=args.vars, land=False, full_refresh=True)
     summary.command = "forget"
     print(summary.render())
     if not summary.success:

@@ -1,8 +1,24 @@
+-- depends_on: {{ ref('stg_events__events') }}
+-- depends_on: {{ ref('tracking_plan') }}
 -- depends_on: {{ ref('custom_dimensions') }}
 {#
     Copies of one event_id become one event: the copy received first; ties by file path, then
     line number (CONTRACT §1).
+
+    Incremental (delete+insert on event_id): for each event_id with copies landed since the
+    model was last built (macro incremental_build_plan), a run ranks the new copies with the
+    copy kept so far, so a re-sent copy received earlier than the kept one replaces it and a
+    later one changes nothing. `--full-refresh` (or changed definitions) ranks everything.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='sync_all_columns',
+    post_hook=["{{ record_incremental_state() }}"],
+) }}
+{%- set build_plan = incremental_build_plan() -%}
+
 with
 
 event_copies as (
@@ -10,6 +26,98 @@ event_copies as (
     select * from {{ ref('stg_events__events') }}
 
 ),
+
+{% if build_plan.mode == 'touched' -%}
+event_copies_landed as (
+
+    select * from event_copies
+
+    where loaded_at > {{ build_plan.landed_after }}
+
+),
+
+events_kept_before as (
+
+    {#
+        The copy kept so far of each event that has a new copy: it beats every other copy
+        landed before, so the new winner is among it and the new copies.
+    #}
+    select events_kept.*
+
+    from {{ this }} as events_kept
+
+    where events_kept.event_id in (select event_id from event_copies_landed)
+
+),
+
+event_copies_to_rank as (
+
+    select
+        event_id,
+        event_type,
+        event_name,
+        event_name_original,
+        user_id,
+        anonymous_id,
+        user_id_key,
+        anonymous_id_key,
+        event_at,
+        received_at,
+        loaded_at,
+        load_id,
+        file_path,
+        line_number,
+        page_path,
+        page_url,
+        page_referrer,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device_type,
+        plan,
+        {{- custom_dimension_columns() }}
+        properties
+
+    from event_copies_landed
+
+    union all
+
+    select
+        event_id,
+        event_type,
+        event_name,
+        event_name_original,
+        user_id,
+        anonymous_id,
+        user_id_key,
+        anonymous_id_key,
+        event_at,
+        received_at,
+        loaded_at,
+        load_id,
+        file_path,
+        line_number,
+        page_path,
+        page_url,
+        page_referrer,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device_type,
+        plan,
+        {{- custom_dimension_columns() }}
+        properties
+
+    from events_kept_before
+
+),
+{%- else -%}
+event_copies_to_rank as (
+
+    select * from event_copies
+
+),
+{%- endif %}
 
 event_copies_ranked as (
 
@@ -20,7 +128,7 @@ event_copies_ranked as (
             order by received_at, file_path, line_number
         ) as copy_rank
 
-    from event_copies
+    from event_copies_to_rank
 
 ),
 

@@ -49,6 +49,7 @@ events_identified as (
         end as user_key,
         events.event_at,
         events.received_at,
+        events.loaded_at,
         events.load_id,
         events.page_path,
         events.page_url,

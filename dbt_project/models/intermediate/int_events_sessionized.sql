@@ -1,4 +1,7 @@
+-- depends_on: {{ ref('tracking_plan') }}
 -- depends_on: {{ ref('custom_dimensions') }}
+-- depends_on: {{ ref('stg_events__events') }}
+-- depends_on: {{ ref('int_events_deduplicated') }}
 {#
     Sessionization (CONTRACT §6). Per user_key, ordered by event_at then event_id, a session
     starts at the first event, after a gap strictly longer than `session_timeout_minutes`, or at
@@ -11,17 +14,58 @@
        long gap sessions, and each step is an equality join (no aggregate in the recursion).
        The first event after (start + max) lies within one timeout of it, which bounds the
        band join that finds it.
+
+    Incremental (delete+insert on event_id), with the user as the unit of work: a run rebuilds
+    the whole history of every user touched by the copies landed since the model's watermark
+    (macro touched_user_keys: new events, re-sent copies, and users whose stitched identity
+    changed, both the old and the new owner). However old a late event is, its user is
+    rebuilt from the first event on, so it can bridge or split sessions anywhere in the past
+    and renumber the later ones. Every event of a touched user is rewritten, including events
+    that moved to another user, so nothing stale is left under the old key.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='sync_all_columns',
+    post_hook=["{{ record_incremental_state() }}"],
+) }}
+{%- set build_plan = incremental_build_plan() -%}
 {%- set timeout_seconds = var('session_timeout_minutes') | int * 60 -%}
 {%- set max_seconds = var('max_session_hours') | int * 3600 -%}
 
 with recursive
 
-events as (
+events_identified as (
 
     select * from {{ ref('int_events_identified') }}
 
 ),
+
+{% if build_plan.mode == 'touched' -%}
+touched_users as (
+
+    {{ touched_user_keys(build_plan.landed_after) }}
+
+),
+
+events as (
+
+    select events_identified.*
+
+    from events_identified
+
+    inner join touched_users
+        on events_identified.user_key_id = touched_users.user_key_id
+
+),
+{%- else -%}
+events as (
+
+    select * from events_identified
+
+),
+{%- endif %}
 
 events_with_previous as (
 
@@ -222,6 +266,7 @@ events_sessionized as (
         event_at,
         {{ to_reporting_date('event_at') }} as event_date,
         received_at,
+        loaded_at,
         load_id,
         page_path,
         page_url,

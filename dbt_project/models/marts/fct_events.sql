@@ -1,11 +1,54 @@
+-- depends_on: {{ ref('tracking_plan') }}
 -- depends_on: {{ ref('custom_dimensions') }}
+-- depends_on: {{ ref('stg_events__events') }}
+-- depends_on: {{ ref('int_events_deduplicated') }}
+{#
+    Incremental (delete+insert on event_id): a run rewrites every event of the users touched
+    by the copies landed since this table was last built (macros incremental_build_plan and
+    touched_user_keys), read from int_events_sessionized; every event when the definitions
+    changed. `--full-refresh` rebuilds it whole.
+#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='append_new_columns',
+    post_hook=["{{ record_incremental_state() }}"],
+) }}
+{%- set build_plan = incremental_build_plan() -%}
+
 with
 
-events_sessionized as (
+events_sessionized_all as (
 
     select * from {{ ref('int_events_sessionized') }}
 
 ),
+
+{% if build_plan.mode == 'touched' -%}
+touched_users as (
+
+    {{ touched_user_keys(build_plan.landed_after) }}
+
+),
+
+events_sessionized as (
+
+    select events_sessionized_all.*
+
+    from events_sessionized_all
+
+    inner join touched_users
+        on events_sessionized_all.user_key_id = touched_users.user_key_id
+
+),
+{%- else -%}
+events_sessionized as (
+
+    select * from events_sessionized_all
+
+),
+{%- endif %}
 
 events_enriched as (
 

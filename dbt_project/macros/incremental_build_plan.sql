@@ -1,0 +1,44 @@
+{#
+    How the incremental model being built runs this time, and the state it keeps.
+
+    Every incremental model records, in a post-hook, one row in `audit.incremental_state`:
+    the fingerprint of the definitions it was built with (its own SQL, the session and
+    calendar vars, the tracking plan and the custom dimensions) and the latest landing time
+    (`loaded_at`) it has processed. The row is written in the model's own transaction, so it
+    changes only when the model's table does.
+
+    incremental_build_plan() returns a mapping:
+    - mode 'full': not an incremental run (first build, `--full-refresh`);
+    - mode 'all': an incremental run whose definitions changed since the last build (or with
+      no state recorded): rebuild every user, in place (the strategies' deletes make it exact;
+      events never disappear but through `forget`, which runs a full refresh);
+    - mode 'touched': rebuild the users touched by the copies landed after `landed_after`
+      (a SQL timestamp).
+    A dbt unit test that overrides is_incremental to true runs in mode 'touched', with the
+    latest `loaded_at` of its `this` fixture as `landed_after`.
+#}
+{% macro incremental_build_plan() -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return({'mode': 'full', 'landed_after': none}) }}
+    {%- endif -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        {{ return({
+            'mode': 'touched',
+            'landed_after': '(select max(loaded_at) from ' ~ this ~ ')',
+        }) }}
+    {%- endif -%}
+    {%- set state_query -%}
+        select settings_fingerprint, processed_through
+        from {{ incremental_state_relation() }}
+        where model_name = '{{ incremental_state_key() }}'
+    {%- endset -%}
+    {%- set rows = run_query(state_query).rows -%}
+    {%- if rows | length == 0 or rows[0][0] != incremental_settings_fingerprint()
+        or rows[0][1] is none -%}
+        {{ return({'mode': 'all', 'landed_after': none}) }}
+    {%- endif -%}
+    {{ return({
+        'mode': 'touched',
+        'landed_after': "cast('" ~ rows[0][1] ~ "' as " ~ dbt.type_timestamp() ~ ")",
+    }) }}
+{%- endmacro %}
