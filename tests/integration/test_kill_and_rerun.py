@@ -18,6 +18,7 @@ differs between any two histories and is left out of the comparison.
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -126,8 +127,9 @@ def test_a_killed_run_converges_on_rerun(
         )
         try:
             if kill_point == "dbt":
-                created = "created sql table model marts_candidate.fct_events"
-                wait_for(lambda: created in output.read_text(errors="replace"), process)
+                # "OK created sql <materialization> model marts_candidate.fct_events"
+                created = re.compile(r"OK created sql \w+ model marts_candidate\.fct_events ")
+                wait_for(lambda: bool(created.search(output.read_text(errors="replace"))), process)
             else:
                 wait_for(marker.exists, process)
         finally:

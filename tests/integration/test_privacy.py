@@ -251,7 +251,7 @@ def forgotten_values(*, hashed_ids: bool) -> list[str]:
     return clear + hashed
 
 
-MODELLED_SCHEMAS = ("staging", "intermediate", "marts")
+MODELLED_SCHEMAS = ("staging", "intermediate", "marts_candidate", "marts")
 FORGET_TABLES = ("audit.forget_requests", "audit.forgotten_identities")
 
 
