@@ -42,30 +42,7 @@ events_identified as (
 
 ),
 
-{% if build_plan.mode == 'touched' -%}
-touched_users as (
-
-    {{ touched_user_keys(build_plan.landed_after) }}
-
-),
-
-events as (
-
-    select events_identified.*
-
-    from events_identified
-
-    inner join touched_users
-        on events_identified.user_key_id = touched_users.user_key_id
-
-),
-{%- else -%}
-events as (
-
-    select * from events_identified
-
-),
-{%- endif %}
+{{ events_of_touched_users('events', 'events_identified', build_plan, 'user_key_id') }}
 
 events_with_previous as (
 

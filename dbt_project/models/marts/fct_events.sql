@@ -25,30 +25,7 @@ events_sessionized_all as (
 
 ),
 
-{% if build_plan.mode == 'touched' -%}
-touched_users as (
-
-    {{ touched_user_keys(build_plan.landed_after) }}
-
-),
-
-events_sessionized as (
-
-    select events_sessionized_all.*
-
-    from events_sessionized_all
-
-    inner join touched_users
-        on events_sessionized_all.user_key_id = touched_users.user_key_id
-
-),
-{%- else -%}
-events_sessionized as (
-
-    select * from events_sessionized_all
-
-),
-{%- endif %}
+{{ events_of_touched_users('events_sessionized', 'events_sessionized_all', build_plan, 'user_key_id') }}
 
 events_enriched as (
 

@@ -42,30 +42,7 @@ events_all as (
 
 ),
 
-{% if build_plan.mode == 'touched' -%}
-touched_users as (
-
-    {{ touched_user_keys(build_plan.landed_after) }}
-
-),
-
-events as (
-
-    select events_all.*
-
-    from events_all
-
-    inner join touched_users
-        on events_all.user_key = touched_users.user_key
-
-),
-{%- else -%}
-events as (
-
-    select * from events_all
-
-),
-{%- endif %}
+{{ events_of_touched_users('events', 'events_all', build_plan, 'user_key') }}
 
 session_pages_ranked as (
 
