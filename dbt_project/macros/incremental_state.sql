@@ -19,28 +19,51 @@
         model_name {{ dbt.type_string() }} not null,
         settings_fingerprint {{ dbt.type_string() }} not null,
         processed_through {{ dbt.type_timestamp() }},
-        recorded_at {{ dbt.type_timestamp() }} not null
-    )
+        recorded_at {{ dbt.type_timestamp() }} not null,
+        rebuilt_whole_at {{ dbt.type_timestamp() }}
+    );
+    {# warehouses built before the column existed #}
+    alter table {{ incremental_state_relation() }}
+        add column if not exists rebuilt_whole_at {{ dbt.type_timestamp() }}
 {%- endmacro %}
 
+{#
+    `rebuilt_whole_at` is when the model last rebuilt every user (a first build,
+    `--full-refresh`, changed definitions): the publish step copies the user-keyed marts whole
+    when it changed since the previous publication (orchestration/lib/publish.py).
+#}
 {% macro record_incremental_state() -%}
+    {%- set build_plan = incremental_build_plan() -%}
+    {%- if build_plan.mode == 'touched' -%}
+        {%- set previous_query -%}
+            select rebuilt_whole_at from {{ incremental_state_relation() }}
+            where model_name = '{{ incremental_state_key() }}'
+        {%- endset -%}
+        {%- set previous = run_query(previous_query).rows -%}
+        {%- set rebuilt_whole_at = 'null' if not previous or previous[0][0] is none
+            else "cast('" ~ previous[0][0] ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+    {%- else -%}
+        {%- set rebuilt_whole_at = dbt.current_timestamp() -%}
+    {%- endif -%}
     delete from {{ incremental_state_relation() }}
     where model_name = '{{ incremental_state_key() }}';
 
     insert into {{ incremental_state_relation() }}
-        (model_name, settings_fingerprint, processed_through, recorded_at)
+        (model_name, settings_fingerprint, processed_through, recorded_at, rebuilt_whole_at)
     select
         '{{ incremental_state_key() }}',
         '{{ incremental_settings_fingerprint() }}',
         max(loaded_at),
-        {{ dbt.current_timestamp() }}
+        {{ dbt.current_timestamp() }},
+        {{ rebuilt_whole_at }}
     from {{ ref('stg_events__events') }}
 {%- endmacro %}
 
 {#
-    A hash of what an incremental model's rows depend on besides the events: its own SQL, the
-    vars of sessions and calendar days, the tracking plan (category, counts_as_active) and the
-    custom dimensions. When it changes, the model rebuilds every user.
+    A hash of what an incremental model's rows depend on besides the events: its own SQL and
+    the SQL of every model it is built from (an edit anywhere upstream changes it), the
+    contents of every seed upstream of it (tracking plan, funnel and retention definitions,
+    custom dimensions) and the vars of sessions and calendar days. When it changes, the model rebuilds every user.
 #}
 {% macro incremental_settings_fingerprint() -%}
     {%- if not execute -%}
@@ -50,16 +73,31 @@
     {%- for name in ['session_timeout_minutes', 'max_session_hours', 'reporting_timezone'] -%}
         {%- do parts.append(name ~ '=' ~ var(name)) -%}
     {%- endfor -%}
-    {%- set plan_query -%}
-        select event_name, category, counts_as_active
-        from {{ ref('tracking_plan') }}
-        order by event_name
-    {%- endset -%}
-    {%- for row in run_query(plan_query).rows -%}
-        {%- do parts.append(row | join(',')) -%}
-    {%- endfor -%}
-    {%- for dimension in custom_dimensions() -%}
-        {%- do parts.append(dimension.values() | join(',')) -%}
+    {%- set ancestors = [] -%}
+    {%- do collect_ancestors(model.depends_on.nodes, ancestors) -%}
+    {%- for unique_id in ancestors | sort -%}
+        {%- set node = graph.nodes[unique_id] -%}
+        {%- if node.resource_type == 'model' -%}
+            {%- do parts.append(unique_id ~ ':' ~ node.raw_code) -%}
+        {%- elif node.resource_type == 'seed' -%}
+            {%- set seed_relation = api.Relation.create(
+                database=node.database, schema=node.schema, identifier=node.alias
+            ) -%}
+            {%- set seed_rows = [] -%}
+            {%- for row in run_query('select * from ' ~ seed_relation).rows -%}
+                {%- do seed_rows.append(row | join(',')) -%}
+            {%- endfor -%}
+            {%- do parts.append(unique_id ~ ':' ~ (seed_rows | sort | join(';'))) -%}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(local_md5(parts | join('|'))) }}
+{%- endmacro %}
+
+{# Appends to `found` the unique ids of the models and seeds `node_ids` are built from,
+   transitively (sources end the walk). #}
+{% macro collect_ancestors(node_ids, found) -%}
+    {%- for unique_id in node_ids if unique_id in graph.nodes and unique_id not in found -%}
+        {%- do found.append(unique_id) -%}
+        {%- do collect_ancestors(graph.nodes[unique_id].depends_on.nodes, found) -%}
+    {%- endfor -%}
 {%- endmacro %}

@@ -10,6 +10,15 @@ Each publication is recorded in ``audit.publications`` with the newest landing i
 (``landed_through``). Batches landed after it are *pending*: the landing gate validates all of
 them, so a batch whose gate failed, or whose run was killed before its gate, is checked again by
 every later run until a publication includes it.
+
+A daily run changes few rows of the large event-grain marts, so those (``meta.publish_unit:
+user_key`` in their dbt yml: ``fct_events``, ``fct_sessions``, ``fct_funnel_steps``) are
+published by user: the rows of the users in ``audit.audit_users_unpublished`` (touched by event
+copies loaded after the previous publication, the same rule the incremental models rebuild by)
+are deleted and copied again. That is exact only while no incremental model was rebuilt whole
+since the previous publication (first build, ``--full-refresh``, ``forget``, edited definitions):
+``audit.incremental_state.rebuilt_whole_at`` tells, and otherwise the table is copied whole, as
+is any table whose columns changed and every other mart.
 """
 
 import datetime as dt
@@ -33,7 +42,13 @@ create table if not exists audit.publications (
     count_tables integer not null,
     count_rows bigint not null
 );
+-- added later: warehouses published before keep working (null: the next publish copies whole)
+alter table audit.publications add column if not exists events_loaded_through timestamp;
+alter table audit.publications add column if not exists models_rebuilt_whole_at timestamp;
+alter table audit.publications add column if not exists count_rows_copied bigint;
 """
+
+TOUCHED_USERS_VIEW = "audit.audit_users_unpublished"
 
 # load_ids landed after the latest publication (all of them before the first)
 PENDING_LOAD_IDS_SQL = """
@@ -60,6 +75,7 @@ class Publication:
     published_at: dt.datetime
     landed_through: dt.datetime | None
     row_counts: dict[str, int]
+    rows_copied: dict[str, int]  # rows written per table (all of them unless published by user)
 
 
 def ensure_publications_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -92,7 +108,10 @@ def published_ddl(candidate_sql: str, table: str) -> str:
 
 
 def publish_marts(
-    con: duckdb.DuckDBPyConnection, tables: Sequence[str], run_id: str
+    con: duckdb.DuckDBPyConnection,
+    tables: Sequence[str],
+    run_id: str,
+    by_user: Sequence[str] = (),
 ) -> Publication:
     """Copies every candidate table into ``marts`` and records the publication, atomically.
 
@@ -100,39 +119,53 @@ def publish_marts(
         con: A read-write connection to the warehouse.
         tables: The mart tables to publish (every model of the marts folder).
         run_id: The Dagster run that built and checked the candidates.
+        by_user: Those of ``tables`` that may be published by user (column ``user_key``):
+            only the rows of the users touched since the previous publication are replaced,
+            when that is exact (see the module's documentation).
 
     Raises:
         ValueError: A candidate table is missing; nothing is published.
     """
     ensure_publications_table(con)
-    ddl = dict(
-        con.execute(
-            "select table_name, sql from duckdb_tables() where schema_name = $1",
-            [CANDIDATE_SCHEMA],
-        ).fetchall()
-    )
+    ddl = _table_ddl(con, CANDIDATE_SCHEMA)
     missing = sorted(set(tables) - set(ddl))
     if missing:
         raise ValueError(f"candidate tables missing from {CANDIDATE_SCHEMA}: {', '.join(missing)}")
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     row_counts: dict[str, int] = {}
+    rows_copied: dict[str, int] = {}
     con.execute("begin transaction")
     try:
         con.execute(f"create schema if not exists {PUBLISHED_SCHEMA}")
         (landed_through,) = con.execute("select max(landed_at) from raw.load_manifest").fetchone()
+        (events_loaded_through,) = con.execute("select max(loaded_at) from raw.events").fetchone()
+        rebuilt_whole_at = _models_rebuilt_whole_at(con)
+        incremental = _can_publish_by_user(con, rebuilt_whole_at)
+        published_ddl_now = _table_ddl(con, PUBLISHED_SCHEMA)
         for table in tables:
-            con.execute(f'drop table if exists {PUBLISHED_SCHEMA}."{table}"')
-            con.execute(published_ddl(ddl[table], table))
-            con.execute(
-                f'insert into {PUBLISHED_SCHEMA}."{table}" '
-                f'select * from {CANDIDATE_SCHEMA}."{table}"'
-            )
+            target_ddl = published_ddl(ddl[table], table)
+            same_columns = _columns_part(published_ddl_now.get(table)) == _columns_part(ddl[table])
+            if incremental and table in by_user and same_columns:
+                rows_copied[table] = _replace_touched_users(con, table)
+            else:
+                con.execute(f'drop table if exists {PUBLISHED_SCHEMA}."{table}"')
+                con.execute(target_ddl)
+                con.execute(
+                    f'insert into {PUBLISHED_SCHEMA}."{table}" '
+                    f'select * from {CANDIDATE_SCHEMA}."{table}"'
+                )
+                rows_copied[table] = -1
             (row_counts[table],) = con.execute(
                 f'select count(*) from {PUBLISHED_SCHEMA}."{table}"'
             ).fetchone()
+            if rows_copied[table] < 0:
+                rows_copied[table] = row_counts[table]
         publication_id = uuid.uuid4().hex
         con.execute(
-            "insert into audit.publications values ($1, $2, $3, $4, $5, $6)",
+            "insert into audit.publications (publication_id, run_id, published_at,"
+            " landed_through, count_tables, count_rows, events_loaded_through,"
+            " models_rebuilt_whole_at, count_rows_copied)"
+            " values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             [
                 publication_id,
                 run_id,
@@ -140,10 +173,82 @@ def publish_marts(
                 landed_through,
                 len(tables),
                 sum(row_counts.values()),
+                events_loaded_through,
+                rebuilt_whole_at,
+                sum(rows_copied.values()),
             ],
         )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return Publication(publication_id, published_at, landed_through, row_counts)
+    return Publication(publication_id, published_at, landed_through, row_counts, rows_copied)
+
+
+def _table_ddl(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, str]:
+    """``CREATE TABLE`` statement of every table of a schema, by table name."""
+    return dict(
+        con.execute(
+            "select table_name, sql from duckdb_tables() where schema_name = $1", [schema]
+        ).fetchall()
+    )
+
+
+def _columns_part(ddl: str | None) -> str | None:
+    """A ``CREATE TABLE`` statement without its ``CREATE TABLE <name>`` head."""
+    return None if ddl is None else ddl[ddl.index("(") :]
+
+
+def _models_rebuilt_whole_at(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """When an incremental model was last rebuilt whole (None: unknown, or none recorded)."""
+    (has_column,) = con.execute(
+        "select count(*) from duckdb_columns() where schema_name = 'audit'"
+        " and table_name = 'incremental_state' and column_name = 'rebuilt_whole_at'"
+    ).fetchone()
+    if not has_column:
+        return None
+    (rebuilt_whole_at,) = con.execute(
+        "select max(rebuilt_whole_at) from audit.incremental_state"
+    ).fetchone()
+    return rebuilt_whole_at
+
+
+def _can_publish_by_user(
+    con: duckdb.DuckDBPyConnection, rebuilt_whole_at: dt.datetime | None
+) -> bool:
+    """Whether the candidates differ from the published marts only in the rows of the users
+    touched since the previous publication: there is one, it recorded its event watermark, and
+    no incremental model was rebuilt whole since."""
+    previous = con.execute(
+        "select events_loaded_through, models_rebuilt_whole_at from audit.publications"
+        " order by published_at desc limit 1"
+    ).fetchone()
+    (has_view,) = con.execute(
+        "select count(*) from duckdb_views() where schema_name = 'audit'"
+        " and view_name = 'audit_users_unpublished'"
+    ).fetchone()
+    return (
+        previous is not None
+        and previous[0] is not None
+        and rebuilt_whole_at is not None
+        and previous[1] == rebuilt_whole_at
+        and bool(has_view)
+    )
+
+
+def _replace_touched_users(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Replaces the published rows of the touched users by their candidate rows; the count."""
+    con.execute(
+        f"create or replace temp table users_unpublished as"
+        f" select distinct user_key from {TOUCHED_USERS_VIEW}"
+    )
+    con.execute(
+        f'delete from {PUBLISHED_SCHEMA}."{table}"'
+        " where user_key in (select user_key from users_unpublished)"
+    )
+    (copied,) = con.execute(
+        f'insert into {PUBLISHED_SCHEMA}."{table}"'
+        f' select * from {CANDIDATE_SCHEMA}."{table}"'
+        " where user_key in (select user_key from users_unpublished)"
+    ).fetchone()
+    return int(copied)

@@ -8,7 +8,7 @@ import dagster as dg
 from orchestration.lib.gates import gate_rows_of_run, record_run_gates
 from orchestration.lib.publish import PUBLISHED_SCHEMA
 from orchestration.lib.settings import Settings
-from orchestration.lib.summary import RunSummary, last_publication, mart_row_counts
+from orchestration.lib.summary import RunSummary, last_publication, mart_row_counts, step_seconds
 
 
 def run_pipeline(
@@ -72,6 +72,7 @@ def run_pipeline(
             summary.checks_passed += 1
         else:
             summary.checks_failed.append(name)
+    summary.step_seconds = step_seconds(instance, result.run_id)
     summary.gate_rows = gate_rows_of_run(instance, result.run_id)
     summary.quality_page = record_run_gates(
         settings.warehouse_path, result.run_id, summary.gate_rows

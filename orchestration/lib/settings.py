@@ -22,6 +22,7 @@ default lives in exactly one file.
 | ``USAGE_ANALYTICS_PARTITIONS_START`` | ``2026-01-01`` | first daily landing partition |
 | ``USAGE_ANALYTICS_FRESHNESS_HOURS`` | ``26`` | warn when no event landed for this long |
 | ``USAGE_ANALYTICS_SENSOR_INTERVAL_SECONDS`` | ``120`` | how often the new-files sensor looks |
+| ``USAGE_ANALYTICS_DBT_UNIT_TESTS`` | ``0`` | ``1``: runs also execute the dbt unit tests |
 """
 
 import datetime as dt
@@ -102,6 +103,9 @@ class Settings:
     partitions_start: dt.date = dt.date(2026, 1, 1)
     freshness_hours: float = 26.0
     sensor_interval_seconds: int = 120
+    # dbt unit tests check the SQL on fixed fixtures, not the data: dbt advises running them in
+    # development and CI only, so production builds leave them out (the test suite runs them)
+    dbt_unit_tests: bool = False
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -122,6 +126,7 @@ class Settings:
             partitions_start=_date("USAGE_ANALYTICS_PARTITIONS_START", dt.date(2026, 1, 1)),
             freshness_hours=_number("USAGE_ANALYTICS_FRESHNESS_HOURS", 26.0),
             sensor_interval_seconds=int(_number("USAGE_ANALYTICS_SENSOR_INTERVAL_SECONDS", 120)),
+            dbt_unit_tests=_flag("USAGE_ANALYTICS_DBT_UNIT_TESTS"),
         )
 
     def export(self) -> None:
@@ -143,6 +148,15 @@ def _number(variable: str, default: float) -> float:
         return float(value)
     except ValueError as error:
         raise ValueError(f"{variable} must be a number, got {value!r}") from error
+
+
+def _flag(variable: str) -> bool:
+    value = os.environ.get(variable, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise ValueError(f"{variable} must be 1 or 0, got {value!r}")
 
 
 def _date(variable: str, default: dt.date) -> dt.date:

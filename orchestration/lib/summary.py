@@ -5,11 +5,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 
 from orchestration.lib.gates import GX_SOURCE, GateRow, gates_of
-
-MART_SCHEMA = "marts"
+from orchestration.lib.publish import PUBLISHED_SCHEMA as MART_SCHEMA
 
 
 @dataclass
@@ -32,6 +32,7 @@ class RunSummary:
     published: str | None = None  # this run's publication id; None: marts were not replaced
     last_publication: str | None = None  # what `marts` serves: "<id> at <time>"
     partitions: tuple[dt.date, dt.date] | None = None  # a backfill's arrival dates
+    step_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step
 
     def render(self) -> str:
         """The summary as text."""
@@ -77,6 +78,11 @@ class RunSummary:
             lines.append(
                 "  marts       " + ", ".join(f"{t} {n:,}" for t, n in self.mart_rows.items())
             )
+        if self.step_seconds:
+            slowest = sorted(self.step_seconds.items(), key=lambda item: -item[1])
+            lines.append(
+                "  steps       " + ", ".join(f"{step} {seconds:.1f}s" for step, seconds in slowest)
+            )
         if self.quality_page:
             lines.append(f"  quality     {self.quality_page}")
         return "\n".join(lines)
@@ -98,6 +104,26 @@ class RunSummary:
         recorded = {gate.name for gate in gates_of(self.gate_rows)}
         lines += [f"    FAILED    {name}" for name in self.checks_failed if name not in recorded]
         return lines
+
+
+def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    """Wall seconds of each step of a run, from its start to its success or failure event."""
+    kinds = {
+        dg.DagsterEventType.STEP_START,
+        dg.DagsterEventType.STEP_SUCCESS,
+        dg.DagsterEventType.STEP_FAILURE,
+    }
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for entry in instance.all_logs(run_id, of_type=kinds):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            started[event.step_key] = entry.timestamp
+        elif event.step_key in started:
+            seconds[event.step_key] = entry.timestamp - started[event.step_key]
+    return seconds
 
 
 def mart_row_counts(warehouse: Path) -> dict[str, int]:

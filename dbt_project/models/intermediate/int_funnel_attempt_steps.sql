@@ -1,3 +1,5 @@
+-- depends_on: {{ ref('stg_events__events') }}
+-- depends_on: {{ ref('int_events_deduplicated') }}
 {#
     Funnel attempts (CONTRACT §6), ordered funnels with other events allowed between steps.
 
@@ -19,7 +21,20 @@
     simply find no rows). assert_funnel_steps_consecutive_from_one fails a seed with more
     steps than `max_steps`. Window sizes are seconds (day = 86,400 s, week = 7 days) added with
     dbt.dateadd; durations come from seconds_between.
+
+    Incremental (strategy touched_users, macros/touched_users_strategy.sql): attempts never
+    span users, so a run recomputes the attempts of the users touched by the copies landed
+    since the last build and replaces all of those users' rows; every user when the funnel
+    definitions or any upstream model changed. `--full-refresh` rebuilds it whole.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='touched_users',
+    unique_key='user_key',
+    on_schema_change='append_new_columns',
+    post_hook=["{{ record_incremental_state() }}"],
+) }}
+{%- set build_plan = incremental_build_plan() -%}
 {%- set max_steps = 10 -%}
 {%- set attempt_columns = [
     'funnel_name', 'user_key', 'attempt_event_id', 'attempt_started_at', 'window_ends_at'
@@ -27,11 +42,13 @@
 
 with
 
-events as (
+events_all as (
 
     select * from {{ ref('int_events_sessionized') }}
 
 ),
+
+{{ events_of_touched_users('events', 'events_all', build_plan, 'user_key') }}
 
 funnel_definitions as (
 

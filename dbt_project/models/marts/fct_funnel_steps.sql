@@ -1,15 +1,30 @@
+-- depends_on: {{ ref('stg_events__events') }}
+-- depends_on: {{ ref('int_events_deduplicated') }}
 {#
     A user counts once per funnel, at the furthest step any of their attempts reached
     (int_funnel_attempt_steps); the steps and times are those of the earliest attempt (by
     step-1 event_at, then event_id) that reached that furthest step.
+
+    Incremental like int_funnel_attempt_steps (strategy touched_users): the touched users'
+    rows are replaced.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='touched_users',
+    unique_key='user_key',
+    on_schema_change='append_new_columns',
+    post_hook=["{{ record_incremental_state() }}"],
+) }}
+{%- set build_plan = incremental_build_plan() -%}
 with
 
-attempt_steps as (
+attempt_steps_all as (
 
     select * from {{ ref('int_funnel_attempt_steps') }}
 
 ),
+
+{{ events_of_touched_users('attempt_steps', 'attempt_steps_all', build_plan, 'user_key') }}
 
 attempts_summarized as (
 

@@ -8,6 +8,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
 from orchestration.defs.dbt.translator import UsageAnalyticsTranslator
+from orchestration.lib.settings import Settings
 
 
 class DbtBuildConfig(dg.Config):
@@ -27,12 +28,15 @@ class DbtBuildConfig(dg.Config):
 def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
-    """Runs ``dbt build`` on the selected models: seeds, models, unit tests and data tests.
+    """Runs ``dbt build`` on the selected models: seeds, models and data tests, and the dbt
+    unit tests when ``USAGE_ANALYTICS_DBT_UNIT_TESTS=1`` (development and CI).
 
     A failing error-severity test skips everything downstream of it; the step then fails with
     the names and messages of the failed nodes.
     """
     args = ["build"]
+    if not Settings.from_env().dbt_unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
     if config.dbt_vars:
         args += ["--vars", config.dbt_vars]
     if config.full_refresh:

@@ -14,29 +14,40 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.dbt_project import dbt_project
 from orchestration.lib.faults import fault_point
-from orchestration.lib.publish import CANDIDATE_SCHEMA, PUBLISHED_SCHEMA, publish_marts
+from orchestration.lib.publish import (
+    CANDIDATE_SCHEMA,
+    PUBLISHED_SCHEMA,
+    TOUCHED_USERS_VIEW,
+    publish_marts,
+)
 
 PUBLISH_GROUP = "marts"
 
 
-def candidate_marts() -> list[str]:
-    """The models dbt builds into the candidate schema (the marts folder), from the manifest."""
+def candidate_marts() -> dict[str, str | None]:
+    """The models dbt builds into the candidate schema (the marts folder), from the manifest,
+    each with its ``meta.publish_unit`` (``user_key``: published by user; None: copied whole)."""
     manifest = json.loads(dbt_project.manifest_path.read_text())
-    return sorted(
-        node.get("alias") or node["name"]
-        for node in manifest["nodes"].values()
+    return {
+        node.get("alias") or node["name"]: node["config"].get("meta", {}).get("publish_unit")
+        for node in sorted(manifest["nodes"].values(), key=lambda node: node["name"])
         if node["resource_type"] == "model" and node.get("schema") == CANDIDATE_SCHEMA
-    )
+    }
 
 
-MARTS = candidate_marts()
+MART_UNITS = candidate_marts()
+MARTS = sorted(MART_UNITS)
+PUBLISHED_BY_USER = sorted(name for name, unit in MART_UNITS.items() if unit == "user_key")
+# the view of the users whose rows the by-user publication replaces (dbt's audit folder)
+USERS_UNPUBLISHED = dg.AssetKey(TOUCHED_USERS_VIEW.split("."))
 
 
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
             [PUBLISHED_SCHEMA, name],
-            deps=[dg.AssetKey([CANDIDATE_SCHEMA, name])],
+            deps=[dg.AssetKey([CANDIDATE_SCHEMA, name])]
+            + ([USERS_UNPUBLISHED] if name in PUBLISHED_BY_USER else []),
             description=f"Published copy of {CANDIDATE_SCHEMA}.{name}, replaced only after "
             "every blocking check of the build passed. BI tools read this table.",
             group_name=PUBLISH_GROUP,
@@ -53,16 +64,18 @@ def publish_marts_asset(
     """Copies every checked candidate mart into ``marts`` in one transaction."""
     fault_point("before_publish")
     with warehouse.get_connection() as con:
-        publication = publish_marts(con, MARTS, context.run_id)
+        publication = publish_marts(con, MARTS, context.run_id, by_user=PUBLISHED_BY_USER)
     context.log.info(
         f"published {len(publication.row_counts)} marts (publication "
-        f"{publication.publication_id}, landings through {publication.landed_through})"
+        f"{publication.publication_id}, landings through {publication.landed_through};"
+        f" {sum(publication.rows_copied.values()):,} rows written)"
     )
     for name, rows in publication.row_counts.items():
         yield dg.MaterializeResult(
             asset_key=[PUBLISHED_SCHEMA, name],
             metadata={
                 "rows": rows,
+                "rows_written": publication.rows_copied[name],
                 "publication_id": publication.publication_id,
                 "landed_through": str(publication.landed_through),
             },

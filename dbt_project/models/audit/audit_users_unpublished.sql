@@ -1,0 +1,33 @@
+-- depends_on: {{ ref('stg_events__events') }}
+-- depends_on: {{ ref('int_events_deduplicated') }}
+{#
+    The users whose rows in the user-keyed incremental marts (`fct_events`, `fct_sessions`,
+    `fct_funnel_steps`) may differ between `marts_candidate` and the published `marts`: those
+    touched by the event copies loaded after the latest publication (touched_user_keys, the
+    rule the incremental models rebuild by). A view, so it is read when the publish step runs
+    (orchestration/lib/publish.py), which replaces only these users' rows. Before the first
+    publication it is empty (the first publication copies every table whole).
+#}
+{{ config(materialized='view') }}
+{%- set publications = adapter.get_relation(
+    database=target.database, schema='audit', identifier='publications'
+) if execute else none -%}
+{%- set columns = adapter.get_columns_in_relation(publications) | map(attribute='name') | list
+    if publications is not none else [] -%}
+{% if 'events_loaded_through' in columns -%}
+with
+
+users_touched as (
+
+    {{ touched_user_keys('(select max(events_loaded_through) from ' ~ publications ~ ')') }}
+
+)
+
+select user_key_id, user_key from users_touched
+{%- else -%}
+select
+    cast(null as {{ dbt.type_string() }}) as user_key_id,
+    cast(null as {{ dbt.type_string() }}) as user_key
+
+where 1 = 0
+{%- endif %}
