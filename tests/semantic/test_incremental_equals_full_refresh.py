@@ -358,9 +358,7 @@ def test_later_publications_write_only_the_touched_users_rows(warehouses: Wareho
     """The equality above holds for `marts` published by user, not only for copies: after the
     first publication (a whole copy), each batch's publication wrote fewer rows than the marts
     hold, and the full refresh (every model rebuilt whole) copied everything again."""
-    sql = (
-        "select count_rows, count_rows_copied from audit.publications order by published_at"
-    )
+    sql = "select count_rows, count_rows_copied from audit.publications order by published_at"
     incremental = query(warehouses.incremental, sql)
     assert len(incremental) == BATCHES
     first_rows, first_written = incremental[0]

@@ -56,8 +56,8 @@ def _warehouse_landed_at(path: Path, landed_at: dt.datetime | None) -> Path:
         if landed_at is not None:
             con.execute(
                 "insert into raw.load_manifest values "
-                "('l1', 'a.ndjson', 'h1', 10, 'landed', null, 5, 5, 0, $1), "
-                "('l2', 'b.ndjson', 'h2', 10, 'landed', null, 5, 0, 5, $2)",
+                "('l1', 'a.ndjson', 'h1', 10, 'landed', null, 5, 5, 0, $1, null), "
+                "('l2', 'b.ndjson', 'h2', 10, 'landed', null, 5, 0, 5, $2, null)",
                 # a later file that brought no valid event does not make the landing fresh
                 [landed_at, landed_at + dt.timedelta(hours=30)],
             )

@@ -4,6 +4,7 @@ and call types, personal data hashed before it is written, identity keys, one tr
 import datetime as dt
 import gzip
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -588,3 +589,32 @@ def test_landing_in_small_batches_gives_the_same_tables_as_one_batch(tmp_path: P
         == (28, 24, 4)
     )
     assert many_result.quarantined_by_reason == {"invalid_json": 4}
+
+
+def test_a_landed_file_unchanged_on_disk_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Path, size and modification time known from the manifest: no second hash. A file
+    rewritten in place (new modification time) is hashed again."""
+    from orchestration.lib.landing import files as landing_files
+
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    (folder / "a.ndjson").write_text('{"x": 1}\n')
+    (folder / "b.ndjson").write_text('{"x": 2}\n')
+    first = landing_files.discover(folder)
+    known = {(f.relative_path, f.size_bytes, f.modified_ns): f.content_hash for f in first}
+    hashed: list[Path] = []
+    real_sha256 = landing_files._sha256
+
+    def counting_sha256(path: Path) -> str:
+        hashed.append(path)
+        return real_sha256(path)
+
+    monkeypatch.setattr(landing_files, "_sha256", counting_sha256)
+    assert landing_files.discover(folder, known) == first
+    assert hashed == []
+    os.utime(folder / "b.ndjson", ns=(first[1].modified_ns + 10**9,) * 2)
+    again = landing_files.discover(folder, known)
+    assert [path.name for path in hashed] == ["b.ndjson"]
+    assert [f.content_hash for f in again] == [f.content_hash for f in first]

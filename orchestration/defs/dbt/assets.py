@@ -1,6 +1,9 @@
 """All dbt models, seeds and tests as Dagster assets and asset checks."""
 
+import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -43,10 +46,30 @@ def dbt_models(
         args.append("--full-refresh")
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
+    keep_partial_parse(Path(invocation.target_path))
     if not invocation.is_successful():
         raise dg.Failure(
             description="dbt build failed:\n" + "\n".join(failed_nodes(invocation)),
         )
+
+
+def keep_partial_parse(invocation_target: Path) -> None:
+    """Makes this invocation's ``partial_parse.msgpack`` the one the next invocation starts from.
+
+    dagster-dbt copies ``dbt_project/target/partial_parse.msgpack`` into each invocation's own
+    target folder, but that file comes from the last ``dbt parse`` (``prepare_manifest``), whose
+    warehouse path and vars may differ from the runs'; dbt then re-parses the whole project on
+    every run. Handing back the run's own file lets the next run with the same warehouse and
+    vars parse only what changed (dbt checks the file and re-parses whole when it does not
+    match, so a stale one costs time, never correctness). Replaced atomically.
+    """
+    produced = invocation_target / "partial_parse.msgpack"
+    if not produced.exists():
+        return
+    kept = dbt_project.project_dir / "target" / "partial_parse.msgpack"
+    staged = kept.with_name(f".partial_parse.{os.getpid()}.msgpack")
+    shutil.copyfile(produced, staged)
+    os.replace(staged, kept)
 
 
 def failed_nodes(invocation: Any) -> list[str]:

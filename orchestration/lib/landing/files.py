@@ -2,6 +2,7 @@
 
 import hashlib
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,11 @@ class LandingFile:
     relative_path: str
     content_hash: str
     size_bytes: int
+    modified_ns: int = 0  # the file's modification time (ns since the epoch) when hashed
+
+
+# (relative path, size in bytes, modification time in ns) -> the content hash of that file
+FileStats = Mapping[tuple[str, int, int], str]
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,14 @@ class FileLines:
         return self.lines is not None and pc.any(self.lines["is_truncated"]).as_py()
 
 
-def discover(folder: Path) -> list[LandingFile]:
+def discover(folder: Path, known: FileStats | None = None) -> list[LandingFile]:
     """Every landing file below ``folder`` (any depth), sorted by relative path.
 
     Args:
         folder: The landing folder.
+        known: Content hashes of files already landed, by path, size and modification time:
+            a file that still has all three is not read again (a daily run would otherwise
+            hash the whole history); any other file is hashed.
 
     Returns:
         The files, each with the SHA-256 of its bytes as they are on disk.
@@ -59,12 +68,17 @@ def discover(folder: Path) -> list[LandingFile]:
     files = []
     for path in sorted(folder.rglob("*")):
         if path.is_file() and path.name.lower().endswith(LANDING_SUFFIXES):
+            stat = path.stat()
+            relative_path = path.relative_to(folder).as_posix()
+            stats_key = (relative_path, stat.st_size, stat.st_mtime_ns)
+            content_hash = (known or {}).get(stats_key) or _sha256(path)
             files.append(
                 LandingFile(
                     path=path,
-                    relative_path=path.relative_to(folder).as_posix(),
-                    content_hash=_sha256(path),
-                    size_bytes=path.stat().st_size,
+                    relative_path=relative_path,
+                    content_hash=content_hash,
+                    size_bytes=stat.st_size,
+                    modified_ns=stat.st_mtime_ns,
                 )
             )
     return files

@@ -18,7 +18,13 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.lib.faults import fault_point
-from orchestration.lib.landing.files import FileLines, LandingFile, discover, read_lines
+from orchestration.lib.landing.files import (
+    FileLines,
+    FileStats,
+    LandingFile,
+    discover,
+    read_lines,
+)
 from orchestration.lib.landing.rules import (
     analytics_consent_sql,
     classify_lines_sql,
@@ -45,6 +51,9 @@ create table if not exists raw.load_manifest (
     count_quarantined bigint not null,  -- lines written to audit.quarantine
     landed_at timestamp not null
 );
+-- the file's modification time (ns since the epoch): with its path and size, a later run
+-- knows the file without reading it again (added later: null on older rows)
+alter table raw.load_manifest add column if not exists file_modified_ns bigint;
 
 create table if not exists raw.identities (
     identity_key bigint not null,
@@ -199,7 +208,7 @@ def land_folder(
     ensure_schema(con)
     known = {row[0] for row in con.execute("select content_hash from raw.load_manifest").fetchall()}
     new_files: list[LandingFile] = []
-    for file in discover(folder):
+    for file in discover(folder, known_file_stats(con)):
         if select is not None and not select(file):
             result.files_not_selected.append(file.relative_path)
         elif file.content_hash in known:
@@ -215,6 +224,22 @@ def land_folder(
         _land_batch(con, batch, result, timestamp_floor, pii_salt, pii_events)
         fault_point("landing_batch_committed")
     return result
+
+
+def known_file_stats(con: duckdb.DuckDBPyConnection) -> FileStats:
+    """The content hash of every landed file, by its path, size and modification time (none
+    for a warehouse landed before the manifest recorded modification times)."""
+    (has_column,) = con.execute(
+        "select count(*) from duckdb_columns() where schema_name = 'raw'"
+        " and table_name = 'load_manifest' and column_name = 'file_modified_ns'"
+    ).fetchone()
+    if not has_column:
+        return {}
+    rows = con.execute(
+        "select file_path, file_size_bytes, file_modified_ns, content_hash"
+        " from raw.load_manifest where file_modified_ns is not null"
+    ).fetchall()
+    return {(path, size, modified): content_hash for path, size, modified, content_hash in rows}
 
 
 def _batches(files: list[LandingFile], batch_bytes: int) -> list[list[LandingFile]]:
@@ -497,7 +522,9 @@ def _write_manifest(
     for item in read:
         lines, landed, quarantined = counts.get(item.file.relative_path, (0, 0, 0))
         con.execute(
-            "insert into raw.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into raw.load_manifest (load_id, file_path, content_hash, file_size_bytes,"
+            " status, error, count_lines, count_landed, count_quarantined, landed_at,"
+            " file_modified_ns) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 load_id,
                 item.file.relative_path,
@@ -509,6 +536,7 @@ def _write_manifest(
                 landed,
                 quarantined,
                 landed_at,
+                item.file.modified_ns,
             ],
         )
 

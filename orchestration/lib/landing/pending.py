@@ -10,17 +10,19 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.landing.files import LandingFile, discover
+from orchestration.lib.landing.files import FileStats, LandingFile, discover
+from orchestration.lib.landing.land import known_file_stats
 
 
-def landed_hashes(warehouse: Path) -> set[str]:
-    """Content hashes of every file in raw.load_manifest (empty for a new warehouse).
+def landed_hashes(warehouse: Path) -> tuple[set[str], FileStats]:
+    """Content hashes of every file in raw.load_manifest (empty for a new warehouse), and
+    those hashes by path, size and modification time (files that need not be read again).
 
     Raises:
         duckdb.IOException: Another process is writing the warehouse.
     """
     if not warehouse.exists():
-        return set()
+        return set(), {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         (exists,) = con.execute(
@@ -28,18 +30,18 @@ def landed_hashes(warehouse: Path) -> set[str]:
             "where table_schema = 'raw' and table_name = 'load_manifest'"
         ).fetchone()
         if not exists:
-            return set()
+            return set(), {}
         rows = con.execute("select distinct content_hash from raw.load_manifest").fetchall()
-        return {row[0] for row in rows}
+        return {row[0] for row in rows}, known_file_stats(con)
     finally:
         con.close()
 
 
 def unlanded_files(folder: Path, warehouse: Path) -> list[LandingFile]:
     """The files of ``folder`` whose content is not in the warehouse yet (one per content)."""
-    known = landed_hashes(warehouse)
+    known, stats = landed_hashes(warehouse)
     files: list[LandingFile] = []
-    for file in discover(folder):
+    for file in discover(folder, stats):
         if file.content_hash not in known:
             known.add(file.content_hash)
             files.append(file)
