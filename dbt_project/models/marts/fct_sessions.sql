@@ -3,34 +3,20 @@
 -- depends_on: {{ ref('stg_events__events') }}
 -- depends_on: {{ ref('int_events_deduplicated') }}
 {#
-    Incremental (merge on session_id), with the user as the unit of work: a run recomputes
-    every session of the users touched by the copies landed since this table was last built
-    (macros incremental_build_plan and touched_user_keys), from fct_events; every user when
-    the definitions changed. A rebuilt user's sessions that no longer exist (two sessions
-    bridged into one by a late event, a session whose first event changed, every session of
-    an anonymous id now stitched to a user) are sent as tombstones, rows with
-    `count_events = 0`, which no real session has, and the merge deletes them.
-    `--full-refresh` rebuilds the table whole.
+    Incremental (strategy touched_users, macros/touched_users_strategy.sql), with the user as
+    the unit of work: a run recomputes every session of the users touched by the copies landed
+    since this table was last built (macros incremental_build_plan and touched_user_keys),
+    from fct_events, and replaces all of those users' rows, so a session that no longer exists
+    (two sessions bridged into one by a late event, a session whose first event changed, every
+    session of an anonymous id now stitched to a user) is gone; every user when the
+    definitions changed. `--full-refresh` rebuilds the table whole.
 #}
 {{ config(
     materialized='incremental',
-    incremental_strategy='merge',
-    unique_key='session_id',
+    incremental_strategy='touched_users',
+    unique_key='user_key',
     on_schema_change='append_new_columns',
     post_hook=["{{ record_incremental_state() }}"],
-    merge_clauses={
-        'when_matched': [
-            {'condition': 'DBT_INTERNAL_SOURCE.count_events = 0', 'action': 'delete'},
-            {'action': 'update', 'mode': 'by_name'},
-        ],
-        'when_not_matched': [
-            {
-                'condition': 'DBT_INTERNAL_SOURCE.count_events > 0',
-                'action': 'insert',
-                'mode': 'by_name',
-            },
-        ],
-    },
 ) }}
 {%- set build_plan = incremental_build_plan() -%}
 
@@ -142,121 +128,6 @@ sessions as (
 
 )
 
-{% if build_plan.mode != 'full' -%}
-,
-
-sessions_removed as (
-
-    {# a touched user's session that the rebuild no longer produces: a tombstone #}
-    select
-        sessions_existing.session_id,
-        sessions_existing.user_key,
-        sessions_existing.session_number,
-        sessions_existing.started_at,
-        sessions_existing.ended_at,
-        sessions_existing.session_date,
-        sessions_existing.duration_seconds,
-        cast(0 as {{ dbt.type_bigint() }}) as count_events,
-        sessions_existing.count_page_views,
-        sessions_existing.count_active_events,
-        sessions_existing.landing_page_path,
-        sessions_existing.exit_page_path,
-        sessions_existing.is_bounce,
-        sessions_existing.utm_source,
-        sessions_existing.utm_medium,
-        sessions_existing.utm_campaign,
-        sessions_existing.device_type
-
-    from {{ this }} as sessions_existing
-
-    {% if build_plan.mode == 'touched' -%}
-    inner join touched_users
-        on sessions_existing.user_key = touched_users.user_key
-    {%- endif %}
-
-    left join sessions
-        on sessions_existing.session_id = sessions.session_id
-
-    where sessions.session_id is null
-
-),
-
-sessions_changed as (
-
-    select
-        session_id,
-        user_key,
-        session_number,
-        started_at,
-        ended_at,
-        session_date,
-        duration_seconds,
-        count_events,
-        count_page_views,
-        count_active_events,
-        landing_page_path,
-        exit_page_path,
-        is_bounce,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device_type
-
-    from sessions
-
-    union all
-
-    select
-        session_id,
-        user_key,
-        session_number,
-        started_at,
-        ended_at,
-        session_date,
-        duration_seconds,
-        count_events,
-        count_page_views,
-        count_active_events,
-        landing_page_path,
-        exit_page_path,
-        is_bounce,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device_type
-
-    from sessions_removed
-
-)
-{%- else -%}
-,
-
-sessions_changed as (
-
-    select
-        session_id,
-        user_key,
-        session_number,
-        started_at,
-        ended_at,
-        session_date,
-        duration_seconds,
-        count_events,
-        count_page_views,
-        count_active_events,
-        landing_page_path,
-        exit_page_path,
-        is_bounce,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device_type
-
-    from sessions
-
-)
-{%- endif %}
-
 select
     session_id,
     user_key,
@@ -276,4 +147,4 @@ select
     utm_campaign,
     device_type
 
-from sessions_changed
+from sessions
