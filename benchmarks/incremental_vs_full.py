@@ -32,8 +32,23 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS = REPO_ROOT / "benchmarks" / "results"
 
 
+STEP_TIMES: list[dict[str, float]] = []  # the step times of each run, from its summary
+
+
+def step_seconds(summary: str) -> dict[str, float]:
+    """The ``steps`` line of a run's summary (``  steps  dbt_models 60.1s, ...``) as a mapping."""
+    for line in summary.splitlines():
+        if line.startswith("  steps "):
+            return {
+                step: float(seconds.rstrip("s"))
+                for step, seconds in (item.split() for item in line.split(None, 1)[1].split(", "))
+            }
+    return {}
+
+
 def cli(*args: str) -> float:
-    """Runs ``usage-analytics`` from this checkout; returns its wall time in seconds."""
+    """Runs ``usage-analytics`` from this checkout; returns its wall time in seconds and keeps
+    its step times in STEP_TIMES."""
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", *args],
@@ -43,6 +58,7 @@ def cli(*args: str) -> float:
         check=False,
     )
     seconds = time.perf_counter() - started
+    STEP_TIMES.append(step_seconds(completed.stdout))
     if completed.returncode != 0:
         sys.exit(
             f"usage-analytics {args[0]} failed:\n"
@@ -172,12 +188,14 @@ def main() -> int:
     )
 
     full_seconds = cli("run", "--events", str(landing), "--warehouse", str(warehouse))
+    full_steps = STEP_TIMES[-1]
     full_dbt = dbt_timings()
     events_full = count(warehouse, "select count(*) from marts.fct_events")
     print(f"full build of {args.days} days: {full_seconds:.1f}s ({events_full:,} events)")
 
     copy_days(held_back, generated, landing)
     incremental_seconds = cli("run", "--events", str(landing), "--warehouse", str(warehouse))
+    incremental_steps = STEP_TIMES[-1]
     incremental_dbt = dbt_timings()
     events_after = count(warehouse, "select count(*) from marts.fct_events")
     landed_last = events_after - events_full
@@ -203,6 +221,8 @@ def main() -> int:
         "incremental_seconds": round(incremental_seconds, 1),
         "ratio": round(ratio, 3),
         "target_ratio": 0.15,
+        "full_steps_seconds": full_steps,
+        "incremental_steps_seconds": incremental_steps,
         "full_dbt": full_dbt,
         "incremental_dbt": incremental_dbt,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
