@@ -145,34 +145,93 @@ cohort_periods as (
 
 member_returns as (
 
-    {# every period, at or after the cohort period, in which a member did the return event #}
+    {#
+        every period, at or after the cohort period, in which a member did the return event:
+        once per membership, not once per membership and segment (a recurring cohort already
+        pairs each membership with each later return, the segments would multiply that again)
+    #}
     select
-        cohort_memberships.segment_name,
-        cohort_memberships.segment_value,
-        cohort_memberships.retention_name,
-        cohort_memberships.cohort_start,
-        cohort_memberships.user_key,
+        cohort_memberships_unsegmented.retention_name,
+        cohort_memberships_unsegmented.cohort_start,
+        cohort_memberships_unsegmented.user_key,
         {{ period_datediff(
-            'cohort_memberships.period', 'cohort_memberships.cohort_start',
+            'cohort_memberships_unsegmented.period', 'cohort_memberships_unsegmented.cohort_start',
             'user_periods.period_start'
         ) }} as period_number
 
-    from cohort_memberships
+    from cohort_memberships_unsegmented
 
     inner join user_periods
-        on cohort_memberships.retention_name = user_periods.retention_name
-        and cohort_memberships.user_key = user_periods.user_key
-        and cohort_memberships.cohort_start <= user_periods.period_start
+        on cohort_memberships_unsegmented.retention_name = user_periods.retention_name
+        and cohort_memberships_unsegmented.user_key = user_periods.user_key
+        and cohort_memberships_unsegmented.cohort_start <= user_periods.period_start
 
     where user_periods.has_return_event
+
+),
+
+user_signatures as (
+
+    {#
+        users with the same value in every segment dimension share a signature, so returns
+        are counted per signature and then per segment value (the length prefix keeps two
+        different combinations of values from ever reading alike)
+    #}
+    select
+        user_key,
+        {{ dbt.hash(dbt.listagg(
+            dbt.concat([
+                'segment_name', "'='",
+                dbt.safe_cast(dbt.length('segment_value'), dbt.type_string()), "':'",
+                'segment_value',
+            ]),
+            "'|'",
+            'order by segment_name',
+        )) }} as segment_signature
+
+    from user_segments
+
+    group by 1
+
+),
+
+signature_segments as (
+
+    select distinct
+        user_signatures.segment_signature,
+        user_segments.segment_name,
+        user_segments.segment_value
+
+    from user_signatures
+
+    inner join user_segments
+        on user_signatures.user_key = user_segments.user_key
+
+),
+
+returns_by_signature as (
+
+    select
+        user_signatures.segment_signature,
+        member_returns.retention_name,
+        member_returns.cohort_start,
+        member_returns.period_number,
+        count(*) as count_members
+
+    from member_returns
+
+    inner join user_signatures
+        on member_returns.user_key = user_signatures.user_key
+
+    group by 1, 2, 3, 4
 
 ),
 
 returns_on_period as (
 
     select
-        segment_name,
-        segment_value,
+        'all' as segment_name,
+        'all' as segment_value,
         retention_name,
         cohort_start,
         period_number,
@@ -182,13 +241,28 @@ returns_on_period as (
 
     group by 1, 2, 3, 4, 5
 
+    union all
+
+    select
+        signature_segments.segment_name,
+        signature_segments.segment_value,
+        returns_by_signature.retention_name,
+        returns_by_signature.cohort_start,
+        returns_by_signature.period_number,
+        cast(sum(returns_by_signature.count_members) as {{ dbt.type_bigint() }}) as count_members
+
+    from returns_by_signature
+
+    inner join signature_segments
+        on returns_by_signature.segment_signature = signature_segments.segment_signature
+
+    group by 1, 2, 3, 4, 5
+
 ),
 
 member_last_returns as (
 
     select
-        segment_name,
-        segment_value,
         retention_name,
         cohort_start,
         user_key,
@@ -196,21 +270,38 @@ member_last_returns as (
 
     from member_returns
 
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3
 
 ),
 
 last_returns_counted as (
 
     select
-        segment_name,
-        segment_value,
+        'all' as segment_name,
+        'all' as segment_value,
         retention_name,
         cohort_start,
         last_return_period_number,
         count(*) as count_members
 
     from member_last_returns
+
+    group by 1, 2, 3, 4, 5
+
+    union all
+
+    select
+        user_segments.segment_name,
+        user_segments.segment_value,
+        member_last_returns.retention_name,
+        member_last_returns.cohort_start,
+        member_last_returns.last_return_period_number,
+        count(*) as count_members
+
+    from member_last_returns
+
+    inner join user_segments
+        on member_last_returns.user_key = user_segments.user_key
 
     group by 1, 2, 3, 4, 5
 
