@@ -159,12 +159,10 @@ def publish_marts(
                     f'insert into {PUBLISHED_SCHEMA}."{table}" '
                     f'select * from {CANDIDATE_SCHEMA}."{table}"'
                 )
-                rows_copied[table] = -1
             (row_counts[table],) = con.execute(
                 f'select count(*) from {PUBLISHED_SCHEMA}."{table}"'
             ).fetchone()
-            if rows_copied[table] < 0:
-                rows_copied[table] = row_counts[table]
+            rows_copied.setdefault(table, row_counts[table])  # copied whole
         publication_id = uuid.uuid4().hex
         con.execute(
             "insert into audit.publications (publication_id, run_id, published_at,"

@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.lib.gates import GX_SOURCE, GateRow, gates_of
-from orchestration.lib.publish import PUBLISHED_SCHEMA as MART_SCHEMA
+from orchestration.lib.publish import PUBLISHED_SCHEMA
 
 
 @dataclass
@@ -137,10 +137,10 @@ def mart_row_counts(warehouse: Path) -> dict[str, int]:
         tables = con.execute(
             "select table_name from information_schema.tables where table_schema = ? "
             "order by table_name",
-            [MART_SCHEMA],
+            [PUBLISHED_SCHEMA],
         ).fetchall()
         return {
-            name: con.execute(f'select count(*) from {MART_SCHEMA}."{name}"').fetchone()[0]
+            name: con.execute(f'select count(*) from {PUBLISHED_SCHEMA}."{name}"').fetchone()[0]
             for (name,) in tables
         }
     finally:
