@@ -1,9 +1,11 @@
 {#
     CTEs (each followed by a comma) that name `cte_name` the rows of `source_cte` an
     incremental event-grain model rebuilds: on a touched build, the rows of the users
-    touched_user_keys returns (joined on `key_column`); on a full build, every row.
+    touched_user_keys returns (joined on `key_column`), and with `from_column` only their rows
+    at or after the user's `rebuild_from` (all of them when it is null); on a full build, every
+    row.
 #}
-{% macro events_of_touched_users(cte_name, source_cte, build_plan, key_column) -%}
+{% macro events_of_touched_users(cte_name, source_cte, build_plan, key_column, from_column=none) -%}
 {% if build_plan.mode == 'touched' -%}
 touched_users as (
 
@@ -19,6 +21,11 @@ touched_users as (
 
     inner join touched_users
         on {{ source_cte }}.{{ key_column }} = touched_users.{{ key_column }}
+    {%- if from_column %}
+
+    where touched_users.rebuild_from is null
+        or {{ source_cte }}.{{ from_column }} >= touched_users.rebuild_from
+    {%- endif %}
 
 ),
 {%- else -%}

@@ -2,27 +2,57 @@
     Incremental strategy `touched_users`: the user is the unit of work.
 
     The model selects the rows of the users a run touches (events_of_touched_users); this
-    strategy deletes every existing row of those users (`unique_key` names the user column,
+    strategy deletes the existing rows of those users (`unique_key` names the user column,
     `user_key`) and inserts the new ones, in the model's transaction. Unlike delete+insert on
     the rows' own key it also removes the rows a touched user no longer has (an attempt whose
     step-1 event was re-tied to another user, every row of an anonymous id now stitched to a
-    user), so no tombstones are needed. Mode 'all' (definitions changed) replaces every row.
+    user, two sessions bridged into one), so no tombstones are needed. Mode 'all'
+    (definitions changed) replaces every row.
+
+    With the model config `rebuild_range_column` (a column ordering a user's rows, e.g.
+    `session_number`) the model rebuilds a touched user only from some point on: the rows
+    deleted are the user's rows at or after the smallest value among its new rows, or all of
+    its rows when it has no new row.
 #}
 {% macro get_incremental_touched_users_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set user_column = arg_dict['unique_key'] -%}
+    {%- set range_column = config.get('rebuild_range_column') -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     {%- set build_plan = incremental_build_plan() -%}
+    {%- if build_plan.mode != 'touched' %}
+    delete from {{ target }};
+    {%- elif range_column %}
+    delete from {{ target }} as existing_rows
+    using (
+        select
+            touched_users.{{ user_column }},
+            min(new_rows.{{ range_column }}) as rebuilt_from
+
+        from (
+            {{ touched_user_keys(build_plan.landed_after) | indent(12) }}
+        ) as touched_users
+
+        left join {{ source }} as new_rows
+            on touched_users.{{ user_column }} = new_rows.{{ user_column }}
+
+        group by 1
+    ) as rebuilt_ranges
+    where existing_rows.{{ user_column }} = rebuilt_ranges.{{ user_column }}
+        and (
+            rebuilt_ranges.rebuilt_from is null
+            or existing_rows.{{ range_column }} >= rebuilt_ranges.rebuilt_from
+        );
+    {%- else %}
     delete from {{ target }}
-    {%- if build_plan.mode == 'touched' %}
     where {{ user_column }} in (
         select touched_users.{{ user_column }}
         from (
             {{ touched_user_keys(build_plan.landed_after) | indent(12) }}
         ) as touched_users
-    )
-    {%- endif %};
+    );
+    {%- endif %}
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }}

@@ -15,7 +15,12 @@ A daily run changes few rows of the large event-grain marts, so those (``meta.pu
 user_key`` in their dbt yml: ``fct_events``, ``fct_sessions``, ``fct_funnel_steps``) are
 published by user: the rows of the users in ``audit.audit_users_unpublished`` (touched by event
 copies loaded after the previous publication, the same rule the incremental models rebuild by)
-are deleted and copied again. That is exact only while no incremental model was rebuilt whole
+are deleted and copied again. A table whose yml also gives ``meta.publish_range`` (``reaches``,
+a time column, and ``order``, a column ordering a user's rows) has only part of each user
+replaced: the rows ordered at or after the first row, on either side, that reaches the user's
+``rebuild_from`` (nothing of a user changed before it; every row when it is null). So
+``fct_events`` replaces a user's events from ``rebuild_from`` on, and ``fct_sessions`` its
+sessions from the first one that ends at or after it. That is exact only while no incremental model was rebuilt whole
 since the previous publication (first build, ``--full-refresh``, ``forget``, edited definitions):
 ``audit.incremental_state.rebuilt_whole_at`` tells, and otherwise the table is copied whole, as
 is any table whose columns changed and every other mart.
@@ -24,7 +29,7 @@ is any table whose columns changed and every other mart.
 import datetime as dt
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -65,6 +70,16 @@ ALL_LOAD_IDS_SQL = "select distinct load_id from raw.load_manifest"
 _CREATE_PREFIX = re.compile(
     rf"^CREATE TABLE {CANDIDATE_SCHEMA}\.(\"?)([A-Za-z0-9_]+)\1\s*\(", re.IGNORECASE
 )
+
+
+@dataclass(frozen=True)
+class RowRange:
+    """Which rows of a touched user a by-user table replaces (``meta.publish_range``): those
+    ordered by ``order`` at or after the first row, in the candidate or the published table,
+    whose ``reaches`` column is at or after the user's ``rebuild_from``."""
+
+    reaches: str
+    order: str
 
 
 @dataclass(frozen=True)
@@ -111,7 +126,7 @@ def publish_marts(
     con: duckdb.DuckDBPyConnection,
     tables: Sequence[str],
     run_id: str,
-    by_user: Sequence[str] = (),
+    by_user: Mapping[str, RowRange | None] | None = None,
 ) -> Publication:
     """Copies every candidate table into ``marts`` and records the publication, atomically.
 
@@ -119,13 +134,15 @@ def publish_marts(
         con: A read-write connection to the warehouse.
         tables: The mart tables to publish (every model of the marts folder).
         run_id: The Dagster run that built and checked the candidates.
-        by_user: Those of ``tables`` that may be published by user (column ``user_key``):
-            only the rows of the users touched since the previous publication are replaced,
-            when that is exact (see the module's documentation).
+        by_user: Those of ``tables`` that may be published by user (column ``user_key``),
+            each with its row range or None (all the user's rows): only the rows of the users
+            touched since the previous publication are replaced, when that is exact (see the
+            module's documentation).
 
     Raises:
         ValueError: A candidate table is missing; nothing is published.
     """
+    by_user = by_user or {}
     ensure_publications_table(con)
     ddl = _table_ddl(con, CANDIDATE_SCHEMA)
     missing = sorted(set(tables) - set(ddl))
@@ -145,13 +162,15 @@ def publish_marts(
         if incremental and by_user:
             con.execute(
                 "create or replace temp table users_unpublished as"
-                f" select distinct user_key from {TOUCHED_USERS_VIEW}"
+                f" select user_key, min(rebuild_from) as rebuild_from,"
+                " count(*) > count(rebuild_from) as is_replaced_whole"
+                f" from {TOUCHED_USERS_VIEW} group by user_key"
             )
         for table in tables:
             target_ddl = published_ddl(ddl[table], table)
             same_columns = _columns_part(published_ddl_now.get(table)) == _columns_part(ddl[table])
             if incremental and table in by_user and same_columns:
-                rows_copied[table] = _replace_touched_users(con, table)
+                rows_copied[table] = _replace_touched_users(con, table, by_user[table])
             else:
                 con.execute(f'drop table if exists {PUBLISHED_SCHEMA}."{table}"')
                 con.execute(target_ddl)
@@ -239,21 +258,45 @@ def _can_publish_by_user(
     )
 
 
-def _replace_touched_users(con: duckdb.DuckDBPyConnection, table: str) -> int:
+def _replace_touched_users(
+    con: duckdb.DuckDBPyConnection, table: str, row_range: RowRange | None
+) -> int:
     """Replaces the published rows of the touched users (temporary table
-    ``users_unpublished``, see publish_marts) by their candidate rows; returns how many rows
-    were written.
+    ``users_unpublished``, see publish_marts) by their candidate rows, only from the start of
+    ``row_range`` on when given; returns how many rows were written.
 
     Writing only the rows that differ (``except`` of the touched users' rows both ways) was
     measured slower at 50k users: the comparison costs more than the writes it saves.
     """
+    published = f'{PUBLISHED_SCHEMA}."{table}"'
+    candidate = f'{CANDIDATE_SCHEMA}."{table}"'
+    if row_range is None:
+        con.execute(
+            "create or replace temp table rows_unpublished as select user_key from users_unpublished"
+        )
+        replaced = "true"
+    else:
+        reaching = (
+            f"select table_rows.user_key, table_rows.{row_range.order} as order_value"
+            " from {table} as table_rows"
+            " inner join users_unpublished on table_rows.user_key = users_unpublished.user_key"
+            " where users_unpublished.is_replaced_whole"
+            f" or table_rows.{row_range.reaches} >= users_unpublished.rebuild_from"
+        )
+        con.execute(
+            "create or replace temp table rows_unpublished as"
+            " select user_key, min(order_value) as replaced_from from ("
+            f"{reaching.format(table=published)} union all {reaching.format(table=candidate)}"
+            ") as rows_reaching group by user_key"
+        )
+        replaced = f"table_rows.{row_range.order} >= rows_unpublished.replaced_from"
     con.execute(
-        f'delete from {PUBLISHED_SCHEMA}."{table}"'
-        " where user_key in (select user_key from users_unpublished)"
+        f"delete from {published} as table_rows using rows_unpublished"
+        f" where table_rows.user_key = rows_unpublished.user_key and ({replaced})"
     )
     (written,) = con.execute(
-        f'insert into {PUBLISHED_SCHEMA}."{table}"'
-        f' select * from {CANDIDATE_SCHEMA}."{table}"'
-        " where user_key in (select user_key from users_unpublished)"
+        f"insert into {published} select table_rows.* from {candidate} as table_rows"
+        " inner join rows_unpublished on table_rows.user_key = rows_unpublished.user_key"
+        f" where {replaced}"
     ).fetchone()
     return int(written)

@@ -2,8 +2,9 @@
 
 Hypothesis draws 220 small histories of disjoint users (ids prefixed per history): events
 close to the session boundaries, anonymous ids tied to users (and re-tied), re-sent copies
-received earlier or later than the first, each copy arriving in a random batch, so events
-land late and out of order. The histories share the dbt runs: batch 1 of every history lands
+received earlier or later than the first (some differing in time and identity and winning
+deduplication, so that an event moves in time and to another user), each copy arriving in a
+random batch, so events land late and out of order. The histories share the dbt runs: batch 1 of every history lands
 (one file) and the pipeline runs, then batch 2, then batch 3. A copy of that warehouse is then
 rebuilt with ``--full-refresh`` on the same raw layer, and every table of the marts schema(s)
 must be equal both ways (``except all``), compared for each history on the user-grain marts.
@@ -59,8 +60,12 @@ class DrawnEvent:
     gap_seconds: int
     page: int
     batch: int
-    copy: int  # 0 no re-sent copy; 1 a copy received later; 2 a copy received earlier
+    copy: int  # 0 no re-sent copy; 1 a copy received later; 2 a copy received earlier;
+    # 3 a copy received earlier that differs: its time moved by copy_shift_seconds and its
+    # identity copy_identity (it wins deduplication, so the event moves in time and user)
     copy_batch: int
+    copy_shift_seconds: int
+    copy_identity: int
 
 
 drawn_events = st.builds(
@@ -70,8 +75,10 @@ drawn_events = st.builds(
     gap_seconds=st.one_of(st.sampled_from(GAPS_SECONDS), st.integers(0, 2 * 3600)),
     page=st.integers(0, 3),
     batch=st.integers(0, BATCHES - 1),
-    copy=st.integers(0, 2),
+    copy=st.integers(0, 3),
     copy_batch=st.integers(0, BATCHES - 1),
+    copy_shift_seconds=st.integers(-2 * 3600, 2 * 3600),
+    copy_identity=st.integers(0, len(IDENTITIES) - 1),
 )
 histories = st.lists(drawn_events, min_size=1, max_size=12)
 
@@ -121,11 +128,23 @@ def history_copies(number: int, history: list[DrawnEvent]) -> list[tuple[int, di
         if drawn.page:
             line["context"] = {"page": {"path": f"/page-{drawn.page}"}}
         copies.append((drawn.batch, line))
-        if drawn.copy:
+        if drawn.copy in (1, 2):
             shift = dt.timedelta(seconds=20 if drawn.copy == 1 else 5)
             copies.append(
                 (drawn.copy_batch, {**line, "received_at": iso(event_at + shift)}),
             )
+        elif drawn.copy == 3:
+            copy_user_id, copy_anonymous_id = IDENTITIES[drawn.copy_identity]
+            differing = {
+                key: value for key, value in line.items() if key not in ("user_id", "anonymous_id")
+            }
+            if copy_user_id:
+                differing["user_id"] = prefix + copy_user_id
+            if copy_anonymous_id:
+                differing["anonymous_id"] = prefix + copy_anonymous_id
+            differing["timestamp"] = iso(event_at + dt.timedelta(seconds=drawn.copy_shift_seconds))
+            differing["received_at"] = iso(event_at + dt.timedelta(seconds=5))
+            copies.append((drawn.copy_batch, differing))
     return copies
 
 

@@ -5,7 +5,8 @@
     `fct_funnel_steps`) may differ between `marts_candidate` and the published `marts`: those
     touched by the event copies loaded after the latest publication (touched_user_keys, the
     rule the incremental models rebuild by). A view, so it is read when the publish step runs
-    (orchestration/lib/publish.py), which replaces only these users' rows. Before the first
+    (orchestration/lib/publish.py), which replaces only these users' rows, and in `fct_events`
+    and `fct_sessions` only those from `rebuild_from` on (null: all). Before the first
     publication it is empty (the first publication copies every table whole).
 #}
 {{ config(materialized='view') }}
@@ -23,11 +24,12 @@ users_touched as (
 
 )
 
-select user_key_id, user_key from users_touched
+select user_key_id, user_key, rebuild_from from users_touched
 {%- else -%}
 select
     cast(null as {{ dbt.type_string() }}) as user_key_id,
-    cast(null as {{ dbt.type_string() }}) as user_key
+    cast(null as {{ dbt.type_string() }}) as user_key,
+    cast(null as {{ dbt.type_timestamp() }}) as rebuild_from
 
 where 1 = 0
 {%- endif %}

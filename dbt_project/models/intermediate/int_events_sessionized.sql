@@ -15,13 +15,20 @@
        The first event after (start + max) lies within one timeout of it, which bounds the
        band join that finds it.
 
-    Incremental (delete+insert on event_id), with the user as the unit of work: a run rebuilds
-    the whole history of every user touched by the copies landed since the model's watermark
-    (macro touched_user_keys: new events, re-sent copies, and users whose stitched identity
-    changed, both the old and the new owner). However old a late event is, its user is
-    rebuilt from the first event on, so it can bridge or split sessions anywhere in the past
-    and renumber the later ones. Every event of a touched user is rewritten, including events
-    that moved to another user, so nothing stale is left under the old key.
+    Incremental (delete+insert on event_id), with the session as the unit of work. A run
+    takes the users touched by the copies landed since the model's watermark (macro
+    touched_user_keys: new events, re-sent copies, and users whose stitched identity changed,
+    both the old and the new owner) and, for each, `rebuild_from`: no event of the user
+    before it changed. Session starts depend only on the events before them, so the user's
+    sessions that end before its last unchanged event are final. The run resumes at the
+    session holding the user's last event before `rebuild_from` (read from this table): it
+    re-sessionizes the user's events from that session's first event on, numbering on from
+    the sessions before it, and the event just before it gives the first event's
+    `seconds_since_previous_event`. A late event, however old, therefore bridges, extends or
+    starts sessions exactly as a full rebuild would, and renumbers the later ones. A user with
+    no unchanged event before `rebuild_from`, or whose identity changed (null), is rebuilt
+    from its first event. Every event the run rewrites has its event_id replaced, including
+    events that moved to another user, so nothing stale is left under the old key.
 #}
 {{ config(
     materialized='incremental',
@@ -42,7 +49,97 @@ events_identified as (
 
 ),
 
-{{ events_of_touched_users('events', 'events_identified', build_plan, 'user_key_id') }}
+{% if build_plan.mode == 'touched' -%}
+touched_users as (
+
+    {{ touched_user_keys(build_plan.landed_after) }}
+
+),
+
+events_unchanged as (
+
+    {# the touched users' sessionized events before their rebuild_from, as built before #}
+    select
+        events_built.user_key_id,
+        events_built.session_number,
+        events_built.event_at
+
+    from {{ this }} as events_built
+
+    inner join touched_users
+        on events_built.user_key_id = touched_users.user_key_id
+
+    where events_built.event_at < touched_users.rebuild_from
+
+),
+
+resumed_sessions as (
+
+    {# the session holding each touched user's last unchanged event #}
+    select
+        user_key_id,
+        max(session_number) as session_number
+
+    from events_unchanged
+
+    group by 1
+
+),
+
+resume_points as (
+
+    select
+        resumed_sessions.user_key_id,
+        resumed_sessions.session_number - 1 as count_sessions_before,
+        min(case
+            when events_unchanged.session_number = resumed_sessions.session_number
+                then events_unchanged.event_at
+        end) as resumed_at,
+        max(case
+            when events_unchanged.session_number < resumed_sessions.session_number
+                then events_unchanged.event_at
+        end) as event_before_resume_at
+
+    from resumed_sessions
+
+    inner join events_unchanged
+        on resumed_sessions.user_key_id = events_unchanged.user_key_id
+
+    group by 1, 2
+
+),
+
+events as (
+
+    select
+        events_identified.*,
+        coalesce(resume_points.count_sessions_before, 0) as count_sessions_before,
+        resume_points.event_before_resume_at
+
+    from events_identified
+
+    inner join touched_users
+        on events_identified.user_key_id = touched_users.user_key_id
+
+    left join resume_points
+        on events_identified.user_key_id = resume_points.user_key_id
+
+    where resume_points.resumed_at is null
+        or events_identified.event_at >= resume_points.resumed_at
+
+),
+{%- else -%}
+events as (
+
+    select
+        *,
+        0 as count_sessions_before,
+        cast(null as {{ dbt.type_timestamp() }}) as event_before_resume_at
+
+    from events_identified
+
+),
+{%- endif %}
 
 events_with_previous as (
 
@@ -51,7 +148,7 @@ events_with_previous as (
         lag(event_at) over (
             partition by user_key_id
             order by event_at, event_id
-        ) as previous_event_at
+        ) as previous_event_in_batch_at
 
     from events
 
@@ -61,9 +158,12 @@ gap_starts_marked as (
 
     select
         *,
+        coalesce(previous_event_in_batch_at, event_before_resume_at) as previous_event_at,
         case
-            when previous_event_at is null then 1
-            when event_at > {{ dbt.dateadd('second', timeout_seconds, 'previous_event_at') }}
+            {# a user's first rebuilt event starts a session: its first or the resumed one #}
+            when previous_event_in_batch_at is null then 1
+            when event_at
+                > {{ dbt.dateadd('second', timeout_seconds, 'previous_event_in_batch_at') }}
                 then 1
             else 0
         end as is_gap_session_start
@@ -216,7 +316,7 @@ sessions_numbered as (
 
     select
         *,
-        cast(sum(is_session_start) over (
+        count_sessions_before + cast(sum(is_session_start) over (
             partition by user_key_id
             order by event_at, event_id
             rows between unbounded preceding and current row

@@ -3,10 +3,13 @@
 -- depends_on: {{ ref('stg_events__events') }}
 -- depends_on: {{ ref('int_events_deduplicated') }}
 {#
-    Incremental (delete+insert on event_id): a run rewrites every event of the users touched
+    Incremental (delete+insert on event_id): a run rewrites the events of the users touched
     by the copies landed since this table was last built (macros incremental_build_plan and
-    touched_user_keys), read from int_events_sessionized; every event when the definitions
-    changed. `--full-refresh` rebuilds it whole.
+    touched_user_keys), read from int_events_sessionized, from each user's `rebuild_from` on
+    (an event's columns depend only on the events up to it, so the earlier ones are
+    unchanged); every event when the definitions changed. An event that moved to another user
+    is rewritten under its new user (whose `rebuild_from` is at or before it), which replaces
+    its old row. `--full-refresh` rebuilds it whole.
 #}
 {{ config(
     materialized='incremental',
@@ -25,7 +28,10 @@ events_sessionized_all as (
 
 ),
 
-{{ events_of_touched_users('events_sessionized', 'events_sessionized_all', build_plan, 'user_key_id') }}
+{{ events_of_touched_users(
+    'events_sessionized', 'events_sessionized_all', build_plan, 'user_key_id',
+    from_column='event_at',
+) }}
 
 events_enriched as (
 

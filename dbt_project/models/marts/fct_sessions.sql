@@ -3,18 +3,21 @@
 -- depends_on: {{ ref('stg_events__events') }}
 -- depends_on: {{ ref('int_events_deduplicated') }}
 {#
-    Incremental (strategy touched_users, macros/touched_users_strategy.sql), with the user as
-    the unit of work: a run recomputes every session of the users touched by the copies landed
-    since this table was last built (macros incremental_build_plan and touched_user_keys),
-    from fct_events, and replaces all of those users' rows, so a session that no longer exists
-    (two sessions bridged into one by a late event, a session whose first event changed, every
-    session of an anonymous id now stitched to a user) is gone; every user when the
-    definitions changed. `--full-refresh` rebuilds the table whole.
+    Incremental (strategy touched_users, macros/touched_users_strategy.sql), with the session
+    as the unit of work: a run takes the users touched by the copies landed since this table
+    was last built (macros incremental_build_plan and touched_user_keys) and recomputes, from
+    fct_events, each user's sessions from the one holding its last event before its
+    `rebuild_from` on (the earlier sessions hold only unchanged events and are final); the
+    strategy (`rebuild_range_column: session_number`) replaces the user's rows from that
+    session number on, so a session that no longer exists (two sessions bridged into one by
+    a late event, every session of an anonymous id now stitched to a user) is gone. Every user
+    when the definitions changed. `--full-refresh` rebuilds the table whole.
 #}
 {{ config(
     materialized='incremental',
     incremental_strategy='touched_users',
     unique_key='user_key',
+    rebuild_range_column='session_number',
     on_schema_change='append_new_columns',
     post_hook=["{{ record_incremental_state() }}"],
 ) }}
@@ -28,7 +31,54 @@ events_all as (
 
 ),
 
-{{ events_of_touched_users('events', 'events_all', build_plan, 'user_key') }}
+{% if build_plan.mode == 'touched' -%}
+touched_users as (
+
+    {{ touched_user_keys(build_plan.landed_after) }}
+
+),
+
+resumed_sessions as (
+
+    {# the session holding each touched user's last event before its rebuild_from #}
+    select
+        events_all.user_key,
+        max(events_all.session_number) as session_number
+
+    from events_all
+
+    inner join touched_users
+        on events_all.user_key = touched_users.user_key
+
+    where events_all.event_at < touched_users.rebuild_from
+
+    group by 1
+
+),
+
+events as (
+
+    select events_all.*
+
+    from events_all
+
+    inner join touched_users
+        on events_all.user_key = touched_users.user_key
+
+    left join resumed_sessions
+        on events_all.user_key = resumed_sessions.user_key
+
+    where resumed_sessions.session_number is null
+        or events_all.session_number >= resumed_sessions.session_number
+
+),
+{%- else -%}
+events as (
+
+    select * from events_all
+
+),
+{%- endif %}
 
 session_pages_ranked as (
 

@@ -8,6 +8,7 @@ marts in one transaction (``orchestration/lib/publish.py``).
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -18,26 +19,32 @@ from orchestration.lib.publish import (
     CANDIDATE_SCHEMA,
     PUBLISHED_SCHEMA,
     TOUCHED_USERS_VIEW,
+    RowRange,
     publish_marts,
 )
 
 PUBLISH_GROUP = "marts"
 
 
-def candidate_marts() -> dict[str, str | None]:
+def candidate_marts() -> dict[str, dict[str, Any]]:
     """The models dbt builds into the candidate schema (the marts folder), from the manifest,
-    each with its ``meta.publish_unit`` (``user_key``: published by user; None: copied whole)."""
+    each with its ``meta`` (``publish_unit: user_key``: published by user, with
+    ``publish_range`` when only part of a touched user's rows is replaced)."""
     manifest = json.loads(dbt_project.manifest_path.read_text())
     return {
-        node.get("alias") or node["name"]: node["config"].get("meta", {}).get("publish_unit")
+        node.get("alias") or node["name"]: node["config"].get("meta", {})
         for node in sorted(manifest["nodes"].values(), key=lambda node: node["name"])
         if node["resource_type"] == "model" and node.get("schema") == CANDIDATE_SCHEMA
     }
 
 
-MART_UNITS = candidate_marts()
-MARTS = sorted(MART_UNITS)
-PUBLISHED_BY_USER = sorted(name for name, unit in MART_UNITS.items() if unit == "user_key")
+MART_META = candidate_marts()
+MARTS = sorted(MART_META)
+PUBLISHED_BY_USER: dict[str, RowRange | None] = {
+    name: RowRange(**meta["publish_range"]) if "publish_range" in meta else None
+    for name, meta in MART_META.items()
+    if meta.get("publish_unit") == "user_key"
+}
 # the view of the users whose rows the by-user publication replaces (dbt's audit folder)
 USERS_UNPUBLISHED = dg.AssetKey(TOUCHED_USERS_VIEW.split("."))
 
