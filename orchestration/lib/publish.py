@@ -20,10 +20,11 @@ a time column, and ``order``, a column ordering a user's rows) has only part of 
 replaced: the rows ordered at or after the first row, on either side, that reaches the user's
 ``rebuild_from`` (nothing of a user changed before it; every row when it is null). So
 ``fct_events`` replaces a user's events from ``rebuild_from`` on, and ``fct_sessions`` its
-sessions from the first one that ends at or after it. That is exact only while no incremental model was rebuilt whole
-since the previous publication (first build, ``--full-refresh``, ``forget``, edited definitions):
-``audit.incremental_state.rebuilt_whole_at`` tells, and otherwise the table is copied whole, as
-is any table whose columns changed and every other mart.
+sessions from the first one that ends at or after it. That is exact only while no incremental
+model was rebuilt whole since the previous publication (first build, ``--full-refresh``,
+``forget``, edited definitions): ``audit.incremental_state.rebuilt_whole_at`` tells, and
+otherwise the table is copied whole, as is any table whose columns changed and every other
+mart.
 """
 
 import datetime as dt
@@ -272,7 +273,8 @@ def _replace_touched_users(
     candidate = f'{CANDIDATE_SCHEMA}."{table}"'
     if row_range is None:
         con.execute(
-            "create or replace temp table rows_unpublished as select user_key from users_unpublished"
+            "create or replace temp table rows_unpublished as"
+            " select user_key from users_unpublished"
         )
         replaced = "true"
     else:
