@@ -6,8 +6,9 @@ received earlier or later than the first (some differing in time and identity an
 deduplication, so that an event moves in time and to another user), each copy arriving in a
 random batch, so events land late and out of order. The histories share the dbt runs: batch 1
 of every history lands (one file) and the pipeline runs, then batch 2, then batch 3. A copy of
-that warehouse is then rebuilt with ``--full-refresh`` on the same raw layer, and every table of the marts schema(s)
-must be equal both ways (``except all``), compared for each history on the user-grain marts.
+that warehouse is then rebuilt with ``--full-refresh`` on the same raw layer, and every table
+of the marts schema(s) must be equal both ways (``except all``), compared for each history on
+the user-grain marts.
 
 The same runs carry a hand-worked scenario (users ``late-*``): days 1-30 land in batch 1, then
 day 31 and late events for day 10 in batch 2; the late events bridge day 10's three sessions
