@@ -23,14 +23,20 @@
     dbt.dateadd; durations come from seconds_between.
 
     Incremental (strategy touched_users, macros/touched_users_strategy.sql): attempts never
-    span users, so a run recomputes the attempts of the users touched by the copies landed
-    since the last build and replaces all of those users' rows; every user when the funnel
-    definitions or any upstream model changed. `--full-refresh` rebuilds it whole.
+    span users, and an attempt reads only the events between its step-1 event and its window
+    end. A run takes the users touched by the copies landed since the last build and, for
+    each, `rebuild_from` (none of its events changed before it): an attempt whose window ends
+    before it is final, so the run recomputes only the attempts whose window reaches it (all
+    of a funnel without a window), reading only the events from `rebuild_from` minus the
+    funnel's window on; the strategy (`rebuild_reaches_column: window_ends_at`) replaces
+    those attempts' rows. Every user when the funnel definitions or any upstream model
+    changed. `--full-refresh` rebuilds it whole.
 #}
 {{ config(
     materialized='incremental',
     incremental_strategy='touched_users',
     unique_key='user_key',
+    rebuild_reaches_column='window_ends_at',
     on_schema_change='append_new_columns',
     post_hook=["{{ record_incremental_state() }}"],
 ) }}
@@ -48,7 +54,36 @@ events_all as (
 
 ),
 
-{{ events_of_touched_users('events', 'events_all', build_plan, 'user_key') }}
+{% if build_plan.mode == 'touched' -%}
+touched_users as (
+
+    {{ touched_user_keys(build_plan.landed_after) }}
+
+),
+
+events as (
+
+    select
+        events_all.*,
+        touched_users.rebuild_from
+
+    from events_all
+
+    inner join touched_users
+        on events_all.user_key = touched_users.user_key
+
+),
+{%- else -%}
+events as (
+
+    select
+        *,
+        cast(null as {{ dbt.type_timestamp() }}) as rebuild_from
+
+    from events_all
+
+),
+{%- endif %}
 
 funnel_definitions as (
 
@@ -89,6 +124,12 @@ step_candidate_events as (
 
     inner join funnel_steps
         on events.event_name = funnel_steps.event_name
+
+    {# on a touched build, only what the attempts whose window reaches rebuild_from read #}
+    where events.rebuild_from is null
+        or funnel_steps.window_seconds is null
+        or events.event_at
+            >= {{ dbt.dateadd('second', '-1 * funnel_steps.window_seconds', 'events.rebuild_from') }}
 
 ),
 

@@ -42,23 +42,17 @@ warehouse_last_event_date as (
 
 first_events as (
 
+    {# a user's first event (by event_at, then event_id) opens its first session #}
     select
         user_key,
         utm_source,
         utm_medium,
         utm_campaign
 
-    from (
-        select
-            user_key,
-            utm_source,
-            utm_medium,
-            utm_campaign,
-            row_number() over (partition by user_key order by event_at, event_id) as event_rank
-        from events_dated
-    ) as events_ranked
+    from events
 
-    where event_rank = 1
+    where session_number = 1
+        and event_number_in_session = 1
 
 ),
 
