@@ -2,10 +2,13 @@
     CTEs (each followed by a comma) that name `cte_name` the rows of `source_cte` an
     incremental event-grain model rebuilds: on a touched build, the rows of the users
     touched_user_keys returns (joined on `key_column`), and with `from_column` only their rows
-    at or after the user's `rebuild_from` (all of them when it is null); on a full build, every
-    row.
+    at or after the user's `rebuild_from` (all of them when it is null), with
+    `from_date_column` (a reporting date) those on or after the day of `rebuild_from`; on a
+    full build, every row.
 #}
-{% macro events_of_touched_users(cte_name, source_cte, build_plan, key_column, from_column=none) -%}
+{% macro events_of_touched_users(
+    cte_name, source_cte, build_plan, key_column, from_column=none, from_date_column=none
+) -%}
 {% if build_plan.mode == 'touched' -%}
 touched_users as (
 
@@ -25,6 +28,11 @@ touched_users as (
 
     where touched_users.rebuild_from is null
         or {{ source_cte }}.{{ from_column }} >= touched_users.rebuild_from
+    {%- elif from_date_column %}
+
+    where touched_users.rebuild_from is null
+        or {{ source_cte }}.{{ from_date_column }}
+            >= {{ to_reporting_date('touched_users.rebuild_from') }}
     {%- endif %}
 
 ),

@@ -14,7 +14,8 @@
     deleted are the user's rows at or after the smallest value among its new rows, or all of
     its rows when it has no new row. With `rebuild_reaches_column` (a time up to which a row
     depends on the user's events, e.g. a funnel attempt's `window_ends_at`; null: no end) the
-    rows deleted are the user's rows that reach its `rebuild_from`.
+    rows deleted are the user's rows that reach its `rebuild_from`; with
+    `rebuild_from_date_column` (a reporting date) those on or after the day of `rebuild_from`.
 #}
 {% macro get_incremental_touched_users_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
@@ -22,6 +23,7 @@
     {%- set user_column = arg_dict['unique_key'] -%}
     {%- set range_column = config.get('rebuild_range_column') -%}
     {%- set reaches_column = config.get('rebuild_reaches_column') -%}
+    {%- set from_date_column = config.get('rebuild_from_date_column') -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     {%- set build_plan = incremental_build_plan() -%}
     {%- if build_plan.mode != 'touched' %}
@@ -46,6 +48,17 @@
         and (
             rebuilt_ranges.rebuilt_from is null
             or existing_rows.{{ range_column }} >= rebuilt_ranges.rebuilt_from
+        );
+    {%- elif from_date_column %}
+    delete from {{ target }} as existing_rows
+    using (
+        {{ touched_user_keys(build_plan.landed_after) | indent(8) }}
+    ) as touched_users
+    where existing_rows.{{ user_column }} = touched_users.{{ user_column }}
+        and (
+            touched_users.rebuild_from is null
+            or existing_rows.{{ from_date_column }}
+                >= {{ to_reporting_date('touched_users.rebuild_from') }}
         );
     {%- elif reaches_column %}
     delete from {{ target }} as existing_rows

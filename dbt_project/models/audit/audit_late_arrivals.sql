@@ -1,8 +1,8 @@
 {#
     Per landing batch: the events that arrived more than `lookback_days` after they happened
     (event date before the landing date minus the horizon). The incremental models handle them
-    like any other event, by rebuilding the touched user's whole history (macro
-    touched_user_keys), so none is dropped or quarantined: this table counts them, so that a
+    like any other event, by rebuilding the touched user from the session before the event
+    (macro touched_user_keys), so none is dropped or quarantined: this table counts them, so that a
     source that delivers very late is visible, and says how they were handled.
 #}
 with
@@ -48,7 +48,7 @@ late_arrivals as (
         count(distinct user_key_hint) as count_ids_touched,
         min(event_date) as oldest_event_date,
         {{ var('lookback_days') | int }} as lookback_days,
-        'user_history_rebuilt' as handling
+        'rebuilt_from_session_before' as handling
 
     from late_copies
 

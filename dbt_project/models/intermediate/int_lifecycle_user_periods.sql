@@ -7,9 +7,9 @@
 #}
 with
 
-events as (
+user_event_days as (
 
-    select * from {{ ref('int_events_sessionized') }}
+    select * from {{ ref('int_user_event_days') }}
 
 ),
 
@@ -27,29 +27,17 @@ period_grains as (
 
 ),
 
-active_events_periodized as (
-
-    select
-        user_key,
-        event_date as day_start,
-        {{ to_reporting_period_start('event_at', 'week') }} as week_start,
-        {{ to_reporting_period_start('event_at', 'month') }} as month_start
-
-    from events
-
-    where is_active_event
-
-),
-
 active_user_days as (
 
     select distinct
         user_key,
-        day_start,
+        event_date as day_start,
         week_start,
         month_start
 
-    from active_events_periodized
+    from user_event_days
+
+    where is_active_event
 
 ),
 

@@ -1,49 +1,22 @@
 {#
     Joins every retention definition (seeds/retention_definitions.csv) to the events it cares
     about, so a new seed row is a new retention without SQL changes. `*` matches any event that
-    counts as active; a named event matches by name. Events are first reduced to one row per
-    user × event name × day, then each definition picks its period (day, week or month start,
-    in reporting_timezone) with a `case` on its `period` column.
+    counts as active; a named event matches by name. It reads the events reduced to one row per
+    user × event name × day (int_user_event_days, incremental), and each definition picks its
+    period (day, week or month start, in reporting_timezone) with a `case` on its `period`
+    column.
 #}
 with
 
-events as (
+user_event_days as (
 
-    select * from {{ ref('int_events_sessionized') }}
+    select * from {{ ref('int_user_event_days') }}
 
 ),
 
 retention_definitions as (
 
     select * from {{ ref('retention_definitions') }}
-
-),
-
-events_periodized as (
-
-    select
-        user_key,
-        event_name,
-        is_active_event,
-        event_date as day_start,
-        {{ to_reporting_period_start('event_at', 'week') }} as week_start,
-        {{ to_reporting_period_start('event_at', 'month') }} as month_start
-
-    from events
-
-),
-
-user_event_days as (
-
-    select distinct
-        user_key,
-        event_name,
-        is_active_event,
-        day_start,
-        week_start,
-        month_start
-
-    from events_periodized
 
 ),
 
@@ -55,7 +28,7 @@ definition_user_event_days as (
         retention_definitions.cohort_type,
         user_event_days.user_key,
         case retention_definitions.period
-            when 'day' then user_event_days.day_start
+            when 'day' then user_event_days.event_date
             when 'week' then user_event_days.week_start
             when 'month' then user_event_days.month_start
         end as period_start,

@@ -7,9 +7,9 @@
 #}
 with
 
-events as (
+user_event_days as (
 
-    select * from {{ ref('fct_events') }}
+    select * from {{ ref('int_user_event_days') }}
 
 ),
 
@@ -31,7 +31,7 @@ user_active_days as (
         user_key,
         event_date as active_date
 
-    from events
+    from user_event_days
 
     where is_active_event
 
