@@ -1,7 +1,7 @@
 {#
     CTEs (each followed by a comma) that name `cte_name` the rows of `source_cte` an
-    incremental event-grain model rebuilds: on a touched build, the rows of the users
-    touched_user_keys returns (joined on `key_column`), and with `from_column` only their rows
+    incremental event-grain model rebuilds: on a touched build, the rows of the users in
+    int_touched_users (touched_user_keys, computed once per run) (joined on `key_column`), and with `from_column` only their rows
     at or after the user's `rebuild_from` (all of them when it is null), with
     `from_date_column` (a reporting date) those on or after the day of `rebuild_from`; on a
     full build, every row.
@@ -12,7 +12,7 @@
 {% if build_plan.mode == 'touched' -%}
 touched_users as (
 
-    {{ touched_user_keys(build_plan.landed_after) }}
+    select * from {{ ref('int_touched_users') }}
 
 ),
 

@@ -42,3 +42,37 @@
         'landed_after': "cast('" ~ rows[0][1] ~ "' as " ~ dbt.type_timestamp() ~ ")",
     }) }}
 {%- endmacro %}
+
+{#
+    The landing watermark int_touched_users computes the touched users from (a SQL timestamp,
+    or none before any incremental model recorded one): the oldest `processed_through` among
+    the incremental models that read int_touched_users. In steady state every model shares
+    it; a model left behind (skipped after a failed test) makes the others touch more users
+    from earlier on for one run, which is more work, never a wrong row. A unit test of
+    int_touched_users gives it as the var `unit_test_landed_after`.
+#}
+{% macro touched_users_landed_after() -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        {{ return("cast('" ~ var('unit_test_landed_after') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+    {%- endif -%}
+    {%- set readers = [] -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model' and model.unique_id in node.depends_on.nodes -%}
+            {%- do readers.append("'" ~ node.schema ~ "." ~ (node.alias or node.name) ~ "'") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set state = incremental_state_relation() -%}
+    {%- if not readers or adapter.get_relation(state.database, state.schema, state.identifier) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set watermark_query -%}
+        select min(processed_through) from {{ state }}
+        where model_name in ({{ readers | join(', ') }})
+    {%- endset -%}
+    {%- set watermark = run_query(watermark_query).rows[0][0] -%}
+    {{ return(none if watermark is none
+        else "cast('" ~ watermark ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}

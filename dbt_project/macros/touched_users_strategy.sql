@@ -1,7 +1,7 @@
 {#
     Incremental strategy `touched_users`: the user is the unit of work.
 
-    The model selects the rows of the users a run touches (events_of_touched_users); this
+    The model selects the rows of the users a run touches (int_touched_users); this
     strategy deletes the existing rows of those users (`unique_key` names the user column,
     `user_key`) and inserts the new ones, in the model's transaction. Unlike delete+insert on
     the rows' own key it also removes the rows a touched user no longer has (an attempt whose
@@ -36,7 +36,7 @@
             min(new_rows.{{ range_column }}) as rebuilt_from
 
         from (
-            {{ touched_user_keys(build_plan.landed_after) | indent(12) }}
+            select user_key_id, user_key, rebuild_from from {{ ref('int_touched_users') }}
         ) as touched_users
 
         left join {{ source }} as new_rows
@@ -52,7 +52,7 @@
     {%- elif from_date_column %}
     delete from {{ target }} as existing_rows
     using (
-        {{ touched_user_keys(build_plan.landed_after) | indent(8) }}
+        select user_key_id, user_key, rebuild_from from {{ ref('int_touched_users') }}
     ) as touched_users
     where existing_rows.{{ user_column }} = touched_users.{{ user_column }}
         and (
@@ -63,7 +63,7 @@
     {%- elif reaches_column %}
     delete from {{ target }} as existing_rows
     using (
-        {{ touched_user_keys(build_plan.landed_after) | indent(8) }}
+        select user_key_id, user_key, rebuild_from from {{ ref('int_touched_users') }}
     ) as touched_users
     where existing_rows.{{ user_column }} = touched_users.{{ user_column }}
         and (
@@ -76,7 +76,7 @@
     where {{ user_column }} in (
         select touched_users.{{ user_column }}
         from (
-            {{ touched_user_keys(build_plan.landed_after) | indent(12) }}
+            select user_key_id, user_key, rebuild_from from {{ ref('int_touched_users') }}
         ) as touched_users
     );
     {%- endif %}

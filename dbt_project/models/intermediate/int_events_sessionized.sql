@@ -1,7 +1,7 @@
 -- depends_on: {{ ref('tracking_plan') }}
 -- depends_on: {{ ref('custom_dimensions') }}
 -- depends_on: {{ ref('stg_events__events') }}
--- depends_on: {{ ref('int_events_deduplicated') }}
+-- depends_on: {{ ref('int_touched_users') }}
 {#
     Sessionization (CONTRACT §6). Per user_key, ordered by event_at then event_id, a session
     starts at the first event, after a gap strictly longer than `session_timeout_minutes`, or at
@@ -52,7 +52,7 @@ events_identified as (
 {% if build_plan.mode == 'touched' -%}
 touched_users as (
 
-    {{ touched_user_keys(build_plan.landed_after) }}
+    select * from {{ ref('int_touched_users') }}
 
 ),
 

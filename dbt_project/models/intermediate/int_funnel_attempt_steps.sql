@@ -1,5 +1,5 @@
 -- depends_on: {{ ref('stg_events__events') }}
--- depends_on: {{ ref('int_events_deduplicated') }}
+-- depends_on: {{ ref('int_touched_users') }}
 {#
     Funnel attempts (CONTRACT §6), ordered funnels with other events allowed between steps.
 
@@ -57,7 +57,7 @@ events_all as (
 {% if build_plan.mode == 'touched' -%}
 touched_users as (
 
-    {{ touched_user_keys(build_plan.landed_after) }}
+    select * from {{ ref('int_touched_users') }}
 
 ),
 

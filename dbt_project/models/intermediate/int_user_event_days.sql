@@ -1,7 +1,7 @@
 -- depends_on: {{ ref('tracking_plan') }}
 -- depends_on: {{ ref('custom_dimensions') }}
 -- depends_on: {{ ref('stg_events__events') }}
--- depends_on: {{ ref('int_events_deduplicated') }}
+-- depends_on: {{ ref('int_touched_users') }}
 {#
     One row per user × event name × active flag × reporting day (in `reporting_timezone`)
     with at least one such event, and the week (starting Monday) and month that day falls in:

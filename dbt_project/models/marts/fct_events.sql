@@ -1,7 +1,7 @@
 -- depends_on: {{ ref('tracking_plan') }}
 -- depends_on: {{ ref('custom_dimensions') }}
 -- depends_on: {{ ref('stg_events__events') }}
--- depends_on: {{ ref('int_events_deduplicated') }}
+-- depends_on: {{ ref('int_touched_users') }}
 {#
     Incremental (delete+insert on event_id): a run rewrites the events of the users touched
     by the copies landed since this table was last built (macros incremental_build_plan and

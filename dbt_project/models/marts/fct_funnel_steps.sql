@@ -1,5 +1,5 @@
 -- depends_on: {{ ref('stg_events__events') }}
--- depends_on: {{ ref('int_events_deduplicated') }}
+-- depends_on: {{ ref('int_touched_users') }}
 {#
     A user counts once per funnel, at the furthest step any of their attempts reached
     (int_funnel_attempt_steps); the steps and times are those of the earliest attempt (by

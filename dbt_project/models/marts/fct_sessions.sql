@@ -1,7 +1,7 @@
 -- depends_on: {{ ref('tracking_plan') }}
 -- depends_on: {{ ref('custom_dimensions') }}
 -- depends_on: {{ ref('stg_events__events') }}
--- depends_on: {{ ref('int_events_deduplicated') }}
+-- depends_on: {{ ref('int_touched_users') }}
 {#
     Incremental (strategy touched_users, macros/touched_users_strategy.sql), with the session
     as the unit of work: a run takes the users touched by the copies landed since this table
@@ -34,7 +34,7 @@ events_all as (
 {% if build_plan.mode == 'touched' -%}
 touched_users as (
 
-    {{ touched_user_keys(build_plan.landed_after) }}
+    select * from {{ ref('int_touched_users') }}
 
 ),
 
