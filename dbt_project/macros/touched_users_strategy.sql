@@ -49,36 +49,22 @@
             rebuilt_ranges.rebuilt_from is null
             or existing_rows.{{ range_column }} >= rebuilt_ranges.rebuilt_from
         );
-    {%- elif from_date_column %}
-    delete from {{ target }} as existing_rows
-    using (
-        select user_key_id, user_key, rebuild_from from {{ ref('int_touched_users') }}
-    ) as touched_users
-    where existing_rows.{{ user_column }} = touched_users.{{ user_column }}
-        and (
-            touched_users.rebuild_from is null
-            or existing_rows.{{ from_date_column }}
-                >= {{ to_reporting_date('touched_users.rebuild_from') }}
-        );
-    {%- elif reaches_column %}
-    delete from {{ target }} as existing_rows
-    using (
-        select user_key_id, user_key, rebuild_from from {{ ref('int_touched_users') }}
-    ) as touched_users
-    where existing_rows.{{ user_column }} = touched_users.{{ user_column }}
-        and (
-            touched_users.rebuild_from is null
-            or existing_rows.{{ reaches_column }} is null
-            or existing_rows.{{ reaches_column }} >= touched_users.rebuild_from
-        );
     {%- else %}
-    delete from {{ target }}
-    where {{ user_column }} in (
-        select touched_users.{{ user_column }}
-        from (
-            select user_key_id, user_key, rebuild_from from {{ ref('int_touched_users') }}
-        ) as touched_users
-    );
+    {%- if from_date_column -%}
+        {%- set rebuilt_rows = 'existing_rows.' ~ from_date_column ~ ' >= '
+            ~ to_reporting_date('touched_users.rebuild_from') -%}
+    {%- elif reaches_column -%}
+        {%- set rebuilt_rows = 'existing_rows.' ~ reaches_column ~ ' is null or existing_rows.'
+            ~ reaches_column ~ ' >= touched_users.rebuild_from' -%}
+    {%- else -%}
+        {%- set rebuilt_rows = 'true' -%}
+    {%- endif %}
+    delete from {{ target }} as existing_rows
+    using (
+        select user_key_id, user_key, rebuild_from from {{ ref('int_touched_users') }}
+    ) as touched_users
+    where existing_rows.{{ user_column }} = touched_users.{{ user_column }}
+        and (touched_users.rebuild_from is null or {{ rebuilt_rows }});
     {%- endif %}
 
     insert into {{ target }} ({{ columns }})
