@@ -71,7 +71,7 @@ def publish_marts_asset(
     """Copies every checked candidate mart into ``marts`` in one transaction."""
     fault_point("before_publish")
     with warehouse.get_connection() as con:
-        publication = publish_marts(con, MARTS, context.run_id, by_user=PUBLISHED_BY_USER)
+        publication = publish_marts(con, MARTS, context.run.run_id, by_user=PUBLISHED_BY_USER)
     context.log.info(
         f"published {len(publication.row_counts)} marts (publication "
         f"{publication.publication_id}, landings through {publication.landed_through};"
