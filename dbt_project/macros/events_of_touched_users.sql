@@ -1,10 +1,10 @@
 {#
     CTEs (each followed by a comma) that name `cte_name` the rows of `source_cte` an
     incremental event-grain model rebuilds: on a touched build, the rows of the users in
-    int_touched_users (touched_user_keys, computed once per run) (joined on `key_column`), and with `from_column` only their rows
-    at or after the user's `rebuild_from` (all of them when it is null), with
-    `from_date_column` (a reporting date) those on or after the day of `rebuild_from`; on a
-    full build, every row.
+    int_touched_users (touched_user_keys, computed once per run; joined on `key_column`),
+    with `from_column` only their rows at or after the user's `rebuild_from` (all of them
+    when it is null), with `from_date_column` (a reporting date) those on or after the day of
+    `rebuild_from`; on a full build, every row.
 #}
 {% macro events_of_touched_users(
     cte_name, source_cte, build_plan, key_column, from_column=none, from_date_column=none

@@ -1,6 +1,6 @@
 {#
     The users (stitched `user_key` and `user_key_id`) whose events can have changed since the
-    event copies landed after `landed_after` (a SQL timestamp, usually incremental_watermark()),
+    event copies landed after `landed_after` (a SQL timestamp; none: no user yet),
     and, for each, `rebuild_from`: the event time before which nothing of that user changed
     (null: anything may have changed, rebuild the user's whole history).
 
@@ -24,6 +24,15 @@
     full rebuild.
 #}
 {% macro touched_user_keys(landed_after) -%}
+    {%- if landed_after is none -%}
+    {# nothing landed after a watermark yet: no user, with the columns' types #}
+    select
+        cast(null as {{ dbt.type_bigint() }}) as user_key_id,
+        cast(null as {{ dbt.type_string() }}) as user_key,
+        cast(null as {{ dbt.type_timestamp() }}) as rebuild_from
+
+    where 1 = 0
+    {%- else -%}
     with
 
     event_copies as (
@@ -226,4 +235,5 @@
     )
 
     select user_key_id, user_key, rebuild_from from touched_keys
+    {%- endif %}
 {%- endmacro %}

@@ -163,9 +163,7 @@ def publish_marts(
         if incremental and by_user:
             con.execute(
                 "create or replace temp table users_unpublished as"
-                f" select user_key, min(rebuild_from) as rebuild_from,"
-                " count(*) > count(rebuild_from) as is_replaced_whole"
-                f" from {TOUCHED_USERS_VIEW} group by user_key"
+                f" select user_key, rebuild_from from {TOUCHED_USERS_VIEW}"
             )
         for table in tables:
             target_ddl = published_ddl(ddl[table], table)
@@ -272,17 +270,13 @@ def _replace_touched_users(
     published = f'{PUBLISHED_SCHEMA}."{table}"'
     candidate = f'{CANDIDATE_SCHEMA}."{table}"'
     if row_range is None:
-        con.execute(
-            "create or replace temp table rows_unpublished as"
-            " select user_key from users_unpublished"
-        )
-        replaced = "true"
+        ranges, replaced = "users_unpublished", "true"
     else:
         reaching = (
             f"select table_rows.user_key, table_rows.{row_range.order} as order_value"
             " from {table} as table_rows"
             " inner join users_unpublished on table_rows.user_key = users_unpublished.user_key"
-            " where users_unpublished.is_replaced_whole"
+            " where users_unpublished.rebuild_from is null"
             f" or table_rows.{row_range.reaches} >= users_unpublished.rebuild_from"
         )
         con.execute(
@@ -291,14 +285,15 @@ def _replace_touched_users(
             f"{reaching.format(table=published)} union all {reaching.format(table=candidate)}"
             ") as rows_reaching group by user_key"
         )
+        ranges = "rows_unpublished"
         replaced = f"table_rows.{row_range.order} >= rows_unpublished.replaced_from"
     con.execute(
-        f"delete from {published} as table_rows using rows_unpublished"
-        f" where table_rows.user_key = rows_unpublished.user_key and ({replaced})"
+        f"delete from {published} as table_rows using {ranges}"
+        f" where table_rows.user_key = {ranges}.user_key and ({replaced})"
     )
     (written,) = con.execute(
         f"insert into {published} select table_rows.* from {candidate} as table_rows"
-        " inner join rows_unpublished on table_rows.user_key = rows_unpublished.user_key"
+        f" inner join {ranges} on table_rows.user_key = {ranges}.user_key"
         f" where {replaced}"
     ).fetchone()
     return int(written)

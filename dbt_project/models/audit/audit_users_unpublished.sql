@@ -15,21 +15,15 @@
 ) if execute else none -%}
 {%- set columns = adapter.get_columns_in_relation(publications) | map(attribute='name') | list
     if publications is not none else [] -%}
-{% if 'events_loaded_through' in columns -%}
 with
 
 users_touched as (
 
-    {{ touched_user_keys('(select max(events_loaded_through) from ' ~ publications ~ ')') }}
+    {{ touched_user_keys(
+        '(select max(events_loaded_through) from ' ~ publications ~ ')'
+        if 'events_loaded_through' in columns else none
+    ) }}
 
 )
 
 select user_key_id, user_key, rebuild_from from users_touched
-{%- else -%}
-select
-    cast(null as {{ dbt.type_string() }}) as user_key_id,
-    cast(null as {{ dbt.type_string() }}) as user_key,
-    cast(null as {{ dbt.type_timestamp() }}) as rebuild_from
-
-where 1 = 0
-{%- endif %}

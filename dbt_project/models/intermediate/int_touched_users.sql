@@ -9,14 +9,12 @@
     incremental models have recorded a watermark (their first build rebuilds everything).
 #}
 {{ config(materialized='table') }}
-{%- set landed_after = touched_users_landed_after() -%}
 
-{% if landed_after -%}
 with
 
 touched_users as (
 
-    {{ touched_user_keys(landed_after) }}
+    {{ touched_user_keys(touched_users_landed_after()) }}
 
 )
 
@@ -26,11 +24,3 @@ select
     rebuild_from
 
 from touched_users
-{%- else -%}
-select
-    cast(null as {{ dbt.type_bigint() }}) as user_key_id,
-    cast(null as {{ dbt.type_string() }}) as user_key,
-    cast(null as {{ dbt.type_timestamp() }}) as rebuild_from
-
-where 1 = 0
-{%- endif %}

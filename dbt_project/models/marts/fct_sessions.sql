@@ -5,13 +5,14 @@
 {#
     Incremental (strategy touched_users, macros/touched_users_strategy.sql), with the session
     as the unit of work: a run takes the users touched by the copies landed since this table
-    was last built (macros incremental_build_plan and touched_user_keys) and recomputes, from
-    fct_events, each user's sessions from the one holding its last event before its
-    `rebuild_from` on (the earlier sessions hold only unchanged events and are final); the
-    strategy (`rebuild_range_column: session_number`) replaces the user's rows from that
-    session number on, so a session that no longer exists (two sessions bridged into one by
-    a late event, every session of an anonymous id now stitched to a user) is gone. Every user
-    when the definitions changed. `--full-refresh` rebuilds the table whole.
+    was last built (int_touched_users) and recomputes, from fct_events, each user's sessions
+    from the one holding its last event before its `rebuild_from` on (its latest session that
+    started before it, read from this table; the earlier sessions hold only unchanged events
+    and are final). The strategy (`rebuild_range_column: session_number`) replaces the user's
+    rows from that session number on, so a session that no longer exists (two sessions
+    bridged into one by a late event, every session of an anonymous id now stitched to a
+    user) is gone. Every user when the definitions changed. `--full-refresh` rebuilds the
+    table whole.
 #}
 {{ config(
     materialized='incremental',
@@ -40,17 +41,21 @@ touched_users as (
 
 resumed_sessions as (
 
-    {# the session holding each touched user's last event before its rebuild_from #}
+    {#
+        the session holding each touched user's last event before its rebuild_from: its
+        latest session started before it, read from this table (the sessions before
+        rebuild_from are unchanged, so the numbers are the same as in fct_events)
+    #}
     select
-        events_all.user_key,
-        max(events_all.session_number) as session_number
+        sessions_built.user_key,
+        max(sessions_built.session_number) as session_number
 
-    from events_all
+    from {{ this }} as sessions_built
 
     inner join touched_users
-        on events_all.user_key = touched_users.user_key
+        on sessions_built.user_key = touched_users.user_key
 
-    where events_all.event_at < touched_users.rebuild_from
+    where sessions_built.started_at < touched_users.rebuild_from
 
     group by 1
 
