@@ -19,17 +19,29 @@ events as (
 
 ),
 
-active_events_periodized as (
+active_user_days as (
 
-    select
+    {# the reporting day of each active event, once per user and day #}
+    select distinct
         user_key,
-        event_date as day_start,
-        {{ to_reporting_period_start('event_at', 'week') }} as week_start,
-        {{ to_reporting_period_start('event_at', 'month') }} as month_start
+        event_date as day_start
 
     from events
 
     where is_active_event
+
+),
+
+active_events_periodized as (
+
+    {# a day's week and month are those of any of its events: truncate the day, not each event #}
+    select
+        user_key,
+        day_start,
+        cast({{ dbt.date_trunc('week', 'day_start') }} as date) as week_start,
+        cast({{ dbt.date_trunc('month', 'day_start') }} as date) as month_start
+
+    from active_user_days
 
 ),
 

@@ -33,13 +33,11 @@
 
     where 1 = 0
     {%- else -%}
+    {#
+        the event copies are read twice, each time where they are used: a shared CTE would be
+        materialized whole by DuckDB (every column of every copy) before either filter
+    #}
     with
-
-    event_copies as (
-
-        select * from {{ ref('stg_events__events') }}
-
-    ),
 
     events_deduplicated as (
 
@@ -51,7 +49,7 @@
 
         select distinct event_id
 
-        from event_copies
+        from {{ ref('stg_events__events') }}
 
         where loaded_at > {{ landed_after }}
 
@@ -67,7 +65,7 @@
             event_copies.anonymous_id,
             event_copies.anonymous_id_key
 
-        from event_copies
+        from {{ ref('stg_events__events') }} as event_copies
 
         inner join events_landed_after
             on event_copies.event_id = events_landed_after.event_id

@@ -7,19 +7,20 @@
 #}
 with
 
-events as (
+user_event_days as (
 
-    select * from {{ ref('int_events_sessionized') }}
+    {# reporting days are computed there once per event; here they are only compared #}
+    select * from {{ ref('int_user_event_days') }}
 
 ),
 
 event_date_bounds as (
 
     select
-        min({{ to_reporting_date('event_at') }}) as first_event_date,
-        max({{ to_reporting_date('event_at') }}) as last_event_date
+        min(event_date) as first_event_date,
+        max(event_date) as last_event_date
 
-    from events
+    from user_event_days
 
 ),
 

@@ -21,16 +21,14 @@
 
 with
 
-event_copies as (
-
-    select * from {{ ref('stg_events__events') }}
-
-),
-
 {% if build_plan.mode == 'touched' -%}
 event_copies_landed as (
 
-    select * from event_copies
+    {#
+        filtered where it is read: this CTE is read twice, and an engine that materializes it
+        (DuckDB does) would otherwise stage every copy ever landed before filtering
+    #}
+    select * from {{ ref('stg_events__events') }}
 
     where loaded_at > {{ build_plan.landed_after }}
 
@@ -114,7 +112,7 @@ event_copies_to_rank as (
 {%- else -%}
 event_copies_to_rank as (
 
-    select * from event_copies
+    select * from {{ ref('stg_events__events') }}
 
 ),
 {%- endif %}

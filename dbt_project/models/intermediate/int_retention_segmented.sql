@@ -170,7 +170,7 @@ member_returns as (
 
 ),
 
-user_signatures as (
+user_signature_texts as (
 
     {#
         users with the same value in every segment dimension share a signature, so returns
@@ -179,7 +179,7 @@ user_signatures as (
     #}
     select
         user_key,
-        {{ dbt.hash(dbt.listagg(
+        {{ dbt.listagg(
             dbt.concat([
                 'segment_name', "'='",
                 dbt.safe_cast(dbt.length('segment_value'), dbt.type_string()), "':'",
@@ -187,11 +187,22 @@ user_signatures as (
             ]),
             "'|'",
             'order by segment_name',
-        )) }} as segment_signature
+        ) }} as segment_signature_text
 
     from user_segments
 
     group by 1
+
+),
+
+user_signatures as (
+
+    {# a small integer per signature: returns are grouped and joined on it millions of times #}
+    select
+        user_key,
+        dense_rank() over (order by segment_signature_text) as segment_signature
+
+    from user_signature_texts
 
 ),
 

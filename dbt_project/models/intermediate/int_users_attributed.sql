@@ -15,28 +15,15 @@ events as (
 
 ),
 
-events_dated as (
+user_event_days as (
 
-    select
-        user_key,
-        event_id,
-        event_name,
-        event_at,
-        is_active_event,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        plan,
-        {{- custom_dimension_columns('user') }}
-        {{ to_reporting_date('event_at') }} as event_date
-
-    from events
+    select * from {{ ref('int_user_event_days') }}
 
 ),
 
-warehouse_last_event_date as (
+warehouse_periods as (
 
-    select max(event_date) as last_event_date from events_dated
+    select * from {{ ref('int_warehouse_periods') }}
 
 ),
 
@@ -59,27 +46,41 @@ first_events as (
 users_summarized as (
 
     select
-        events_dated.user_key,
-        min(events_dated.event_at) as first_seen_at,
-        min(case when events_dated.event_name = '{{ var("signup_event") }}'
-            then events_dated.event_at end) as signed_up_at,
-        {{ latest_value('events_dated.plan', 'events_dated.event_at') }} as current_plan,
-        count(distinct case
-            when events_dated.is_active_event
-                and events_dated.event_date > {{ dbt.dateadd(
-                    'day', -28, 'warehouse_last_event_date.last_event_date'
-                ) }}
-            then events_dated.event_date
-        end) as count_active_days_last_28_days,
-        {%- for dimension in user_dimensions %}
-        {{ latest_value('events_dated.' ~ dimension['name'], 'events_dated.event_at') }}
-            as {{ dimension['name'] }},
+        user_key,
+        min(event_at) as first_seen_at,
+        min(case when event_name = '{{ var("signup_event") }}' then event_at end) as signed_up_at,
+        {{ latest_value('plan', 'event_at') }} as current_plan
+        {%- for dimension in user_dimensions %},
+        {{ latest_value(dimension['name'], 'event_at') }} as {{ dimension['name'] }}
         {%- endfor %}
-        max(warehouse_last_event_date.last_event_date) as last_event_date
 
-    from events_dated
+    from events
 
-    cross join warehouse_last_event_date
+    group by 1
+
+),
+
+users_active_days as (
+
+    {#
+        active days in the 28 days ending on the warehouse's last event date, from the
+        user × event × day rows (the reporting days are computed there once, not here for
+        every event)
+    #}
+    select
+        user_event_days.user_key,
+        count(distinct case
+            when user_event_days.is_active_event
+                and user_event_days.event_date > {{ dbt.dateadd(
+                    'day', -28, 'warehouse_periods.last_day_start'
+                ) }}
+            then user_event_days.event_date
+        end) as count_active_days_last_28_days,
+        max(warehouse_periods.last_day_start) as last_event_date
+
+    from user_event_days
+
+    cross join warehouse_periods
 
     group by 1
 
@@ -105,20 +106,23 @@ users_attributed as (
             ]) }}
         end as acquisition_channel,
         users_summarized.current_plan,
-        cast(users_summarized.count_active_days_last_28_days as {{ dbt.type_bigint() }})
+        cast(users_active_days.count_active_days_last_28_days as {{ dbt.type_bigint() }})
             as count_active_days_last_28_days,
         case
-            when users_summarized.count_active_days_last_28_days
+            when users_active_days.count_active_days_last_28_days
                 >= {{ var('activity_segment_power_days') }} then 'power'
-            when users_summarized.count_active_days_last_28_days
+            when users_active_days.count_active_days_last_28_days
                 >= {{ var('activity_segment_core_days') }} then 'core'
-            when users_summarized.count_active_days_last_28_days >= 1 then 'casual'
+            when users_active_days.count_active_days_last_28_days >= 1 then 'casual'
             else 'dormant'
         end as activity_segment,
         {{- custom_dimension_columns('user', alias='users_summarized') }}
-        users_summarized.last_event_date
+        cast(users_active_days.last_event_date as date) as last_event_date
 
     from users_summarized
+
+    inner join users_active_days
+        on users_summarized.user_key = users_active_days.user_key
 
     left join first_events
         on users_summarized.user_key = first_events.user_key

@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from expectations.runner import import_in_background
 from orchestration.defs.landing.partitions import landing_partitions, partition_window
 from orchestration.lib.dbt_vars import effective_vars, timestamp_floor
 from orchestration.lib.landing import land_folder
@@ -84,6 +85,7 @@ def land_events(
     range) lands only the files of its arrival dates; a run without a partition lands all.
     When another process holds the warehouse file, the step is retried (idempotent).
     """
+    import_in_background()  # the landing gate's Great Expectations import overlaps landing
     settings = Settings.from_env()
     folder = Path(config.events_dir) if config.events_dir else settings.events_dir
     variables = effective_vars(config.dbt_vars)
