@@ -206,17 +206,32 @@ user_signatures as (
 
 ),
 
+segments_numbered as (
+
+    {# each segment value as a small integer, to group millions of rows on #}
+    select
+        segment_name,
+        segment_value,
+        dense_rank() over (order by segment_name, segment_value) as segment_number
+
+    from (select distinct segment_name, segment_value from user_segments) as segment_values
+
+),
+
 signature_segments as (
 
     select distinct
         user_signatures.segment_signature,
-        user_segments.segment_name,
-        user_segments.segment_value
+        segments_numbered.segment_number
 
     from user_signatures
 
     inner join user_segments
         on user_signatures.user_key = user_segments.user_key
+
+    inner join segments_numbered
+        on user_segments.segment_name = segments_numbered.segment_name
+        and user_segments.segment_value = segments_numbered.segment_value
 
 ),
 
@@ -233,6 +248,24 @@ returns_by_signature as (
 
     inner join user_signatures
         on member_returns.user_key = user_signatures.user_key
+
+    group by 1, 2, 3, 4
+
+),
+
+returns_by_segment_number as (
+
+    select
+        signature_segments.segment_number,
+        returns_by_signature.retention_name,
+        returns_by_signature.cohort_start,
+        returns_by_signature.period_number,
+        sum(returns_by_signature.count_members) as count_members
+
+    from returns_by_signature
+
+    inner join signature_segments
+        on returns_by_signature.segment_signature = signature_segments.segment_signature
 
     group by 1, 2, 3, 4
 
@@ -255,19 +288,17 @@ returns_on_period as (
     union all
 
     select
-        signature_segments.segment_name,
-        signature_segments.segment_value,
-        returns_by_signature.retention_name,
-        returns_by_signature.cohort_start,
-        returns_by_signature.period_number,
-        cast(sum(returns_by_signature.count_members) as {{ dbt.type_bigint() }}) as count_members
+        segments_numbered.segment_name,
+        segments_numbered.segment_value,
+        returns_by_segment_number.retention_name,
+        returns_by_segment_number.cohort_start,
+        returns_by_segment_number.period_number,
+        cast(returns_by_segment_number.count_members as {{ dbt.type_bigint() }}) as count_members
 
-    from returns_by_signature
+    from returns_by_segment_number
 
-    inner join signature_segments
-        on returns_by_signature.segment_signature = signature_segments.segment_signature
-
-    group by 1, 2, 3, 4, 5
+    inner join segments_numbered
+        on returns_by_segment_number.segment_number = segments_numbered.segment_number
 
 ),
 

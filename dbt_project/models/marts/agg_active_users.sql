@@ -1,9 +1,10 @@
 {#
     Daily, weekly and monthly active users (CONTRACT §6). A user is active on a date (in
     `reporting_timezone`) when they have an event that counts as active (unknown events
-    count). wau / mau are distinct users over the 7 / 30 days ending on the date, inclusive:
-    each user-day of activity is joined to the dates whose window contains it, then users are
-    counted distinct per date (a sum of daily dau would count a user once per active day).
+    count). wau / mau are distinct users over the 7 / 30 days ending on the date, inclusive
+    (a sum of daily dau would count a user once per active day): each user's active days
+    become non-overlapping spans of dates (user_active_spans), and a running sum of where
+    spans start and end counts them, in time linear in the user-days.
 #}
 with
 
@@ -37,37 +38,105 @@ user_active_days as (
 
 ),
 
-user_active_days_in_windows as (
+user_active_days_sequenced as (
 
-    {# one row per date x user-day falling in the 30 days ending on that date #}
     select
-        dates.date_day as activity_date,
-        user_active_days.user_key,
-        user_active_days.active_date
+        user_key,
+        active_date,
+        lead(active_date) over (partition by user_key order by active_date) as next_active_date
 
-    from dates
+    from user_active_days
 
-    left join user_active_days
-        on user_active_days.active_date <= dates.date_day
-        and user_active_days.active_date
-            > cast({{ dbt.dateadd('day', -30, 'dates.date_day') }} as date)
+),
+
+user_active_spans as (
+
+    {#
+        A user counts in the wau (mau) of date d when one of their active days a has
+        d - 7 < a <= d (d - 30 < a <= d). Credit d to the user's latest active day at or before
+        it: each active day then covers the dates from itself to the day before the earlier of
+        a + 7 (a + 30) and the user's next active day. Those spans never overlap, so a date's
+        wau (mau) is the number of spans covering it: no per-date distinct count over every
+        (date, user-day) pair.
+    #}
+    select
+        active_date,
+        case
+            when next_active_date is null
+                or next_active_date > cast({{ dbt.dateadd('day', 7, 'active_date') }} as date)
+                then cast({{ dbt.dateadd('day', 7, 'active_date') }} as date)
+            else next_active_date
+        end as wau_span_ends_before,
+        case
+            when next_active_date is null
+                or next_active_date > cast({{ dbt.dateadd('day', 30, 'active_date') }} as date)
+                then cast({{ dbt.dateadd('day', 30, 'active_date') }} as date)
+            else next_active_date
+        end as mau_span_ends_before
+
+    from user_active_days_sequenced
+
+),
+
+span_edges as (
+
+    {# +1 where a span starts, -1 on the first date after it ends #}
+    select active_date as edge_date, 1 as dau_change, 1 as wau_change, 1 as mau_change
+    from user_active_spans
+
+    union all
+
+    select
+        cast({{ dbt.dateadd('day', 1, 'active_date') }} as date) as edge_date,
+        -1 as dau_change,
+        0 as wau_change,
+        0 as mau_change
+    from user_active_spans
+
+    union all
+
+    select wau_span_ends_before as edge_date, 0 as dau_change, -1 as wau_change, 0 as mau_change
+    from user_active_spans
+
+    union all
+
+    select mau_span_ends_before as edge_date, 0 as dau_change, 0 as wau_change, -1 as mau_change
+    from user_active_spans
+
+),
+
+daily_changes as (
+
+    select
+        edge_date,
+        sum(dau_change) as dau_change,
+        sum(wau_change) as wau_change,
+        sum(mau_change) as mau_change
+
+    from span_edges
+
+    group by 1
 
 ),
 
 active_users_counted as (
 
     select
-        activity_date,
-        count(distinct case when active_date = activity_date then user_key end) as dau,
-        count(distinct case
-            when active_date > cast({{ dbt.dateadd('day', -7, 'activity_date') }} as date)
-                then user_key
-        end) as wau,
-        count(distinct user_key) as mau
+        dates.date_day as activity_date,
+        sum(coalesce(daily_changes.dau_change, 0)) over (
+            order by dates.date_day rows between unbounded preceding and current row
+        ) as dau,
+        sum(coalesce(daily_changes.wau_change, 0)) over (
+            order by dates.date_day rows between unbounded preceding and current row
+        ) as wau,
+        sum(coalesce(daily_changes.mau_change, 0)) over (
+            order by dates.date_day rows between unbounded preceding and current row
+        ) as mau
 
-    from user_active_days_in_windows
+    from dates
 
-    group by 1
+    left join daily_changes
+        on dates.date_day = daily_changes.edge_date
 
 ),
 
