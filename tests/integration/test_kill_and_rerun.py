@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import CLI, REPO_ROOT, query, run_cli, schema_fingerprint
@@ -97,6 +98,21 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen[bytes]) ->
         time.sleep(0.2)
 
 
+def wait_for_lock_released(warehouse: Path) -> None:
+    """Waits until the killed run's processes have let go of the warehouse. SIGKILL is
+    delivered asynchronously: the CLI is reaped by ``wait()``, but its dbt subprocess may still
+    be exiting, and holds the file's lock until it has."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            duckdb.connect(str(warehouse), read_only=True).close()
+            return
+        except duckdb.IOException as error:
+            assert "lock" in str(error), error
+            assert time.monotonic() < deadline, f"the warehouse is still locked: {error}"
+            time.sleep(0.05)
+
+
 @pytest.mark.parametrize("kill_point", ["landing", "dbt", "before_publish"])
 def test_a_killed_run_converges_on_rerun(
     history: dict[str, Path], tmp_path: Path, kill_point: str
@@ -135,6 +151,7 @@ def test_a_killed_run_converges_on_rerun(
         finally:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+            wait_for_lock_released(warehouse)
     assert process.returncode == -signal.SIGKILL
 
     # killed: BI still sees the first publication, whole
