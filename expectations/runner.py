@@ -56,17 +56,15 @@ def read_frame(
     return con.execute(sql, list(params or [])).df()
 
 
-def import_in_background() -> threading.Thread:
-    """Starts importing Great Expectations in a daemon thread and returns the thread.
+def import_in_background() -> None:
+    """Starts importing Great Expectations in a daemon thread.
 
     The import takes about 3 s of Python start-up, and the first gate needs it only after
     landing; a run starts this first, so the import overlaps the landing step (mostly DuckDB,
     which releases the GIL) instead of adding to it. ``validate`` imports the same modules:
     Python's import lock makes it wait for a half-done import, never import twice.
     """
-    thread = threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True).start()
 
 
 def _import_gx() -> None:
@@ -85,7 +83,7 @@ def validate(
         build_expectations: A suite function with its thresholds bound (``functools.partial``);
             called after the context exists.
     """
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    _import_gx()  # the settings the background import uses, whichever runs first
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
