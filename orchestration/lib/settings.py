@@ -23,6 +23,7 @@ default lives in exactly one file.
 | ``USAGE_ANALYTICS_FRESHNESS_HOURS`` | ``26`` | warn when no event landed for this long |
 | ``USAGE_ANALYTICS_SENSOR_INTERVAL_SECONDS`` | ``120`` | how often the new-files sensor looks |
 | ``USAGE_ANALYTICS_DBT_UNIT_TESTS`` | ``0`` | ``1``: runs also execute the dbt unit tests |
+| ``USAGE_ANALYTICS_DBT_RUNS_KEPT`` | ``10`` | dbt target folders of past builds kept |
 """
 
 import datetime as dt
@@ -106,6 +107,7 @@ class Settings:
     # dbt unit tests check the SQL on fixed fixtures, not the data: dbt advises running them in
     # development and CI only, so production builds leave them out (the test suite runs them)
     dbt_unit_tests: bool = False
+    dbt_runs_kept: int = 10
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -127,6 +129,7 @@ class Settings:
             freshness_hours=_number("USAGE_ANALYTICS_FRESHNESS_HOURS", 26.0),
             sensor_interval_seconds=int(_number("USAGE_ANALYTICS_SENSOR_INTERVAL_SECONDS", 120)),
             dbt_unit_tests=_flag("USAGE_ANALYTICS_DBT_UNIT_TESTS"),
+            dbt_runs_kept=_count("USAGE_ANALYTICS_DBT_RUNS_KEPT", 10),
         )
 
     def export(self) -> None:
@@ -148,6 +151,15 @@ def _number(variable: str, default: float) -> float:
         return float(value)
     except ValueError as error:
         raise ValueError(f"{variable} must be a number, got {value!r}") from error
+
+
+def _count(variable: str, default: int) -> int:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ValueError(f"{variable} must be a whole number >= 0, got {value!r}")
+    return int(value)
 
 
 def _flag(variable: str) -> bool:

@@ -11,6 +11,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
 from orchestration.defs.dbt.translator import UsageAnalyticsTranslator
+from orchestration.lib.dbt_targets import prune_invocation_targets
 from orchestration.lib.settings import Settings
 
 
@@ -37,8 +38,9 @@ def dbt_models(
     A failing error-severity test skips everything downstream of it; the step then fails with
     the names and messages of the failed nodes.
     """
+    settings = Settings.from_env()
     args = ["build"]
-    if not Settings.from_env().dbt_unit_tests:
+    if not settings.dbt_unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
     if config.dbt_vars:
         args += ["--vars", config.dbt_vars]
@@ -46,7 +48,16 @@ def dbt_models(
         args.append("--full-refresh")
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
-    keep_partial_parse(Path(invocation.target_path))
+    invocation_target = Path(invocation.target_path)
+    keep_partial_parse(invocation_target)
+    removed = prune_invocation_targets(
+        invocation_target.parent,
+        prefix=context.op_execution_context.op.name,  # dagster-dbt's folder names start so
+        keep=settings.dbt_runs_kept,
+        current=invocation_target,
+    )
+    if removed:
+        context.log.info(f"removed {len(removed)} old dbt target folder(s)")
     if not invocation.is_successful():
         raise dg.Failure(
             description="dbt build failed:\n" + "\n".join(failed_nodes(invocation)),
