@@ -35,4 +35,7 @@ defs = dg.Definitions(
         gate_results_of_failed_runs,
     ],
     resources=build_resources(settings),
+    # one process per run: the warehouse resource (and its lock) lives as long as the run, and
+    # the steps form one chain, so separate step processes would only add start-up time
+    executor=dg.in_process_executor,
 )

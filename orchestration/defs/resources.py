@@ -1,7 +1,8 @@
 """Resources, configured once from Settings (environment variables)."""
 
 import importlib.metadata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from packaging import version
 
 from orchestration.dbt_project import dbt_project
 from orchestration.lib.settings import Settings
+from orchestration.lib.warehouse_lock import exclusive_warehouse
 
 
 class DbtCli(DbtCliResource):
@@ -41,6 +43,30 @@ class DbtCli(DbtCliResource):
         return version.parse(importlib.metadata.version("dbt-core"))
 
 
+class Warehouse(DuckDBResource):
+    """The DuckDB warehouse, held for the whole run: one writer at a time.
+
+    Setting the resource up takes the warehouse's file lock (``<warehouse>.lock``, the one the
+    ``usage-analytics`` commands take) and tearing it down releases it. With the in-process
+    executor the resource lives as long as the run, so a run the Dagster daemon launches (the
+    schedule, the sensor, the UI) and a ``usage-analytics`` command on the same file queue for
+    each other, as runs of the daemon already do in its run queue. A run started by a command
+    shares the command's lock (the lock is re-entrant within a process).
+    """
+
+    lock_timeout_seconds: float = 3600.0
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["Warehouse"]:
+        log = context.log
+        with exclusive_warehouse(
+            Path(self.database),
+            timeout_seconds=self.lock_timeout_seconds,
+            on_wait=None if log is None else log.info,
+        ):
+            yield self
+
+
 def build_resources(settings: Settings) -> dict[str, object]:
     """The resources every asset of the code location uses.
 
@@ -53,6 +79,9 @@ def build_resources(settings: Settings) -> dict[str, object]:
     """
     settings.export()  # dbt runs as a subprocess and reads the warehouse path from the env
     return {
-        "warehouse": DuckDBResource(database=dg.EnvVar("USAGE_ANALYTICS_WAREHOUSE")),
+        "warehouse": Warehouse(
+            database=dg.EnvVar("USAGE_ANALYTICS_WAREHOUSE"),
+            lock_timeout_seconds=settings.lock_timeout_seconds,
+        ),
         "dbt": DbtCli(project_dir=dbt_project, target=settings.dbt_target),
     }

@@ -5,6 +5,10 @@ half way (landing, or a dbt model) with a lock error. Instead every command that
 warehouse first takes an exclusive lock on ``<warehouse>.lock``: a later run waits its turn
 (a queue, not a crash) and gives up after a timeout with a message naming the holder. The
 operating system releases the lock when the holding process ends, even when it is killed.
+
+The lock is re-entrant within a process: ``usage-analytics run`` takes it, then runs the job in
+process, whose ``warehouse`` resource takes it again for the run (as it does alone in a run
+launched by the Dagster daemon).
 """
 
 import datetime as dt
@@ -15,6 +19,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
+
+# (process id, lock file) of the locks this process holds; the id keeps a forked child, which
+# copies this set but not the lock, from thinking it holds them
+_HELD: set[tuple[int, str]] = set()
 
 
 class WarehouseBusyError(RuntimeError):
@@ -46,6 +54,10 @@ def exclusive_warehouse(
         WarehouseBusyError: The lock was not free within ``timeout_seconds``.
     """
     path = lock_path(warehouse)
+    key = (os.getpid(), os.path.abspath(path))
+    if key in _HELD:  # this process holds it already: a nested holder shares it
+        yield
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+", encoding="utf-8") as handle:
         deadline = time.monotonic() + timeout_seconds
@@ -67,8 +79,10 @@ def exclusive_warehouse(
                 f"pid {os.getpid()} since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC\n"
             )
             handle.flush()
+            _HELD.add(key)
             yield
         finally:
+            _HELD.discard(key)
             handle.seek(0)
             handle.truncate()
             handle.flush()

@@ -155,3 +155,32 @@ def test_freshness_warns_after_the_configured_hours_without_blocking(
     assert not stale.passed and "more than 26 h" in str(stale.description)
     monkeypatch.setenv("USAGE_ANALYTICS_FRESHNESS_HOURS", str(24 * 4))
     assert evaluate().passed
+
+
+def test_a_daemon_style_run_waits_for_a_command_holding_the_warehouse(
+    backfilled: dict[str, object],
+) -> None:
+    """A run launched by Dagster (not through ``usage-analytics``, so without the command's
+    lock) queues behind another process holding the warehouse's lock, then runs."""
+    import multiprocessing
+
+    from orchestration.definitions import defs
+    from orchestration.defs.jobs import FRESHNESS_JOB_NAME
+    from tests.unit.test_warehouse_lock import start_holder
+
+    warehouse = backfilled["warehouse"]
+    assert isinstance(warehouse, Path)
+    holder = start_holder(warehouse, seconds=3)
+    assert isinstance(holder, multiprocessing.process.BaseProcess)
+    instance = dg.DagsterInstance.ephemeral()
+    result = defs.resolve_job_def(FRESHNESS_JOB_NAME).execute_in_process(instance=instance)
+    assert result.success
+    # the run could only start once the holder let go, and the holder only lets go by ending
+    holder.join(timeout=1)
+    assert holder.exitcode == 0
+    waited = [
+        entry.user_message
+        for entry in instance.all_logs(result.run_id)
+        if "waiting for pid" in entry.user_message
+    ]
+    assert waited, "the run did not wait for the holder"

@@ -155,6 +155,18 @@ def test_daily_operation_definitions(defs: dg.Definitions) -> None:
     )
 
 
+def test_every_run_holds_the_warehouse_for_its_whole_length(defs: dg.Definitions) -> None:
+    # one process per run, so the warehouse resource (and its file lock) lives as long as it
+    for name in ("usage_analytics_job", "usage_analytics_rebuild_job", "freshness_job"):
+        assert defs.resolve_job_def(name).executor_def.name == "in_process", name
+    graph = defs.resolve_asset_graph()
+    # each job's plan includes one of these, so each run sets the resource up
+    for key in (["raw", "events"], ["marts_candidate", "fct_events"], ["marts", "fct_events"]):
+        assert "warehouse" in graph.get(dg.AssetKey(key)).assets_def.required_resource_keys, key
+    freshness = defs.resolve_job_def("freshness_job")
+    assert "warehouse" in freshness.get_required_resource_defs(), "freshness job"
+
+
 def test_groups_follow_the_layers(defs: dg.Definitions) -> None:
     graph = defs.resolve_asset_graph()
     groups = {

@@ -60,3 +60,21 @@ def test_a_killed_holder_releases_the_lock(tmp_path: Path) -> None:
     holder.join()
     with exclusive_warehouse(warehouse, timeout_seconds=2, poll_seconds=0.05):
         pass
+
+
+def test_the_lock_is_re_entrant_within_a_process(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    with exclusive_warehouse(warehouse, timeout_seconds=0.5):
+        # `usage-analytics run` holds it, then the run's warehouse resource takes it again
+        with exclusive_warehouse(warehouse, timeout_seconds=0.5):
+            pass
+        assert "pid" in lock_path(warehouse).read_text(encoding="utf-8")  # still held
+        # ...and a forked child, which copies the process's memory but not its lock, waits
+        context = multiprocessing.get_context("fork")
+        child = context.Process(target=hold, args=(str(warehouse), 0, context.Event()))
+        child.start()
+        child.join(timeout=30)
+        assert child.exitcode != 0  # gave up after its 5 s: WarehouseBusyError
+    holder = start_holder(warehouse, seconds=0)  # released at the outer block's end
+    holder.join(timeout=10)
+    assert holder.exitcode == 0

@@ -8,6 +8,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
 
 from orchestration.dbt_project import dbt_project
 from orchestration.defs.dbt.translator import UsageAnalyticsTranslator
@@ -30,7 +31,10 @@ class DbtBuildConfig(dg.Config):
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    config: DbtBuildConfig,
+    warehouse: DuckDBResource,  # required so that a run building dbt holds the warehouse lock
 ) -> Iterator[Any]:
     """Runs ``dbt build`` on the selected models: seeds, models and data tests, and the dbt
     unit tests when ``USAGE_ANALYTICS_DBT_UNIT_TESTS=1`` (development and CI).
