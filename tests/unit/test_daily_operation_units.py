@@ -146,3 +146,46 @@ def test_dagster_home_queues_warehouse_runs_and_retries_crashed_runs() -> None:
         assert not instance.run_retries_retry_on_asset_or_op_failure
     finally:
         instance.dispose()
+
+
+def test_a_run_that_gives_up_waiting_for_the_warehouse_is_retried_not_a_step_failure(
+    tmp_path: Path,
+) -> None:
+    """A run that waited ``lock_timeout_seconds`` for another holder fails while its warehouse
+    resource starts, before any step: Dagster records that as a run exception, which the run
+    retries of ``.dagster_home/dagster.yaml`` start again (they skip only step failures). A busy
+    warehouse is transient, so the run queues again instead of being lost."""
+    from dagster._core.events import RunFailureReason
+
+    from orchestration.defs.resources import Warehouse
+    from tests.unit.test_warehouse_lock import start_holder
+
+    warehouse = tmp_path / "w.duckdb"
+    steps: list[str] = []
+
+    @dg.asset
+    def reads_the_warehouse(warehouse: Warehouse) -> None:
+        steps.append("ran")
+
+    job = dg.define_asset_job("busy_warehouse_job", executor_def=dg.in_process_executor)
+    defs = dg.Definitions(
+        assets=[reads_the_warehouse],
+        jobs=[job],
+        resources={"warehouse": Warehouse(database=str(warehouse), lock_timeout_seconds=0.5)},
+    )
+    holder = start_holder(warehouse, seconds=10)
+    instance = dg.DagsterInstance.ephemeral()
+    try:
+        result = defs.resolve_job_def("busy_warehouse_job").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+    finally:
+        holder.kill()
+        holder.join()
+    assert not result.success and steps == []
+    (failure,) = [event for event in result.all_events if event.is_run_failure]
+    assert failure.job_failure_data is not None
+    assert failure.job_failure_data.failure_reason == RunFailureReason.RUN_EXCEPTION
+    error = failure.job_failure_data.error
+    assert error is not None and f"in use by pid {holder.pid}" in error.to_string()
+    instance.dispose()
