@@ -182,10 +182,10 @@ def test_a_run_that_gives_up_waiting_for_the_warehouse_is_retried_not_a_step_fai
     finally:
         holder.kill()
         holder.join()
+        instance.dispose()
     assert not result.success and steps == []
     (failure,) = [event for event in result.all_events if event.is_run_failure]
     assert failure.job_failure_data is not None
     assert failure.job_failure_data.failure_reason == RunFailureReason.RUN_EXCEPTION
     error = failure.job_failure_data.error
     assert error is not None and f"in use by pid {holder.pid}" in error.to_string()
-    instance.dispose()
