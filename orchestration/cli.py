@@ -2,17 +2,13 @@
 
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from orchestration.lib.generator import generate_events
-
-if TYPE_CHECKING:
-    from orchestration.lib.settings import Settings
+from usage_analytics import __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="usage-analytics",
         description="Product usage analytics warehouse: Dagster + dbt on DuckDB.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     generate = commands.add_parser("generate", help="write a synthetic product's events")
@@ -80,10 +77,22 @@ def _parser() -> argparse.ArgumentParser:
         "--vars", default="", help="dbt vars of the rebuild (the ones your runs use)"
     )
     forget.set_defaults(handler=_forget)
+
+    contracts = commands.add_parser(
+        "sync-contracts",
+        help="write the custom dimensions of seeds/custom_dimensions.csv into the mart contracts"
+        " (run and forget do it first)",
+    )
+    contracts.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 when a contract is stale"
+    )
+    contracts.set_defaults(handler=_sync_contracts)
     return parser
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from event_generator import generate_events
+
     started = time.perf_counter()
     summary = generate_events(
         args.out,
@@ -122,72 +131,91 @@ def _land_and_build(
 ) -> int:
     """``run`` and ``backfill``: land (all new files, or a range of arrival dates) and build,
     in this process, holding the warehouse lock."""
-    # Settings come from the environment; command-line paths override it for this process and
-    # for the dbt subprocesses it starts. Import what reads them only after they are set.
-    if args.events:
-        os.environ["USAGE_ANALYTICS_EVENTS_DIR"] = str(args.events.resolve())
-    if args.warehouse:
-        os.environ["USAGE_ANALYTICS_WAREHOUSE"] = str(args.warehouse.resolve())
-    from orchestration.lib.dbt_vars import parse_vars
-    from orchestration.lib.settings import Settings
+    from orchestration.defs.resources import Landing, Scheduling, from_env
 
     try:
-        parse_vars(args.vars)
+        resources = _command_resources(args)
+        landing = from_env("landing", Landing, **_path_option("events_dir", args.events))
+        partitions_start = from_env("scheduling", Scheduling).partitions_start
     except ValueError as error:
-        print(f"usage-analytics {command}: {error}", file=sys.stderr)
-        return 2
-    settings = Settings.from_env()
-    if not settings.events_dir.is_dir():
-        print(
-            f"usage-analytics {command}: no landing folder at {settings.events_dir}",
-            file=sys.stderr,
-        )
-        return 2
+        return _fail(command, error, 2)
+    if not landing.folder.is_dir():
+        return _fail(command, f"no landing folder at {landing.folder}", 2)
     if partitions is not None:
-        problem = _partition_range_problem(settings, *partitions)
+        problem = _partition_range_problem(partitions_start, *partitions)
         if problem:
-            print(f"usage-analytics {command}: {problem}", file=sys.stderr)
-            return 2
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    settings.export()
+            return _fail(command, problem, 2)
+    if not _contracts_synced(command):
+        return 2
+    return _locked(
+        command, resources, landing, full_refresh=args.full_refresh, partitions=partitions
+    )
 
-    from orchestration.lib.custom_dimensions import CustomDimensionError, sync_contracts
-    from orchestration.lib.run import run_pipeline
+
+def _command_resources(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The warehouse and the dbt build of a command: its options over the environment.
+
+    Raises:
+        ValueError: A var or a setting is invalid (one line naming it).
+    """
+    from orchestration.defs.resources import DbtBuild, Warehouse, from_env
+    from usage_analytics.dbt_vars import parse_vars
+
+    parse_vars(args.vars)  # the clearest message for an unknown or invalid var
+    warehouse = from_env("warehouse", Warehouse, **_path_option("database", args.warehouse))
+    return warehouse, from_env("dbt_build", DbtBuild, dbt_vars=args.vars)
+
+
+def _path_option(field: str, path: Path | None) -> dict[str, str]:
+    return {} if path is None else {field: str(path.expanduser().resolve())}
+
+
+def _contracts_synced(command: str) -> bool:
+    """Writes the custom dimensions into the mart contracts; False (and says why) on a bad row."""
+    from usage_analytics.custom_dimensions import CustomDimensionError, sync_contracts
 
     try:
         sync_contracts()
     except CustomDimensionError as error:
-        print(f"usage-analytics {command}: {error}", file=sys.stderr)
-        return 2
-    from orchestration.lib.warehouse_lock import WarehouseBusyError, exclusive_warehouse
+        _fail(command, error, 2)
+        return False
+    return True
 
+
+def _locked(command: str, resources: tuple[Any, Any], landing: Any, **options: Any) -> int:
+    """Runs the pipeline while holding the warehouse lock; prints the summary."""
+    from orchestration.run import run_pipeline
+    from usage_analytics.warehouse.lock import WarehouseBusyError, exclusive_warehouse
+
+    warehouse, dbt_build = resources
+    warehouse.path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with exclusive_warehouse(
-            settings.warehouse_path,
-            timeout_seconds=settings.lock_timeout_seconds,
+            warehouse.path,
+            timeout_seconds=warehouse.lock_timeout_seconds,
             on_wait=lambda message: print(f"usage-analytics {command}: {message}", flush=True),
         ):
-            summary = run_pipeline(
-                settings,
-                dbt_vars=args.vars,
-                full_refresh=args.full_refresh,
-                partitions=partitions,
-            )
+            summary = run_pipeline(warehouse, dbt_build, landing, **options)
     except WarehouseBusyError as error:
-        print(f"usage-analytics {command}: {error}", file=sys.stderr)
-        return 3
+        return _fail(command, error, 3)
+    summary.command = command
     print(summary.render())
     return 0 if summary.success else 1
 
 
-def _partition_range_problem(settings: "Settings", first: dt.date, last: dt.date) -> str | None:
+def _fail(command: str, error: object, code: int) -> int:
+    print(f"usage-analytics {command}: {error}", file=sys.stderr)
+    return code
+
+
+def _partition_range_problem(start: dt.date, first: dt.date, last: dt.date) -> str | None:
     """Why ``first`` .. ``last`` is not a range of landing partitions (None: it is)."""
     today = dt.datetime.now(dt.UTC).date()
     if first > last:
         return f"--from {first} is after --to {last}"
-    if first < settings.partitions_start:
+    if first < start:
         return (
-            f"--from {first} is before the first landing partition {settings.partitions_start}"
+            f"--from {first} is before the first landing partition {start}"
             " (USAGE_ANALYTICS_PARTITIONS_START); files that arrived earlier belong to it"
         )
     if last > today:
@@ -202,49 +230,40 @@ def _forget(args: argparse.Namespace) -> int:
     ``usage-analytics run`` again); 2 nothing done (bad arguments, no warehouse) or no trace
     of the user id (the request is still recorded, so that files landed later drop its lines).
     """
-    if args.warehouse:
-        os.environ["USAGE_ANALYTICS_WAREHOUSE"] = str(args.warehouse.resolve())
-    from orchestration.lib.dbt_vars import parse_vars
-    from orchestration.lib.settings import Settings
+    from orchestration.defs.resources import Landing, from_env, value_of
+    from usage_analytics.warehouse.lock import WarehouseBusyError, exclusive_warehouse
 
     user_id = args.user_id.strip()
     if not user_id:
-        print("usage-analytics forget: --user-id is empty", file=sys.stderr)
-        return 2
+        return _fail("forget", "--user-id is empty", 2)
     try:
-        parse_vars(args.vars)
+        warehouse, dbt_build = _command_resources(args)
+        salt = value_of(from_env("landing", Landing).pii_salt)
     except ValueError as error:
-        print(f"usage-analytics forget: {error}", file=sys.stderr)
-        return 2
-    settings = Settings.from_env()
-    if not settings.warehouse_path.is_file():
-        print(f"usage-analytics forget: no warehouse at {settings.warehouse_path}", file=sys.stderr)
-        return 2
-    settings.export()
-
-    from orchestration.lib.warehouse_lock import WarehouseBusyError, exclusive_warehouse
-
+        return _fail("forget", error, 2)
+    if not warehouse.path.is_file():
+        return _fail("forget", f"no warehouse at {warehouse.path}", 2)
     try:
         with exclusive_warehouse(
-            settings.warehouse_path,
-            timeout_seconds=settings.lock_timeout_seconds,
+            warehouse.path,
+            timeout_seconds=warehouse.lock_timeout_seconds,
             on_wait=lambda message: print(f"usage-analytics forget: {message}", flush=True),
         ):
-            return _forget_locked(args, settings, user_id)
+            return _forget_locked(warehouse, dbt_build, salt, user_id)
     except WarehouseBusyError as error:
-        print(f"usage-analytics forget: {error}", file=sys.stderr)
-        return 3
+        return _fail("forget", error, 3)
 
 
-def _forget_locked(args: argparse.Namespace, settings: "Settings", user_id: str) -> int:
+def _forget_locked(warehouse: Any, dbt_build: Any, salt: str, user_id: str) -> int:
     """The forget itself, while this process holds the warehouse (see _forget)."""
     import duckdb
 
-    from orchestration.lib.forget import forget_user
+    from orchestration.run import run_pipeline
+    from usage_analytics.privacy.forget import compact_warehouse, forget_user
 
-    con = duckdb.connect(str(settings.warehouse_path))
+    con = duckdb.connect(str(warehouse.path))
     try:
-        result = forget_user(con, user_id, pii_salt=settings.pii_salt)
+        result = forget_user(con, user_id, pii_salt=salt)
     finally:
         con.close()
     # the clear id is never printed back: the request is named by its hash
@@ -257,43 +276,49 @@ def _forget_locked(args: argparse.Namespace, settings: "Settings", user_id: str)
         " audit.forget_requests"
     )
     if not result.found:
-        print(
-            "usage-analytics forget: nothing to forget: that user id is in no table of the"
-            " warehouse (check the id). The request is recorded all the same, so files landed"
-            " later drop the user's lines.",
-            file=sys.stderr,
+        return _fail(
+            "forget",
+            "nothing to forget: that user id is in no table of the warehouse (check the id)."
+            " The request is recorded all the same, so files landed later drop the user's lines.",
+            2,
         )
-        return 2
-
-    from orchestration.lib.custom_dimensions import CustomDimensionError, sync_contracts
-    from orchestration.lib.run import run_pipeline
-
-    try:
-        sync_contracts()
-    except CustomDimensionError as error:
-        print(
-            f"usage-analytics forget: {error}; rebuild with `usage-analytics run`", file=sys.stderr
-        )
+    if not _contracts_synced("forget"):
+        print("usage-analytics forget: rebuild with `usage-analytics run`", file=sys.stderr)
         return 1
     # full refresh: the incremental models only see what lands, not what forget removed
-    summary = run_pipeline(settings, dbt_vars=args.vars, land=False, full_refresh=True)
+    summary = run_pipeline(warehouse, dbt_build, full_refresh=True)
     summary.command = "forget"
     print(summary.render())
     if not summary.success:
         return 1
-    from orchestration.lib.forget import compact_warehouse
-
     try:
-        compact_warehouse(settings.warehouse_path)
+        compact_warehouse(warehouse.path)
     except duckdb.Error as error:
-        print(
-            f"usage-analytics forget: rebuilt, but rewriting the file failed ({error}); deleted"
-            " bytes may remain in its free blocks until it is rewritten",
-            file=sys.stderr,
+        return _fail(
+            "forget",
+            f"rebuilt, but rewriting the file failed ({error}); deleted bytes may remain in its"
+            " free blocks until it is rewritten",
+            1,
         )
-        return 1
     print("  compacted   the warehouse file was rewritten without the deleted rows' bytes")
     return 0
+
+
+def _sync_contracts(args: argparse.Namespace) -> int:
+    """Writes (or, with ``--check``, compares) the custom dimension blocks of the mart YAMLs.
+
+    Exit codes: 0 in sync (or written); 1 ``--check`` found a stale contract; 2 a bad seed row.
+    """
+    from usage_analytics.custom_dimensions import CustomDimensionError, sync_contracts
+
+    try:
+        changed = sync_contracts(write=not args.check)
+    except CustomDimensionError as error:
+        return _fail("sync-contracts", error, 2)
+    for path in changed:
+        verb = "is out of date" if args.check else "written"
+        print(f"usage-analytics sync-contracts: {path} {verb}")
+    return 1 if args.check and changed else 0
 
 
 if __name__ == "__main__":

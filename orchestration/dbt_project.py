@@ -1,28 +1,64 @@
-"""The dbt project handle. Nothing else in the code base locates dbt files or reads manifest.json.
+"""The dbt project handle and its translator. Nothing else locates dbt files or reads manifest.json.
 
-``prepare_if_dev`` parses the project under ``dagster dev``; the CLI and the tests call
-``prepare_manifest`` before importing the definitions.
+The handle is built on first use and cached (as dagster-open-platform does), so importing this
+module does nothing. ``usage-analytics`` calls ``prepare_manifest`` before it loads the
+definitions; ``dagster dev`` parses through ``prepare_if_dev`` when it loads them.
 """
 
+import functools
 import hashlib
+import os
+import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from dagster_dbt import DbtProject
-from dagster_dbt.dbt_project import using_dagster_dev
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 
-from orchestration.lib.custom_dimensions import sync_contracts
-from orchestration.lib.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
-
-dbt_project = DbtProject(
-    project_dir=DBT_PROJECT_DIR,
-    profiles_dir=DBT_PROJECT_DIR,
-    target=Settings.from_env().dbt_target,
-)
-if using_dagster_dev():
-    sync_contracts()
-dbt_project.prepare_if_dev()
+from usage_analytics.paths import DBT_PROJECT_DIR, SEEDS_DIR
 
 _GENERATED_DIRS = {"target", "logs", "dbt_packages"}
+# the dbt of this environment (constraints.txt), whether or not its folder is on PATH
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+# dbt `meta` keys the publish step reads from the mart models (see publish/assets.py)
+PUBLISH_META_KEYS = ("publish_unit", "publish_range")
+
+
+@functools.cache
+def dbt_project() -> DbtProject:
+    """The dbt project, built once per process."""
+    return DbtProject(
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=DBT_PROJECT_DIR,
+        target=os.environ.get("USAGE_ANALYTICS_DBT_TARGET", "").strip() or "duckdb",
+    )
+
+
+class UsageAnalyticsTranslator(DagsterDbtTranslator):
+    """Asset keys ``[schema, name]`` and groups by layer.
+
+    Keys match the warehouse tables (``["marts_candidate", "fct_events"]``) and the landing
+    asset's ``["raw", "events"]`` that the dbt sources point at; groups are the layer folders
+    (staging, intermediate, marts_candidate, audit, seeds). A model's ``publish_unit`` and
+    ``publish_range`` meta become asset metadata, which the publish step reads.
+    """
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        """The default spec, re-keyed, re-grouped, with the publish meta."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            return spec.replace_attributes(key=dg.AssetKey([props["source_name"], props["name"]]))
+        schema = props.get("schema") or "main"
+        name = props.get("alias") or props["name"]
+        meta = props.get("config", {}).get("meta", {})
+        publish = {key: meta[key] for key in PUBLISH_META_KEYS if key in meta}
+        return spec.replace_attributes(
+            key=dg.AssetKey([schema, name]), group_name=schema
+        ).merge_attributes(metadata=publish)
 
 
 def inputs_fingerprint() -> str:
@@ -43,7 +79,7 @@ def inputs_fingerprint() -> str:
 
 
 def _fingerprint_path() -> Path:
-    return dbt_project.manifest_path.with_name("manifest.inputs.sha256")
+    return dbt_project().manifest_path.with_name("manifest.inputs.sha256")
 
 
 def manifest_is_stale() -> bool:
@@ -53,7 +89,7 @@ def manifest_is_stale() -> bool:
     edited must not pass for up to date.
     """
     fingerprint = _fingerprint_path()
-    if not dbt_project.manifest_path.exists() or not fingerprint.exists():
+    if not dbt_project().manifest_path.exists() or not fingerprint.exists():
         return True
     return fingerprint.read_text().strip() != inputs_fingerprint()
 
@@ -61,15 +97,12 @@ def manifest_is_stale() -> bool:
 def prepare_manifest(force: bool = False) -> None:
     """Parses the dbt project into ``target/manifest.json`` when a dbt or seed file changed.
 
-    Raises:
-        CustomDimensionError: when seeds/custom_dimensions.csv has an invalid row.
-
     Args:
         force: Parse even when the manifest looks up to date.
     """
-    sync_contracts()  # custom dimensions of the seed -> mart contracts, before parsing
     if force or manifest_is_stale():
         fingerprint = inputs_fingerprint()  # taken before parsing: a later edit re-parses
-        Settings.from_env().export()
-        dbt_project.preparer.prepare(dbt_project)
+        project = dbt_project()
+        parse = DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE)
+        parse.cli(["parse", "--quiet"], target_path=project.target_path).wait()
         _fingerprint_path().write_text(fingerprint)

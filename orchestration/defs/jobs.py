@@ -16,8 +16,9 @@ run queue) and retries runs whose worker crashed.
 
 import dagster as dg
 
-from orchestration.defs.quality.freshness import EVENTS_FRESHNESS_CHECK, RAW_EVENTS
-from orchestration.lib.settings import Settings
+from orchestration.defs.landing.assets import RAW_EVENTS
+from orchestration.defs.quality.freshness import EVENTS_FRESHNESS_CHECK
+from orchestration.defs.resources import Scheduling
 
 MAIN_JOB_NAME = "usage_analytics_job"
 REBUILD_JOB_NAME = "usage_analytics_rebuild_job"
@@ -54,7 +55,7 @@ usage_analytics_rebuild_job = dg.define_asset_job(
 )
 
 
-def daily_schedule(settings: Settings) -> dg.ScheduleDefinition:
+def daily_schedule(scheduling: Scheduling) -> dg.ScheduleDefinition:
     """Runs the main job once a day (USAGE_ANALYTICS_SCHEDULE_CRON, default 03:00 UTC).
 
     The run has no partition: it lands every new file, whatever its arrival date.
@@ -62,18 +63,18 @@ def daily_schedule(settings: Settings) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(
         name="usage_analytics_daily",
         job=usage_analytics_job,
-        cron_schedule=settings.schedule_cron,
-        execution_timezone=settings.schedule_timezone,
+        cron_schedule=scheduling.schedule_cron,
+        execution_timezone=scheduling.schedule_timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
 
 
-def freshness_schedule(settings: Settings) -> dg.ScheduleDefinition:
+def freshness_schedule(scheduling: Scheduling) -> dg.ScheduleDefinition:
     """Evaluates the freshness check every hour, so a stalled landing folder is noticed."""
     return dg.ScheduleDefinition(
         name="usage_analytics_freshness",
         job=freshness_job,
         cron_schedule="17 * * * *",
-        execution_timezone=settings.schedule_timezone,
+        execution_timezone=scheduling.schedule_timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )

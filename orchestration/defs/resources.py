@@ -1,46 +1,39 @@
-"""Resources, configured once from Settings (environment variables)."""
+"""Every setting of the code location, as Dagster resources: the one place they are read.
 
-import importlib.metadata
-from collections.abc import Iterator, Sequence
+Each setting is a field of a resource (or of ``Scheduling``, for what the definitions need when
+they load); ``ENVIRONMENT`` names the variable that sets it, and docs/configuration.md lists them
+all (a test keeps the two in step). ``usage-analytics`` passes its options as run config instead
+(``orchestration/run.py``), so a command never changes the environment of later ones.
+
+String settings are handed to Dagster as ``EnvVar``s, resolved when a run starts (the UI shows the
+variable, never a secret's value); Dagster's ``EnvVar`` resolves to strings and integers only,
+so numbers, flags and paths are read when the definitions load and validated by the fields.
+"""
+
+import datetime as dt
+import os
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
 import dagster as dg
+import duckdb
+import pydantic
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
-from packaging import version
+from pydantic import Field, field_validator
 
-from orchestration.dbt_project import dbt_project
-from orchestration.lib.settings import Settings
-from orchestration.lib.warehouse_lock import exclusive_warehouse
+from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
+from usage_analytics.dbt_vars import effective_vars, parse_vars
+from usage_analytics.paths import REPO_ROOT, from_repo_root
+from usage_analytics.warehouse.lock import exclusive_warehouse
 
-
-class DbtCli(DbtCliResource):
-    """``DbtCliResource`` without the in-process dbt adapter.
-
-    On every ``cli()`` call dagster-dbt loads the dbt project and profile and registers the
-    dbt adapter inside the Dagster process (about 2 s: dbt-core and dbt-duckdb imported a
-    second time), only for ``fetch_row_counts()`` and ``fetch_column_metadata()``, which query
-    the warehouse from Dagster. The build itself runs in the dbt subprocess either way, and
-    this project uses neither, so the handle is not opened (dagster-dbt treats a missing
-    adapter as it treats the Fusion engine's).
-    """
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
-        return None
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        """The dbt-core version, read from the installed package instead of running
-        ``dbt --version`` in a subprocess on every ``cli()`` call (about 1.5 s: a second dbt
-        start-up, and a lookup of the latest release). The project runs dbt-core's ``dbt``
-        from its own environment (constraints.txt), so the package is the executable; any
-        other executable (the Fusion engine's ``dbtf``) is still asked.
-        """
-        if Path(self.dbt_executable).name != "dbt":
-            return super()._cli_version
-        return version.parse(importlib.metadata.version("dbt-core"))
+# the dbt profile (dbt_project/profiles.yml) reads the warehouse file from this variable
+WAREHOUSE_ENV = "USAGE_ANALYTICS_WAREHOUSE"
+DEV_PII_SALT = "usage-analytics-development-salt"
+READ_ONLY_WAIT_SECONDS = 300.0  # a reader waits this long for a writer to let go of the file
 
 
 class Warehouse(DuckDBResource):
@@ -50,38 +43,225 @@ class Warehouse(DuckDBResource):
     ``usage-analytics`` commands take) and tearing it down releases it. With the in-process
     executor the resource lives as long as the run, so a run the Dagster daemon launches (the
     schedule, the sensor, the UI) and a ``usage-analytics`` command on the same file queue for
-    each other, as runs of the daemon already do in its run queue. A run started by a command
-    shares the command's lock (the lock is re-entrant within a process).
+    each other. A run started by a command shares the command's lock (it is re-entrant).
     """
 
-    lock_timeout_seconds: float = 3600.0
+    database: str = Field(
+        default=str(REPO_ROOT / "data" / "warehouse.duckdb"),
+        description="The DuckDB warehouse file (a relative path is taken from the repository).",
+    )
+    lock_timeout_seconds: float = Field(
+        default=3600.0, gt=0, description="How long a run waits for another run's lock."
+    )
+
+    @property
+    def path(self) -> Path:
+        """The warehouse file, absolute."""
+        return from_repo_root(self.database)
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["Warehouse"]:
+        """Holds the lock for the run; the dbt subprocesses read the same file (profiles.yml)."""
+        os.environ[WAREHOUSE_ENV] = str(self.path)
         log = context.log
         with exclusive_warehouse(
-            Path(self.database),
+            self.path,
             timeout_seconds=self.lock_timeout_seconds,
             on_wait=None if log is None else log.info,
         ):
             yield self
 
+    @contextmanager
+    def read_only(
+        self, wait_seconds: float = READ_ONLY_WAIT_SECONDS
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection; waits while another process writes the file.
 
-def build_resources(settings: Settings) -> dict[str, object]:
-    """The resources every asset of the code location uses.
+        Raises:
+            duckdb.IOException: The file stayed locked for ``wait_seconds``.
+        """
+        con = connect_read_only(self.path, wait_seconds)
+        try:
+            yield con
+        finally:
+            con.close()
 
-    The warehouse path is read from USAGE_ANALYTICS_WAREHOUSE when a run starts (``EnvVar``),
-    not when the code is loaded, so ``usage-analytics run --warehouse`` and the dbt subprocess
-    always agree on the file.
+
+def connect_read_only(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """The one connect-and-retry of readers: DuckDB refuses readers while a process writes."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+
+
+class Landing(dg.ConfigurableResource):
+    """Where event files arrive and how they land (CONTRACT §1)."""
+
+    events_dir: str = Field(
+        default=str(REPO_ROOT / "data" / "sample" / "events"),
+        description="The landing folder, searched recursively for NDJSON files.",
+    )
+    pii_salt: str = Field(
+        default=DEV_PII_SALT, description="Salt of the SHA-256 hashes of personal data."
+    )
+    batch_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        gt=0,
+        description="Landing commits one transaction per batch of about this many bytes.",
+    )
+
+    @property
+    def folder(self) -> Path:
+        """The landing folder, absolute."""
+        return from_repo_root(self.events_dir)
+
+
+class QualityGates(dg.ConfigurableResource):
+    """Thresholds of the Great Expectations gates on landed batches, and of freshness."""
+
+    max_quarantined_share: float = Field(
+        default=0.05, ge=0, le=1, description="Gate: the largest share of quarantined lines."
+    )
+    max_unknown_event_share: float = Field(
+        default=0.10, ge=0, le=1, description="Gate: the largest share of unknown events."
+    )
+    share_min_lines: int = Field(
+        default=100, ge=0, description="Smaller batches skip the two share gates."
+    )
+    volume_band: float = Field(
+        default=0.5, ge=0, description="Warning: lines within the median × (1 ± band)."
+    )
+    volume_trailing_batches: int = Field(
+        default=7, ge=1, description="Warning: how many earlier batches make the median."
+    )
+    freshness_hours: float = Field(
+        default=26.0, gt=0, description="Warning: no event landed for this many hours."
+    )
+
+
+class DbtBuild(dg.ConfigurableResource):
+    """How a run calls dbt: its vars (validated before anything runs) and its unit tests."""
+
+    dbt_vars: str = Field(
+        default="",
+        description="dbt vars of the run, a YAML mapping over dbt_project.yml's defaults.",
+    )
+    unit_tests: bool = Field(
+        default=False,
+        description="Also run the dbt unit tests (development and CI; production leaves them"
+        " out, as dbt advises).",
+    )
+
+    @field_validator("dbt_vars")
+    @classmethod
+    def _known_vars(cls, value: str) -> str:
+        parse_vars(value)
+        return value
+
+    def effective_vars(self) -> dict[str, Any]:
+        """The project's dbt var defaults overridden by this run's vars."""
+        return effective_vars(self.dbt_vars)
+
+
+class Scheduling(pydantic.BaseModel):
+    """What the definitions need when they load: partitions, the schedule and the sensor."""
+
+    partitions_start: dt.date = Field(
+        default=dt.date(2026, 1, 1), description="The first daily landing partition."
+    )
+    schedule_cron: str = Field(default="0 3 * * *", description="When the daily run starts.")
+    schedule_timezone: str = Field(default="UTC", description="The schedule's time zone.")
+    sensor_interval_seconds: int = Field(
+        default=120, gt=0, description="How often the new-files sensor looks."
+    )
+
+
+# environment variable -> (resource key, field)
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    WAREHOUSE_ENV: ("warehouse", "database"),
+    "USAGE_ANALYTICS_LOCK_TIMEOUT_SECONDS": ("warehouse", "lock_timeout_seconds"),
+    "USAGE_ANALYTICS_EVENTS_DIR": ("landing", "events_dir"),
+    "USAGE_ANALYTICS_PII_SALT": ("landing", "pii_salt"),
+    "USAGE_ANALYTICS_LANDING_BATCH_BYTES": ("landing", "batch_bytes"),
+    "USAGE_ANALYTICS_MAX_QUARANTINED_SHARE": ("quality_gates", "max_quarantined_share"),
+    "USAGE_ANALYTICS_MAX_UNKNOWN_EVENT_SHARE": ("quality_gates", "max_unknown_event_share"),
+    "USAGE_ANALYTICS_SHARE_MIN_LINES": ("quality_gates", "share_min_lines"),
+    "USAGE_ANALYTICS_VOLUME_BAND": ("quality_gates", "volume_band"),
+    "USAGE_ANALYTICS_VOLUME_TRAILING_BATCHES": ("quality_gates", "volume_trailing_batches"),
+    "USAGE_ANALYTICS_FRESHNESS_HOURS": ("quality_gates", "freshness_hours"),
+    "USAGE_ANALYTICS_DBT_UNIT_TESTS": ("dbt_build", "unit_tests"),
+    "USAGE_ANALYTICS_DBT_TARGET": ("dbt", "target"),
+    "USAGE_ANALYTICS_PARTITIONS_START": ("scheduling", "partitions_start"),
+    "USAGE_ANALYTICS_SCHEDULE_CRON": ("scheduling", "schedule_cron"),
+    "USAGE_ANALYTICS_SCHEDULE_TIMEZONE": ("scheduling", "schedule_timezone"),
+    "USAGE_ANALYTICS_SENSOR_INTERVAL_SECONDS": ("scheduling", "sensor_interval_seconds"),
+}
+PATH_FIELDS = {("warehouse", "database"), ("landing", "events_dir")}
+
+Model = TypeVar("Model", bound=pydantic.BaseModel)
+
+
+class SettingError(ValueError):
+    """An environment variable whose value its setting does not accept."""
+
+
+def from_env(key: str, model: type[Model], **overrides: Any) -> Model:
+    """``model`` with the fields that ``ENVIRONMENT`` gives ``key`` read from the environment.
 
     Args:
-        settings: Where the warehouse is and how dbt is targeted.
+        key: The resource key (``warehouse``, ``landing``, ...).
+        model: The resource class.
+        overrides: Values that win over the environment (command-line options).
+
+    Raises:
+        SettingError: naming the variable and its value.
     """
-    settings.export()  # dbt runs as a subprocess and reads the warehouse path from the env
+    fields: dict[str, Any] = {}
+    for variable, (owner, name) in ENVIRONMENT.items():
+        value = os.environ.get(variable, "").strip()
+        if owner != key or not value or name in overrides:
+            continue
+        if (owner, name) in PATH_FIELDS:
+            fields[name] = str(from_repo_root(value))
+        elif (
+            issubclass(model, dg.ConfigurableResource)
+            and model.model_fields[name].annotation is str
+        ):
+            fields[name] = dg.EnvVar(variable)  # Dagster resolves it when a run starts
+        else:
+            fields[name] = value
+    try:
+        return model(**fields, **overrides)
+    except pydantic.ValidationError as error:
+        problem = error.errors()[0]
+        name = str(problem["loc"][0]) if problem["loc"] else "?"
+        variable = next((v for v, owned in ENVIRONMENT.items() if owned == (key, name)), name)
+        raise SettingError(
+            f"{variable}={os.environ.get(variable, '')!r}: {problem['msg']}"
+        ) from error
+
+
+def value_of(setting: str) -> str:
+    """A string setting's value, whether given as it is or as an ``EnvVar``."""
+    return (setting.get_value() or "") if isinstance(setting, dg.EnvVar) else setting
+
+
+def build_resources() -> dict[str, Any]:
+    """The resources every asset, check and sensor of the code location uses."""
+    target = os.environ.get("USAGE_ANALYTICS_DBT_TARGET", "").strip()
     return {
-        "warehouse": Warehouse(
-            database=dg.EnvVar("USAGE_ANALYTICS_WAREHOUSE"),
-            lock_timeout_seconds=settings.lock_timeout_seconds,
+        "warehouse": from_env("warehouse", Warehouse),
+        "landing": from_env("landing", Landing),
+        "quality_gates": from_env("quality_gates", QualityGates),
+        "dbt_build": from_env("dbt_build", DbtBuild),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project(),
+            target=dg.EnvVar("USAGE_ANALYTICS_DBT_TARGET") if target else "duckdb",
+            dbt_executable=DBT_EXECUTABLE,
         ),
-        "dbt": DbtCli(project_dir=dbt_project, target=settings.dbt_target),
     }

@@ -1,4 +1,4 @@
-"""Small helpers shared by the landing unit tests (`orchestration.lib.landing`)."""
+"""Small helpers shared by the landing unit tests (`usage_analytics.landing`)."""
 
 import datetime as dt
 import gzip
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.landing import LandingResult, land_folder
+from usage_analytics.landing.land import LandingResult, land_folder
 
 FLOOR = dt.date(2000, 1, 1)
 NOW = dt.datetime(2024, 6, 1, 12, 0, 0)

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.landing import QUARANTINE_REASONS
-from orchestration.lib.landing.files import UTF8_BOM
+from usage_analytics.landing.reasons import QUARANTINE_REASONS
+from usage_analytics.landing.files import UTF8_BOM
 from tests.fixtures.bad_input import CORPUS, LANDS, NOW, SQL_INJECTION, Case
 from tests.unit.landing_helpers import NOW as HELPERS_NOW
 from tests.unit.landing_helpers import TABLES, land, rows

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.custom_dimensions import (
+from usage_analytics.custom_dimensions import (
     BEGIN,
     END,
     CustomDimensionError,

@@ -9,11 +9,11 @@ import duckdb
 import pytest
 
 from orchestration.defs.landing.sensors import evaluate_new_files
-from orchestration.lib.freshness import freshness
-from orchestration.lib.landing.arrival import PartitionWindow, arrival_date
-from orchestration.lib.landing.land import ensure_schema
+from usage_analytics.quality.freshness import freshness
+from usage_analytics.landing.arrival import PartitionWindow, arrival_date
+from usage_analytics.landing.land import ensure_schema
 from orchestration.lib.settings import REPO_ROOT, Settings
-from orchestration.lib.warehouse_lock import exclusive_warehouse
+from usage_analytics.warehouse.lock import exclusive_warehouse
 from tests.conftest import write_events
 
 EVENT = {"event": "Page Viewed", "user_id": "u1", "timestamp": "2026-01-05T10:00:00Z"}

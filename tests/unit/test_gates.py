@@ -8,14 +8,14 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.lib.gates import (
+from usage_analytics.quality.gates import (
     append_gate_results,
     rows_from_dbt_test_observations,
     rows_from_evaluations,
     write_quality_page,
 )
 from orchestration.lib.settings import GateThresholds
-from orchestration.lib.summary import RunSummary
+from orchestration.summary import RunSummary
 
 AT = dt.datetime(2026, 1, 20, 12, 0)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.landing import land as land_module
-from orchestration.lib.landing.files import discover
+from usage_analytics.landing import land as land_module
+from usage_analytics.landing.files import discover
 from tests.unit.landing_helpers import (
     NOW,
     SALT,
@@ -596,7 +596,7 @@ def test_a_landed_file_unchanged_on_disk_is_not_read_again(
 ) -> None:
     """Path, size and modification time known from the manifest: no second hash. A file
     rewritten in place (new modification time) is hashed again."""
-    from orchestration.lib.landing import files as landing_files
+    from usage_analytics.landing import files as landing_files
 
     folder = tmp_path / "landing"
     folder.mkdir()

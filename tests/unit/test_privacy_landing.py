@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from orchestration.cli import _forget, _parser
-from orchestration.lib.forget import compact_warehouse, forget_user
-from orchestration.lib.landing.land import MIGRATIONS, ensure_schema
+from usage_analytics.privacy.forget import compact_warehouse, forget_user
+from usage_analytics.landing.land import MIGRATIONS, ensure_schema
 from tests.unit.landing_helpers import (
     SALT,
     connect,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.landing import QUARANTINE_REASONS
-from orchestration.lib.landing.reasons import MAX_LINE_BYTES
+from usage_analytics.landing.reasons import QUARANTINE_REASONS
+from usage_analytics.landing.reasons import MAX_LINE_BYTES
 from tests.unit.landing_helpers import (
     DROP,
     NOW,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.warehouse_lock import WarehouseBusyError, exclusive_warehouse, lock_path
+from usage_analytics.warehouse.lock import WarehouseBusyError, exclusive_warehouse, lock_path
 
 
 def hold(warehouse: str, seconds: float, ready: "multiprocessing.synchronize.Event") -> None:

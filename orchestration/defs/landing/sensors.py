@@ -1,19 +1,24 @@
 """The sensor that starts a run when new files appear in the landing folder."""
 
+import datetime as dt
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 
 from orchestration.defs.jobs import usage_analytics_job
 from orchestration.defs.landing.partitions import partition_range_tags, partition_window
-from orchestration.lib.landing.arrival import arrival_date
-from orchestration.lib.landing.pending import files_key, unlanded_files
-from orchestration.lib.settings import Settings
-from orchestration.lib.warehouse_lock import holder_of
+from orchestration.defs.resources import Landing, Scheduling, Warehouse
+from usage_analytics.landing.arrival import arrival_date
+from usage_analytics.landing.pending import files_key, unlanded_files
+from usage_analytics.warehouse.lock import holder_of
 
 SENSOR_NAME = "new_landing_files"
 
 
-def evaluate_new_files(settings: Settings) -> dg.RunRequest | dg.SkipReason:
+def evaluate_new_files(
+    folder: Path, warehouse: Path, partitions_start: dt.date
+) -> dg.RunRequest | dg.SkipReason:
     """A run request for the landing folder's unlanded files, or why there is none.
 
     The request covers the landing partitions (arrival dates) of the new files, from the
@@ -21,7 +26,6 @@ def evaluate_new_files(settings: Settings) -> dg.RunRequest | dg.SkipReason:
     same files never start a second run. Landing skips what is already landed, so a run that
     covers a date with older files lands only the new ones.
     """
-    folder, warehouse = settings.events_dir, settings.warehouse_path
     if not folder.is_dir():
         return dg.SkipReason(f"no landing folder at {folder}")
     holder = holder_of(warehouse)
@@ -33,7 +37,7 @@ def evaluate_new_files(settings: Settings) -> dg.RunRequest | dg.SkipReason:
         return dg.SkipReason("another process is writing the warehouse; looking again next tick")
     if not files:
         return dg.SkipReason(f"no new file in {folder}")
-    window = partition_window(settings)
+    window = partition_window(partitions_start)
     dates = sorted(
         window.partition_of(arrival_date(file.path, file.relative_path)) for file in files
     )
@@ -47,22 +51,22 @@ def evaluate_new_files(settings: Settings) -> dg.RunRequest | dg.SkipReason:
     )
 
 
-def new_landing_files_sensor(settings: Settings) -> dg.SensorDefinition:
+def new_landing_files_sensor(scheduling: Scheduling) -> dg.SensorDefinition:
     """Looks at the landing folder every USAGE_ANALYTICS_SENSOR_INTERVAL_SECONDS."""
 
     @dg.sensor(
         name=SENSOR_NAME,
         job=usage_analytics_job,
-        minimum_interval_seconds=settings.sensor_interval_seconds,
+        minimum_interval_seconds=scheduling.sensor_interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Starts the main job over the arrival dates of new files in the landing "
         "folder (content hashes not in raw.load_manifest); the same files never start two runs.",
     )
     def new_landing_files(
-        context: dg.SensorEvaluationContext,
+        context: dg.SensorEvaluationContext, warehouse: Warehouse, landing: Landing
     ) -> dg.RunRequest | dg.SkipReason:
         """See ``evaluate_new_files``."""
-        result = evaluate_new_files(Settings.from_env())
+        result = evaluate_new_files(landing.folder, warehouse.path, scheduling.partitions_start)
         if isinstance(result, dg.RunRequest):
             context.log.info(
                 f"{result.tags['usage_analytics/new_files']} new file(s), arrival dates"

@@ -1,29 +1,32 @@
-"""Great Expectations suites (``expectations/``) run as Dagster asset checks.
+"""Great Expectations on landed batches, as Dagster asset checks.
 
-One asset check per suite. Structural suites are blocking with ERROR severity: a failure stops
-the assets downstream and fails the run. The landing volume suite is a warning. Each check's
-metadata carries every expectation's observed value and threshold, which
-``orchestration/lib/run.py`` appends to ``audit.gate_results``.
+GX checks what dbt tests express badly: the distribution and volume of each landed batch, and
+the shares of quarantined and unknown events (docs/quality.md says which tool checks what).
+The batch check is blocking with ERROR severity: a failure stops every asset downstream of
+``raw/events`` and fails the run. The volume check is a warning. Each check's metadata carries
+every expectation's observed value and threshold, which ``audit.gate_results`` keeps.
 """
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
-import duckdb
-from dagster_duckdb import DuckDBResource
 
 from expectations.runner import SuiteResult, read_frame, validate
-from expectations.suites import landing, marts
-from orchestration.lib.dbt_vars import effective_vars, timestamp_floor
-from orchestration.lib.gates import EXPECTATIONS_METADATA_KEY, GX_SOURCE, expectation_metadata
-from orchestration.lib.publish import CANDIDATE_SCHEMA, pending_load_ids
-from orchestration.lib.settings import SEEDS_DIR, GateThresholds
+from expectations.suites import landing
+from orchestration.defs.landing.assets import RAW_EVENTS
+from orchestration.defs.resources import DbtBuild, QualityGates, Warehouse
+from usage_analytics.dbt_vars import timestamp_floor
+from usage_analytics.paths import SEEDS_DIR
+from usage_analytics.publishing.marts import pending_load_ids
+from usage_analytics.quality.gates import (
+    EXPECTATIONS_METADATA_KEY,
+    GX_SOURCE,
+    expectation_metadata,
+)
 
-RAW_EVENTS = dg.AssetKey(["raw", "events"])
 LANDING_BATCH_CHECK = "gx_landing_batch"
 LANDING_VOLUME_CHECK = "gx_landing_volume"
 MAX_EVENT_AFTER_LANDING = dt.timedelta(days=1)
@@ -48,7 +51,10 @@ MAX_EVENT_AFTER_LANDING = dt.timedelta(days=1)
     can_subset=True,
 )
 def landing_gates(
-    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
+    context: dg.AssetCheckExecutionContext,
+    warehouse: Warehouse,
+    quality_gates: QualityGates,
+    dbt_build: DbtBuild,
 ) -> Iterator[dg.AssetCheckResult]:
     """Validates the lines of every pending landing batch with the landing suites.
 
@@ -58,14 +64,10 @@ def landing_gates(
     the latest ``raw/events`` materialization reports) with the batches before it. Nothing
     pending passes both checks without validating anything.
     """
-    thresholds = GateThresholds.from_env()
+    thresholds = quality_gates
     load_id = _latest_load_id(context)
-    # a rebuild without landing (`forget`) gives its vars to the dbt step only
-    variables = effective_vars(
-        _run_dbt_vars(context, "land_events") or _run_dbt_vars(context, "dbt_models")
-    )
     selected = {key.name for key in context.selected_asset_check_keys}
-    with _read_only(warehouse) as con:
+    with warehouse.read_only() as con:
         pending = pending_load_ids(con)
         (landed_at,) = con.execute(
             "select max(landed_at) from raw.load_manifest where list_contains($1, load_id)",
@@ -100,7 +102,7 @@ def landing_gates(
             # a share of a handful of lines means nothing: small batches skip the share gates
             with_shares = len(frame) >= thresholds.share_min_lines
             batch_thresholds = landing.LandingBatchThresholds(
-                timestamp_floor=timestamp_floor(variables),
+                timestamp_floor=timestamp_floor(dbt_build.effective_vars()),
                 max_event_at=landed_at + MAX_EVENT_AFTER_LANDING,
                 max_quarantined_share=thresholds.max_quarantined_share if with_shares else None,
                 max_unknown_event_share=(
@@ -129,72 +131,6 @@ def landing_gates(
                 load_id,
                 severity=dg.AssetCheckSeverity.WARN,
             )
-
-
-# mart suite -> (asset, expectation function taking the run's dbt vars)
-MART_SUITES: dict[str, tuple[dg.AssetKey, Callable[[dict[str, Any]], list[Any]]]] = {
-    "funnel_conversion": (
-        dg.AssetKey([CANDIDATE_SCHEMA, "agg_funnel_conversion"]),
-        lambda variables: marts.funnel_conversion_expectations(),
-    ),
-    "sessions": (
-        dg.AssetKey([CANDIDATE_SCHEMA, "fct_sessions"]),
-        lambda variables: marts.sessions_expectations(float(variables["max_session_hours"])),
-    ),
-    "active_users": (
-        dg.AssetKey([CANDIDATE_SCHEMA, "agg_active_users"]),
-        lambda variables: marts.active_users_expectations(),
-    ),
-    "retention": (
-        dg.AssetKey([CANDIDATE_SCHEMA, "agg_retention"]),
-        lambda variables: marts.retention_expectations(),
-    ),
-    "feature_adoption": (
-        dg.AssetKey([CANDIDATE_SCHEMA, "agg_feature_adoption"]),
-        lambda variables: marts.feature_adoption_expectations(),
-    ),
-    "events_reconciliation": (
-        dg.AssetKey([CANDIDATE_SCHEMA, "fct_events"]),
-        lambda variables: marts.events_reconciliation_expectations(),
-    ),
-}
-
-
-def mart_check_name(suite: str) -> str:
-    """The asset check of a mart suite."""
-    return f"gx_{suite}"
-
-
-@dg.multi_asset_check(
-    specs=[
-        dg.AssetCheckSpec(
-            mart_check_name(suite),
-            asset=asset,
-            blocking=True,
-            description=getattr(marts, f"{suite}_expectations").__doc__,
-        )
-        for suite, (asset, _) in MART_SUITES.items()
-    ],
-    can_subset=True,
-)
-def mart_gates(
-    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
-) -> Iterator[dg.AssetCheckResult]:
-    """Validates the marts with the mart suites (``expectations/suites/marts.py``).
-
-    All are structural and blocking: a failure stops whatever is downstream of the mart and
-    fails the run.
-    """
-    variables = effective_vars(_run_dbt_vars(context, "dbt_models"))
-    selected = {key.name for key in context.selected_asset_check_keys}
-    for suite, (asset, build) in MART_SUITES.items():
-        name = mart_check_name(suite)
-        if name not in selected:
-            continue
-        with _read_only(warehouse) as con:
-            frame = read_frame(con, marts.frame_sql(suite, CANDIDATE_SCHEMA))
-        result = validate(suite, frame, functools.partial(build, variables))
-        yield _check_result(name, asset, result)
 
 
 def _check_result(
@@ -252,14 +188,3 @@ def _latest_load_id(context: dg.AssetCheckExecutionContext) -> str | None:
         return None
     value = entry.asset_materialization.metadata.get("load_id")
     return None if value is None else str(value.value)
-
-
-def _run_dbt_vars(context: dg.AssetCheckExecutionContext, op_name: str) -> str:
-    """The ``--vars`` the run gave an op (empty when run alone)."""
-    ops = (context.run.run_config or {}).get("ops", {})
-    return str(ops.get(op_name, {}).get("config", {}).get("dbt_vars", "") or "")
-
-
-def _read_only(warehouse: DuckDBResource) -> duckdb.DuckDBPyConnection:
-    """A read-only connection: checks only read, and may run beside each other."""
-    return duckdb.connect(str(Path(warehouse.database)), read_only=True)

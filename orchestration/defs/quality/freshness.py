@@ -2,51 +2,37 @@
 
 ``events_freshness`` on ``raw/events`` reads ``max(landed_at)`` of the manifest rows that
 brought events, so it judges the warehouse itself (whoever landed into it: the CLI, a schedule,
-a sensor or a backfill). It runs in every run of the main job, after landing and before dbt
-(blocking, but a warning never blocks), and alone every hour from the schedule
-``usage_analytics_freshness``, so a landing folder that stopped receiving files is noticed
-even when no run lands anything.
+a sensor or a backfill). It runs in every run of the main job and alone every hour from the
+schedule ``usage_analytics_freshness``, so a landing folder that stopped receiving files is
+noticed even when no run lands anything. A warning never blocks.
 """
 
-import time
-from pathlib import Path
-
 import dagster as dg
-import duckdb
-from dagster_duckdb import DuckDBResource
 
-from orchestration.lib.freshness import freshness
-from orchestration.lib.settings import Settings
+from orchestration.defs.landing.assets import RAW_EVENTS
+from orchestration.defs.resources import QualityGates, Warehouse
+from usage_analytics.quality.freshness import freshness
 
-RAW_EVENTS = dg.AssetKey(["raw", "events"])
 EVENTS_FRESHNESS_CHECK = "events_freshness"
 FRESHNESS_SOURCE = "freshness"
-CONNECT_ATTEMPTS = 60  # a writer holding the file for longer fails the check's step
-CONNECT_WAIT_SECONDS = 5.0
 
 
 @dg.asset_check(
     asset=RAW_EVENTS,
     name=EVENTS_FRESHNESS_CHECK,
-    # a WARN result never blocks; blocking only orders the check before dbt, which writes
-    blocking=True,
     description="Warning: events landed within the last USAGE_ANALYTICS_FRESHNESS_HOURS "
     "(default 26) hours.",
 )
 def events_freshness(
-    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse, quality_gates: QualityGates
 ) -> dg.AssetCheckResult:
     """Warns when the latest landing that brought events is older than the allowed age."""
-    hours = Settings.from_env().freshness_hours
-    path = Path(warehouse.database)
-    if not path.exists():
+    hours = quality_gates.freshness_hours
+    if not warehouse.path.exists():
         result = None
     else:
-        con = _read_only(path)
-        try:
+        with warehouse.read_only() as con:
             result = freshness(con, hours)
-        finally:
-            con.close()
     passed = result is not None and result.is_fresh
     description = "no warehouse yet" if result is None else result.describe()
     context.log.info(f"{EVENTS_FRESHNESS_CHECK}: {description}")
@@ -63,15 +49,3 @@ def events_freshness(
             "freshness_hours": hours,
         },
     )
-
-
-def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection, waiting while another process writes the file."""
-    for attempt in range(CONNECT_ATTEMPTS):
-        try:
-            return duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException:
-            if attempt == CONNECT_ATTEMPTS - 1:
-                raise
-            time.sleep(CONNECT_WAIT_SECONDS)
-    raise AssertionError("unreachable")

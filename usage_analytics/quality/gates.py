@@ -6,7 +6,7 @@ row per expectation; any other check one row.
 """
 
 import datetime as dt
-import html
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,26 +14,12 @@ from typing import Any
 
 import dagster as dg
 import duckdb
+import jinja2
+
+from usage_analytics.warehouse.schema import ensure_schema
 
 GX_SOURCE = "great_expectations"
 EXPECTATIONS_METADATA_KEY = "expectations"  # GX checks: a JSON list of expectation results
-
-GATE_RESULTS_DDL = """
-create schema if not exists audit;
-create table if not exists audit.gate_results (
-    run_id varchar not null,
-    asset_key varchar not null,       -- e.g. marts/fct_sessions
-    check_name varchar not null,      -- the Dagster asset check
-    expectation varchar,              -- GX: the expectation; null for other checks
-    source varchar not null,          -- great_expectations | dbt | dagster
-    severity varchar not null,        -- error | warn
-    is_blocking boolean not null,
-    passed boolean not null,
-    observed varchar,
-    threshold varchar,
-    checked_at timestamp not null     -- UTC
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -56,6 +42,11 @@ class GateRow:
     def gate(self) -> str:
         """``asset:check``, the name the summary and the page use."""
         return f"{self.asset_key}:{self.check_name}"
+
+    @property
+    def status(self) -> str:
+        """PASS, FAIL (error) or WARN (a failed warning)."""
+        return _status(self.passed, self.severity)
 
 
 def rows_from_evaluations(
@@ -196,7 +187,7 @@ def record_run_gates(warehouse: Path, run_id: str, rows: Sequence[GateRow]) -> P
 
 def append_gate_results(con: duckdb.DuckDBPyConnection, rows: Sequence[GateRow]) -> None:
     """Creates ``audit.gate_results`` when missing and appends the rows."""
-    con.execute(GATE_RESULTS_DDL)
+    ensure_schema(con)
     if rows:
         con.executemany(
             "insert into audit.gate_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -233,9 +224,13 @@ class Gate:
     @property
     def status(self) -> str:
         """PASS, FAIL (error) or WARN (a failed warning)."""
-        if self.passed:
-            return "PASS"
-        return "FAIL" if self.severity == "error" else "WARN"
+        return _status(self.passed, self.severity)
+
+
+def _status(passed: bool, severity: str) -> str:
+    if passed:
+        return "PASS"
+    return "FAIL" if severity == "error" else "WARN"
 
 
 def gates_of(rows: Sequence[GateRow]) -> list[Gate]:
@@ -270,45 +265,29 @@ def write_quality_page(warehouse: Path, run_id: str, rows: Sequence[GateRow]) ->
     path = quality_page_path(warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
     gates = gates_of(rows)
-    failed = [gate for gate in gates if not gate.passed]
-    body = [
-        f"<h1>Quality gates of run {html.escape(run_id)}</h1>",
-        f"<p>{len(gates) - len(failed)} of {len(gates)} gates passed; warehouse "
-        f"<code>{html.escape(str(warehouse))}</code>; "
-        f"{html.escape(rows[0].checked_at.isoformat(sep=' ', timespec='seconds')) if rows else ''}"
-        " UTC. All runs: <code>select * from audit.gate_results</code>.</p>",
-        "<table><tr><th>status</th><th>gate</th><th>source</th><th>severity</th>"
-        "<th>expectation</th><th>observed</th><th>threshold</th></tr>",
-    ]
-    ordered = sorted(rows, key=lambda row: (row.passed, row.source != GX_SOURCE, row.gate))
-    for row in ordered:
-        status = "PASS" if row.passed else ("FAIL" if row.severity == "error" else "WARN")
-        cells = [
-            status,
-            row.gate,
-            row.source,
-            row.severity + (", blocking" if row.is_blocking else ""),
-            row.expectation or "",
-            row.observed or "",
-            row.threshold or "",
-        ]
-        body.append(
-            f'<tr class="{status.lower()}">'
-            + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in cells)
-            + "</tr>"
+    page = (
+        _templates()
+        .get_template("quality.html.j2")
+        .render(
+            run_id=run_id,
+            warehouse=warehouse,
+            count_gates=len(gates),
+            count_passed=sum(gate.passed for gate in gates),
+            checked_at=rows[0].checked_at.isoformat(sep=" ", timespec="seconds") if rows else "",
+            rows=sorted(rows, key=lambda row: (row.passed, row.source != GX_SOURCE, row.gate)),
         )
-    body.append("</table>")
-    path.write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>Quality gates</title><style>"
-        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:13px}"
-        "tr.pass td:first-child{color:#176b2c}tr.fail td{background:#fde2e1}"
-        "tr.warn td{background:#fff4d6}</style></head><body>"
-        + "\n".join(body)
-        + "</body></html>\n",
-        encoding="utf-8",
     )
+    path.write_text(page + "\n", encoding="utf-8")
     return path
+
+
+@functools.cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("usage_analytics.quality"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
 
 
 def expectation_metadata(results: Sequence[Any]) -> list[dict[str, object]]:

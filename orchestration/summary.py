@@ -8,8 +8,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.lib.gates import GX_SOURCE, GateRow, gates_of
-from orchestration.lib.publish import PUBLISHED_SCHEMA
+from usage_analytics.publishing.marts import PUBLISHED_SCHEMA
+from usage_analytics.quality.gates import GX_SOURCE, GateRow, gates_of
 
 
 @dataclass

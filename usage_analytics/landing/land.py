@@ -17,114 +17,24 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.lib.faults import fault_point
-from orchestration.lib.landing.files import (
+from usage_analytics.faults import fault_point
+from usage_analytics.landing.files import (
     FileLines,
     FileStats,
     LandingFile,
     discover,
     read_lines,
 )
-from orchestration.lib.landing.rules import (
+from usage_analytics.landing.rules import (
     analytics_consent_sql,
     classify_lines_sql,
     hash_pii_sql,
     pii_digest_sql,
 )
+from usage_analytics.warehouse.schema import ensure_schema, has_relation
 
 DEFAULT_BATCH_BYTES = 512 * 1024 * 1024
 GZIP_EXPANSION = 8  # a gzip file is weighed as this many times its size on disk
-
-SCHEMA_DDL = """
-create schema if not exists raw;
-create schema if not exists audit;
-
-create table if not exists raw.load_manifest (
-    load_id varchar not null,
-    file_path varchar not null,
-    content_hash varchar not null,
-    file_size_bytes bigint not null,
-    status varchar not null,            -- landed | truncated (gzip cut short) | unreadable
-    error varchar,
-    count_lines bigint not null,
-    count_landed bigint not null,       -- valid lines written to raw.events (copies included)
-    count_quarantined bigint not null,  -- lines written to audit.quarantine
-    landed_at timestamp not null
-);
--- the file's modification time (ns since the epoch): with its path and size, a later run
--- knows the file without reading it again (added later: null on older rows)
-alter table raw.load_manifest add column if not exists file_modified_ns bigint;
-
-create table if not exists raw.identities (
-    identity_key bigint not null,
-    identity_value varchar not null,
-    first_landed_at timestamp not null
-);
-
-create table if not exists raw.events (
-    event_id varchar not null,
-    event_type varchar not null,
-    event_name varchar not null,
-    event_name_original varchar,
-    user_id varchar,
-    anonymous_id varchar,
-    user_id_key bigint,
-    anonymous_id_key bigint,
-    event_at timestamp not null,
-    received_at timestamp not null,
-    properties json,
-    context json,
-    traits json,
-    load_id varchar not null,
-    file_path varchar not null,
-    line_number bigint not null,
-    loaded_at timestamp not null,
-    has_analytics_consent boolean       -- false: context.consent refused analytics (not modelled)
-);
-
-create table if not exists audit.quarantine (
-    load_id varchar not null,
-    file_path varchar not null,
-    line_number bigint,                 -- null for a file-level row (unreadable_file, or
-                                        -- truncated_file when a gzip is cut between lines)
-    reason varchar not null,
-    raw_line varchar,                   -- null once `forget` scrubbed it, or for forgotten_user
-    quarantined_at timestamp not null,
-    forget_request_id varchar,          -- the forget request that scrubbed or removed the line
-    scrubbed_at timestamp,              -- when `forget` blanked raw_line (reason kept)
-    removed_from_raw_at timestamp       -- when `forget` moved the line out of raw.events
-);
-
--- One row per `usage-analytics forget` request; the user id only as its salted hash.
-create table if not exists audit.forget_requests (
-    forget_request_id varchar not null,
-    requested_at timestamp not null,
-    user_id_hash varchar not null,
-    count_anonymous_ids bigint not null,      -- anonymous ids tied to the user, forgotten too
-    count_events_removed bigint not null,     -- rows deleted from raw.events
-    count_quarantine_scrubbed bigint not null,  -- audit.quarantine raw_line values blanked
-    count_identities_removed bigint not null  -- rows deleted from raw.identities
-);
-
--- Salted hashes of forgotten user ids and of their anonymous ids: landing quarantines the
--- lines of these ids as `forgotten_user`, without their text, so a new file cannot bring
--- a forgotten user back.
-create table if not exists audit.forgotten_identities (
-    identity_hash varchar not null,
-    identity_kind varchar not null,           -- user_id | anonymous_id
-    forget_request_id varchar not null,
-    recorded_at timestamp not null
-);
-"""
-
-# Columns added after the first release: (table, column, type, backfill expression or None).
-# `ensure_schema` adds them to a warehouse created before, and backfills existing rows.
-MIGRATIONS: tuple[tuple[str, str, str, str | None], ...] = (
-    ("raw.events", "has_analytics_consent", "boolean", analytics_consent_sql("context")),
-    ("audit.quarantine", "forget_request_id", "varchar", None),
-    ("audit.quarantine", "scrubbed_at", "timestamp", None),
-    ("audit.quarantine", "removed_from_raw_at", "timestamp", None),
-)
 
 
 @dataclass
@@ -147,24 +57,6 @@ class LandingResult:
     def count_files_landed(self) -> int:
         """Files newly landed (readable or not)."""
         return len(self.files_landed) + len(self.files_unreadable)
-
-
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Creates the raw and audit tables that landing writes, if missing, and adds the columns
-    of later releases to an older warehouse (existing rows backfilled)."""
-    con.execute(SCHEMA_DDL)
-    for table, column, data_type, backfill in MIGRATIONS:
-        schema, name = table.split(".")
-        (exists,) = con.execute(
-            "select count(*) from duckdb_columns() where database_name = current_database() "
-            "and schema_name = ? and table_name = ? and column_name = ?",
-            [schema, name, column],
-        ).fetchone()
-        if exists:
-            continue
-        con.execute(f"alter table {table} add column if not exists {column} {data_type}")
-        if backfill is not None:
-            con.execute(f"update {table} set {column} = {backfill}")
 
 
 def land_folder(
@@ -229,11 +121,7 @@ def land_folder(
 def known_file_stats(con: duckdb.DuckDBPyConnection) -> FileStats:
     """The content hash of every landed file, by its path, size and modification time (none
     for a warehouse landed before the manifest recorded modification times)."""
-    (has_column,) = con.execute(
-        "select count(*) from duckdb_columns() where schema_name = 'raw'"
-        " and table_name = 'load_manifest' and column_name = 'file_modified_ns'"
-    ).fetchone()
-    if not has_column:
+    if not has_relation(con, "raw.load_manifest", "file_modified_ns"):
         return {}
     rows = con.execute(
         "select file_path, file_size_bytes, file_modified_ns, content_hash"

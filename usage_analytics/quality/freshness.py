@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from usage_analytics.warehouse.schema import has_relation
+
 
 @dataclass(frozen=True)
 class Freshness:
@@ -44,11 +46,7 @@ class Freshness:
 
 def last_events_landed_at(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     """The landing time of the latest file that brought at least one valid event."""
-    (exists,) = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'raw' and table_name = 'load_manifest'"
-    ).fetchone()
-    if not exists:
+    if not has_relation(con, "raw.load_manifest"):
         return None
     (landed_at,) = con.execute(
         "select max(landed_at) from raw.load_manifest where count_landed > 0"

@@ -4,7 +4,7 @@ Everything here runs as set-based SQL over an Arrow table of lines, so landing c
 of DuckDB's JSON functions, not a Python loop per line.
 """
 
-from orchestration.lib.landing.reasons import MAX_LINE_BYTES
+from usage_analytics.landing.reasons import MAX_LINE_BYTES
 
 # ISO-8601 date or date-time with optional fraction and optional Z / +hh:mm / +hhmm / +hh offset.
 ISO_TIMESTAMP_RE = (

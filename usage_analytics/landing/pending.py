@@ -10,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.landing.files import FileStats, LandingFile, discover
-from orchestration.lib.landing.land import known_file_stats
+from usage_analytics.landing.files import FileStats, LandingFile, discover
+from usage_analytics.landing.land import known_file_stats
 
 
 def landed_hashes(warehouse: Path) -> tuple[set[str], FileStats]:

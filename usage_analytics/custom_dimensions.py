@@ -3,8 +3,8 @@
 An enforced dbt contract lists every column of a model, so a dimension added to the seed must
 also appear in the YAML of the marts that carry it. ``sync_contracts`` rewrites a marked block
 of ``fct_events.yml`` (event-level dimensions) and ``dim_users.yml`` (user-level ones) from the
-seed; ``usage-analytics run`` and ``dagster dev`` call it before dbt parses the project, so an
-analyst adds a row to the seed and nothing else.
+seed. ``usage-analytics sync-contracts`` is the step; ``run`` and ``forget`` take it before dbt
+parses the project, so an analyst adds a row to the seed and nothing else (``make dev`` too).
 """
 
 import csv
@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.lib.settings import DBT_PROJECT_DIR, SEEDS_DIR
+from usage_analytics.paths import DBT_PROJECT_DIR, SEEDS_DIR
 
 SEED = SEEDS_DIR / "custom_dimensions.csv"
 DATA_TYPES = ("varchar", "integer", "bigint", "double", "boolean", "date", "timestamp")
@@ -92,8 +92,11 @@ def contract_block(dimensions: list[CustomDimension], level: str) -> str:
     return "\n".join(lines)
 
 
-def sync_contracts(seed: Path = SEED, models_dir: Path | None = None) -> list[Path]:
-    """Rewrites the generated blocks of the mart YAMLs; returns the files it changed."""
+def sync_contracts(
+    seed: Path = SEED, models_dir: Path | None = None, *, write: bool = True
+) -> list[Path]:
+    """Rewrites the generated blocks of the mart YAMLs; returns the files that changed (with
+    ``write=False``, the files that would change, untouched)."""
     models_dir = models_dir or DBT_PROJECT_DIR / "models" / "marts"
     dimensions = read_dimensions(seed)
     existing = {name for name in _declared_columns(models_dir)}
@@ -110,7 +113,8 @@ def sync_contracts(seed: Path = SEED, models_dir: Path | None = None) -> list[Pa
         tail = rest.split(END, 1)[1]
         new = head + contract_block(dimensions, level) + tail
         if new != text:
-            path.write_text(new, encoding="utf-8")
+            if write:
+                path.write_text(new, encoding="utf-8")
             changed.append(path)
     return changed
 

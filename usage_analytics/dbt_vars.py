@@ -1,11 +1,21 @@
 """dbt vars given for one run (`--vars`), merged over the project defaults."""
 
 import datetime as dt
+import functools
 from typing import Any
 
 import yaml
 
-from orchestration.lib.settings import dbt_var_defaults
+from usage_analytics.paths import DBT_PROJECT_DIR
+
+
+@functools.cache
+def dbt_var_defaults() -> dict[str, Any]:
+    """The project's dbt vars and their defaults, as declared in dbt_project.yml (the one place
+    a default lives)."""
+    with open(DBT_PROJECT_DIR / "dbt_project.yml", encoding="utf-8") as handle:
+        project = yaml.safe_load(handle)
+    return dict(project.get("vars", {}).get(project["name"], {}))
 
 
 def parse_vars(text: str | None) -> dict[str, Any]:

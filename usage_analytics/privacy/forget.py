@@ -29,8 +29,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.landing.land import ensure_schema
-from orchestration.lib.landing.rules import pii_digest_sql
+from usage_analytics.landing.rules import pii_digest_sql
+from usage_analytics.warehouse.schema import ensure_schema
 
 # Candidate personal values in the text of a quarantined line (the line may not be JSON).
 QUOTED_STRING_RE = r'"([^"\\]*)"'

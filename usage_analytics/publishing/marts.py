@@ -35,24 +35,10 @@ from dataclasses import dataclass
 
 import duckdb
 
+from usage_analytics.warehouse.schema import ensure_schema, has_relation
+
 CANDIDATE_SCHEMA = "marts_candidate"
 PUBLISHED_SCHEMA = "marts"
-
-PUBLICATIONS_DDL = """
-create schema if not exists audit;
-create table if not exists audit.publications (
-    publication_id varchar not null primary key,
-    run_id varchar not null,
-    published_at timestamp not null,   -- UTC
-    landed_through timestamp,          -- max(raw.load_manifest.landed_at) the marts include
-    count_tables integer not null,
-    count_rows bigint not null
-);
--- added later: warehouses published before keep working (null: the next publish copies whole)
-alter table audit.publications add column if not exists events_loaded_through timestamp;
-alter table audit.publications add column if not exists models_rebuilt_whole_at timestamp;
-alter table audit.publications add column if not exists count_rows_copied bigint;
-"""
 
 TOUCHED_USERS_VIEW = "audit.audit_users_unpublished"
 
@@ -94,21 +80,12 @@ class Publication:
     rows_copied: dict[str, int]  # rows written per table (all of them unless published by user)
 
 
-def ensure_publications_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Creates ``audit.publications`` if it is missing."""
-    con.execute(PUBLICATIONS_DDL)
-
-
 def pending_load_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The landing batches no publication includes yet (all of them before the first).
 
     Works on a read-only connection: a warehouse that never published has no publications table.
     """
-    (has_publications,) = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'audit' and table_name = 'publications'"
-    ).fetchone()
-    sql = PENDING_LOAD_IDS_SQL if has_publications else ALL_LOAD_IDS_SQL
+    sql = PENDING_LOAD_IDS_SQL if has_relation(con, "audit.publications") else ALL_LOAD_IDS_SQL
     return sorted(row[0] for row in con.execute(sql).fetchall())
 
 
@@ -144,7 +121,7 @@ def publish_marts(
         ValueError: A candidate table is missing; nothing is published.
     """
     by_user = by_user or {}
-    ensure_publications_table(con)
+    ensure_schema(con)
     ddl = _table_ddl(con, CANDIDATE_SCHEMA)
     missing = sorted(set(tables) - set(ddl))
     if missing:
@@ -222,11 +199,7 @@ def _columns_part(ddl: str | None) -> str | None:
 
 def _models_rebuilt_whole_at(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     """When an incremental model was last rebuilt whole (None: unknown, or none recorded)."""
-    (has_column,) = con.execute(
-        "select count(*) from duckdb_columns() where schema_name = 'audit'"
-        " and table_name = 'incremental_state' and column_name = 'rebuilt_whole_at'"
-    ).fetchone()
-    if not has_column:
+    if not has_relation(con, "audit.incremental_state", "rebuilt_whole_at"):
         return None
     (rebuilt_whole_at,) = con.execute(
         "select max(rebuilt_whole_at) from audit.incremental_state"
@@ -244,16 +217,12 @@ def _can_publish_by_user(
         "select events_loaded_through, models_rebuilt_whole_at from audit.publications"
         " order by published_at desc limit 1"
     ).fetchone()
-    (has_view,) = con.execute(
-        "select count(*) from duckdb_views() where schema_name = 'audit'"
-        " and view_name = 'audit_users_unpublished'"
-    ).fetchone()
     return (
         previous is not None
         and previous[0] is not None
         and rebuilt_whole_at is not None
         and previous[1] == rebuilt_whole_at
-        and bool(has_view)
+        and has_relation(con, TOUCHED_USERS_VIEW)
     )
 
 

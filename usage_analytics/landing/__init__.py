@@ -1,0 +1,1 @@
+"""Landing: raw NDJSON files in, typed raw rows and reasoned quarantine rows out (CONTRACT §1)."""
