@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.lib.generator import generate_events
-
 if TYPE_CHECKING:
     from orchestration.lib.settings import Settings
 
@@ -84,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    # imported here, so that the other commands do not import the generator
+    from event_generator import generate_events
+
     started = time.perf_counter()
     summary = generate_events(
         args.out,

@@ -20,7 +20,7 @@ Outline:
    some failing and retried.
 6. Dirty input: late arrivals, re-sent duplicates and rows to be written as malformed lines.
 
-The result (`EventRows`) holds integer codes; `orchestration.lib.generator.write` turns it into
+The result (`EventRows`) holds integer codes; `event_generator.write` turns it into
 strings and files.
 """
 
@@ -29,7 +29,7 @@ from datetime import date
 
 import numpy as np
 
-from orchestration.lib.generator.product import (
+from event_generator.product import (
     APP_HOST,
     APP_PAGE_WEIGHTS,
     APP_PAGES,

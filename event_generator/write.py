@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.lib.generator.product import (
+from event_generator.product import (
     COMPANY_SIZES,
     DEVICES,
     EMAIL_DOMAINS,
@@ -35,7 +35,7 @@ from orchestration.lib.generator.product import (
     TIMEZONE_OFFSETS_MINUTES,
     WEB_LIBRARY,
 )
-from orchestration.lib.generator.simulate import (
+from event_generator.simulate import (
     CAMPAIGNS,
     KIND_IDENTIFY,
     MALFORMATIONS,
