@@ -144,6 +144,17 @@ _PAGE_BILLING = PAGE_PATHS.index("/app/billing")
 _APP_PAGE_CODES = np.array([PAGE_PATHS.index(p) for p in APP_PAGES])
 _ONBOARDING_PAGE_CODES = np.array([PAGE_PATHS.index(s.page_path) for s in ONBOARDING_STEPS])
 _FEATURE_PAGE_CODES = np.array([PAGE_PATHS.index(f.page_path) for f in FEATURES])
+_LANDING_PAGE_CODES = np.array(
+    [[PAGE_PATHS.index(p) for p in (c.landing_pages * 3)[:3]] for c in CHANNELS]
+)
+"""`(channels, 3)` page codes a first-touch session of each channel lands on."""
+_CHANNEL_REFERRER_CODES = np.array(
+    [
+        -1 if c.referrer is None else len(PAGE_URLS) + EXTERNAL_REFERRERS.index(c.referrer)
+        for c in CHANNELS
+    ]
+)
+"""Referrer code (into `REFERRERS`) of each channel's landing page, -1 for none."""
 _NEVER = np.iinfo(np.int64).max // 4
 
 
@@ -298,6 +309,43 @@ class _Sessions:
     slot: np.ndarray
     first_touch: np.ndarray
     campaign: np.ndarray
+
+
+@dataclass(frozen=True)
+class _EventSlots:
+    """Sessions laid out one element per event, in session order, before kinds are drawn.
+
+    Attributes:
+        session: Session index of each event.
+        first_of_session: Index of each session's first event (one element per session).
+        pos: Position of the event in its session (0 first).
+        length: Number of events of the event's session.
+        script: Script (`_SCRIPT_*`) of the event's session.
+        visitor: Visitor of each event.
+        signup: Whether the event belongs to a signup session.
+        login: Whether the event belongs to the login session of a second device.
+        presignup_pages: Pages viewed before `Signed Up` in the event's session.
+        onboarding_step: Onboarding step the event is if it is one (`pos - presignup_pages - 2`).
+        onboarding_steps: Onboarding steps done in the event's session.
+        onboarding: Whether the event is an onboarding step.
+        upgrade: Whether the event is one of the two upgrade events closing its session.
+        first_page: Whether the event is the landing page of the visitor's first-touch session.
+    """
+
+    session: np.ndarray
+    first_of_session: np.ndarray
+    pos: np.ndarray
+    length: np.ndarray
+    script: np.ndarray
+    visitor: np.ndarray
+    signup: np.ndarray
+    login: np.ndarray
+    presignup_pages: np.ndarray
+    onboarding_step: np.ndarray
+    onboarding_steps: np.ndarray
+    onboarding: np.ndarray
+    upgrade: np.ndarray
+    first_page: np.ndarray
 
 
 def _uuid_bytes(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -681,6 +729,436 @@ def _draw_adoption(
     return adoption
 
 
+def _onboarding_funnel(
+    rng: np.random.Generator, sessions: _Sessions, is_signup: np.ndarray, visitor_count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw the onboarding funnel, done in the signup session with drop-off at every step.
+
+    Args:
+        rng: Random generator.
+        sessions: Sessions sorted by visitor and start.
+        is_signup: Whether each session is a signup session.
+        visitor_count: Number of visitors.
+
+    Returns:
+        Onboarding steps done per session, and per visitor whether onboarding was completed.
+    """
+    n_sessions = len(sessions.visitor)
+    reached = is_signup.copy()
+    onboarding_count = np.zeros(n_sessions, dtype=np.int64)
+    for step in ONBOARDING_STEPS:
+        reached &= rng.random(n_sessions) < step.probability
+        onboarding_count += reached
+    onboarding_completed = np.zeros(visitor_count, dtype=bool)
+    onboarding_completed[sessions.visitor[reached]] = True
+    return onboarding_count, onboarding_completed
+
+
+def _first_in_app_session_from(
+    sessions: _Sessions,
+    visitor: np.ndarray,
+    from_ms: np.ndarray,
+    days: int,
+    window_start_ms: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Find each given visitor's first in-app (app or login) session starting at or after a time.
+
+    Args:
+        sessions: Sessions sorted by visitor and start.
+        visitor: Visitors to look up, in increasing order.
+        from_ms: Earliest start (ms since epoch) per looked-up visitor.
+        days: Window length in days.
+        window_start_ms: Window start (ms since epoch).
+
+    Returns:
+        Per session whether it was found for some visitor, and per looked-up visitor whether
+        a session was found.
+    """
+    script = sessions.script
+    in_app = np.flatnonzero((script == _SCRIPT_APP) | (script == _SCRIPT_LOGIN))
+    # One sortable key per session: visitor in the high bits, start within the window below.
+    shift = int(days * MS_PER_DAY + MS_PER_DAY).bit_length()
+    keys = (sessions.visitor[in_app].astype(np.int64) << shift) + (
+        sessions.start_ms[in_app] - window_start_ms
+    )
+    wanted = (visitor.astype(np.int64) << shift) + np.maximum(from_ms - window_start_ms, 0)
+    found = np.searchsorted(keys, wanted)
+    ok = found < len(in_app)
+    ok[ok] = sessions.visitor[in_app[found[ok]]] == visitor[ok]
+    chosen = np.zeros(len(sessions.visitor), dtype=bool)
+    chosen[in_app[found[ok]]] = True
+    return chosen, ok
+
+
+def _draw_upgrades(
+    rng: np.random.Generator,
+    visitors: Visitors,
+    sessions: _Sessions,
+    signup_ms: np.ndarray,
+    onboarding_completed: np.ndarray,
+    days: int,
+    window_start_ms: int,
+    b: Behaviour,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw who upgrades, to which plan, and in which session.
+
+    The first in-app session after a drawn delay from signup ends in `Plan Upgraded` +
+    `identify`; a visitor without such a session inside the window does not upgrade.
+
+    Args:
+        rng: Random generator.
+        visitors: Visitors.
+        sessions: Sessions sorted by visitor and start.
+        signup_ms: Signup time per visitor.
+        onboarding_completed: Whether the visitor completed onboarding (upgrades more often).
+        days: Window length in days.
+        window_start_ms: Window start (ms since epoch).
+        b: Behaviour knobs.
+
+    Returns:
+        The plan each visitor upgrades to (0 = none), and per session whether it holds the
+        upgrade.
+    """
+    n = visitors.count
+    upgrade_probability = b.upgrade_probability * np.where(onboarding_completed, 2.0, 1.0)
+    upgrades = visitors.signed_up & (rng.random(n) < upgrade_probability)
+    target = signup_ms + (rng.exponential(b.upgrade_mean_days, n) * MS_PER_DAY).astype(np.int64)
+    big_company = visitors.company_size >= 2
+    team_share = np.where(big_company, 0.6, PLANS[1].share_of_upgrades)
+    plan_of_visitor = np.where(upgrades, np.where(rng.random(n) < team_share, 2, 1), 0)
+    upgraders = np.flatnonzero(upgrades)
+    upgrade_session, found = _first_in_app_session_from(
+        sessions, upgraders, target[upgraders], days, window_start_ms
+    )
+    plan_of_visitor[upgraders[~found]] = 0
+    return plan_of_visitor, upgrade_session
+
+
+def _session_lengths(
+    rng: np.random.Generator,
+    visitors: Visitors,
+    sessions: _Sessions,
+    onboarding_count: np.ndarray,
+    upgrade_session: np.ndarray,
+    b: Behaviour,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw the number of events of each session.
+
+    Args:
+        rng: Random generator.
+        visitors: Visitors.
+        sessions: Sessions sorted by visitor and start.
+        onboarding_count: Onboarding steps done per session.
+        upgrade_session: Whether each session holds an upgrade (two more events).
+        b: Behaviour knobs.
+
+    Returns:
+        Events per session, and the pages viewed before `Signed Up` per session (0 outside
+        signup sessions).
+    """
+    n_sessions = len(sessions.visitor)
+    script = sessions.script
+    is_signup = script == _SCRIPT_SIGNUP
+    events_median = b.events_per_session_median * np.exp(
+        b.events_per_session_sigma * rng.standard_normal(visitors.count)
+    )
+    session_mean = events_median[sessions.visitor]
+    presignup_pages = np.where(is_signup, 2 + rng.poisson(0.8, n_sessions), 0)
+    count = np.select(
+        [script == _SCRIPT_ANONYMOUS, is_signup, script == _SCRIPT_LOGIN],
+        [
+            1 + rng.poisson(1.3, n_sessions),
+            presignup_pages + 2 + onboarding_count + rng.poisson(2.0, n_sessions),
+            2 + rng.poisson(session_mean),
+        ],
+        1 + rng.poisson(session_mean),
+    )
+    return count + 2 * upgrade_session, presignup_pages
+
+
+def _flatten_sessions(
+    sessions: _Sessions,
+    count: np.ndarray,
+    presignup_pages: np.ndarray,
+    onboarding_count: np.ndarray,
+    upgrade_session: np.ndarray,
+) -> _EventSlots:
+    """Lay the sessions' events out one after another, one element per event.
+
+    Args:
+        sessions: Sessions sorted by visitor and start.
+        count: Events per session.
+        presignup_pages: Pages viewed before `Signed Up` per session.
+        onboarding_count: Onboarding steps done per session.
+        upgrade_session: Whether each session holds an upgrade.
+
+    Returns:
+        The event slots, in session order.
+    """
+    total = int(count.sum())
+    session = np.repeat(np.arange(len(count)), count)
+    first_of_session = np.cumsum(count) - count
+    pos = np.arange(total) - first_of_session[session]
+    length = count[session]
+    script = sessions.script[session]
+    signup = script == _SCRIPT_SIGNUP
+    presignup = presignup_pages[session]
+    onboarding_step = pos - presignup - 2
+    onboarding_steps = onboarding_count[session]
+    return _EventSlots(
+        session=session,
+        first_of_session=first_of_session,
+        pos=pos,
+        length=length,
+        script=script,
+        visitor=sessions.visitor[session],
+        signup=signup,
+        login=script == _SCRIPT_LOGIN,
+        presignup_pages=presignup,
+        onboarding_step=onboarding_step,
+        onboarding_steps=onboarding_steps,
+        onboarding=signup & (onboarding_step >= 0) & (onboarding_step < onboarding_steps),
+        upgrade=upgrade_session[session] & (pos >= length - 2),
+        first_page=(pos == 0) & sessions.first_touch[session],
+    )
+
+
+def _place_marketing_pages(
+    rng: np.random.Generator, slots: _EventSlots, channel: np.ndarray, page: np.ndarray
+) -> None:
+    """Fill `page` with anonymous browsing: the first-touch landing page, else marketing pages.
+
+    Args:
+        rng: Random generator.
+        slots: Event slots.
+        channel: Acquisition channel per visitor.
+        page: Page code per event, overwritten in place.
+    """
+    page[:] = _MARKETING_BROWSE[rng.integers(0, len(_MARKETING_BROWSE), len(page))]
+    first = slots.first_page
+    page[first] = _LANDING_PAGE_CODES[
+        channel[slots.visitor[first]], rng.integers(0, 3, int(first.sum()))
+    ]
+
+
+def _place_scripted_events(slots: _EventSlots, kind: np.ndarray, page: np.ndarray) -> None:
+    """Set the fixed events of signup and login sessions.
+
+    A signup session views pages ending on /signup, then sends `Signed Up`, `identify` and the
+    onboarding steps done; a login on a second device views /login (anonymous), then identifies.
+
+    Args:
+        slots: Event slots.
+        kind: Event kind per event, updated in place.
+        page: Page code per event, updated in place.
+    """
+    pos, pre, signup, login = slots.pos, slots.presignup_pages, slots.signup, slots.login
+    page[signup & (pos >= pre - 1) & (pos <= pre + 1)] = _PAGE_SIGNUP
+    kind[signup & (pos == pre)] = KIND_SIGNED_UP
+    kind[signup & (pos == pre + 1)] = KIND_IDENTIFY
+    onboarding = slots.onboarding
+    kind[onboarding] = KIND_ONBOARDING[slots.onboarding_step[onboarding]]
+    page[onboarding] = _ONBOARDING_PAGE_CODES[slots.onboarding_step[onboarding]]
+    page[login & (pos <= 1)] = _PAGE_LOGIN
+    kind[login & (pos == 1)] = KIND_IDENTIFY
+
+
+def _place_app_pages(rng: np.random.Generator, slots: _EventSlots, page: np.ndarray) -> np.ndarray:
+    """Put app pages on in-app session starts and on the free events of in-app use.
+
+    Args:
+        rng: Random generator.
+        slots: Event slots.
+        page: Page code per event, updated in place.
+
+    Returns:
+        Mask of the free events (neither scripted nor part of an upgrade).
+    """
+    pos = slots.pos
+    app = slots.script == _SCRIPT_APP
+    app_start = app & (pos == 0)
+    free = (
+        (app & (pos >= 1))
+        | (slots.login & (pos >= 2))
+        | (slots.signup & (slots.onboarding_step >= slots.onboarding_steps))
+    ) & ~slots.upgrade
+    app_pages = _APP_PAGE_CODES[_categorical(rng, np.asarray(APP_PAGE_WEIGHTS), len(page))]
+    page[app_start | free] = app_pages[app_start | free]
+    return free
+
+
+def _place_features(
+    rng: np.random.Generator,
+    slots: _EventSlots,
+    free: np.ndarray,
+    adoption_ms: np.ndarray,
+    session_start_ms: np.ndarray,
+    kind: np.ndarray,
+    page: np.ndarray,
+) -> None:
+    """Turn free events into feature uses, for features adopted by the session start.
+
+    Each free event draws a page view or a feature by weight; a feature the visitor has not
+    adopted yet stays a page view.
+
+    Args:
+        rng: Random generator.
+        slots: Event slots.
+        free: Mask of free events.
+        adoption_ms: `(visitors, features)` adoption time.
+        session_start_ms: Start of each session.
+        kind: Event kind per event, updated in place.
+        page: Page code per event, updated in place.
+    """
+    free_index = np.flatnonzero(free)
+    candidate = _categorical(
+        rng, np.array([PAGE_WEIGHT, *(f.session_weight for f in FEATURES)]), len(free_index)
+    )
+    is_feature = candidate > 0
+    feature_rows = free_index[is_feature]
+    feature = candidate[is_feature] - 1
+    adopted = (
+        adoption_ms[slots.visitor[feature_rows], feature]
+        <= session_start_ms[slots.session[feature_rows]]
+    )
+    feature_rows, feature = feature_rows[adopted], feature[adopted]
+    kind[feature_rows] = KIND_FEATURES[feature]
+    page[feature_rows] = _FEATURE_PAGE_CODES[feature]
+
+
+def _kinds_and_pages(
+    rng: np.random.Generator,
+    slots: _EventSlots,
+    channel: np.ndarray,
+    adoption_ms: np.ndarray,
+    session_start_ms: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw each event's kind and page.
+
+    Args:
+        rng: Random generator.
+        slots: Event slots.
+        channel: Acquisition channel per visitor.
+        adoption_ms: `(visitors, features)` adoption time.
+        session_start_ms: Start of each session.
+
+    Returns:
+        Event kind (index into `EVENTS`) and page (index into `PAGE_PATHS`) per event.
+    """
+    total = len(slots.pos)
+    kind = np.full(total, KIND_PAGE, dtype=np.int16)
+    page = np.full(total, -1, dtype=np.int16)
+    _place_marketing_pages(rng, slots, channel, page)
+    _place_scripted_events(slots, kind, page)
+    free = _place_app_pages(rng, slots, page)
+    _place_features(rng, slots, free, adoption_ms, session_start_ms, kind, page)
+    # An upgrade closes its session on the billing page: Plan Upgraded, then identify.
+    kind[slots.upgrade & (slots.pos == slots.length - 2)] = KIND_PLAN_UPGRADED
+    kind[slots.upgrade & (slots.pos == slots.length - 1)] = KIND_IDENTIFY
+    page[slots.upgrade] = _PAGE_BILLING
+    return kind, page
+
+
+def _referrers(slots: _EventSlots, page: np.ndarray, channel: np.ndarray) -> np.ndarray:
+    """Referrer of each event: the previous page of the session, or on the landing page the
+    channel's site.
+
+    Args:
+        slots: Event slots.
+        page: Page code per event.
+        channel: Acquisition channel per visitor.
+
+    Returns:
+        Index into `REFERRERS` per event (-1 for none).
+    """
+    referrer = np.full(len(page), -1, dtype=np.int16)
+    inner = slots.pos > 0
+    referrer[inner] = page[np.flatnonzero(inner) - 1]
+    first = slots.first_page
+    referrer[first] = _CHANNEL_REFERRER_CODES[channel[slots.visitor[first]]]
+    return referrer
+
+
+def _identity(
+    rng: np.random.Generator, slots: _EventSlots, kind: np.ndarray, b: Behaviour
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which ids each event carries: anonymous before identify, both afterwards (a few
+    identified events without anonymous_id).
+
+    Args:
+        rng: Random generator.
+        slots: Event slots.
+        kind: Event kind per event.
+        b: Behaviour knobs.
+
+    Returns:
+        Per event whether it carries the user_id, and whether it carries the anonymous_id.
+    """
+    total = len(kind)
+    pos = slots.pos
+    has_user_id = np.select(
+        [slots.script == _SCRIPT_ANONYMOUS, slots.signup, slots.login],
+        [np.zeros(total, bool), pos >= slots.presignup_pages + 1, pos >= 1],
+        True,
+    )
+    has_anonymous_id = ~(
+        has_user_id & (kind != KIND_IDENTIFY) & (rng.random(total) < b.missing_anonymous_id_share)
+    )
+    return has_user_id, has_anonymous_id
+
+
+def _event_times(
+    rng: np.random.Generator, slots: _EventSlots, kind: np.ndarray, session_start_ms: np.ndarray
+) -> np.ndarray:
+    """Event times: seconds to minutes between events; identify follows its trigger within a
+    second.
+
+    Args:
+        rng: Random generator.
+        slots: Event slots.
+        kind: Event kind per event.
+        session_start_ms: Start of each session.
+
+    Returns:
+        Timestamp (ms since epoch) per event.
+    """
+    total = len(kind)
+    gap = np.exp(np.log(20_000.0) + 1.0 * rng.standard_normal(total))
+    onboarding_gap = np.exp(np.log(70_000.0) + 0.8 * rng.standard_normal(total))
+    gap = np.where(slots.onboarding, onboarding_gap, gap)
+    gap = np.clip(gap, 300.0, 15.0 * MS_PER_MINUTE).astype(np.int64)
+    identify = kind == KIND_IDENTIFY
+    gap[identify] = rng.integers(100, 1500, int(identify.sum()))
+    gap[slots.pos == 0] = 0
+    elapsed = np.cumsum(gap)
+    elapsed -= elapsed[slots.first_of_session][slots.session]
+    return session_start_ms[slots.session] + elapsed
+
+
+def _identify_plans(
+    kind: np.ndarray, timestamp: np.ndarray, visitor: np.ndarray, plan_of_visitor: np.ndarray
+) -> np.ndarray:
+    """Plan carried by each identify: the visitor's plan from the upgrade on, free before.
+
+    Args:
+        kind: Event kind per event.
+        timestamp: Timestamp per event.
+        visitor: Visitor per event.
+        plan_of_visitor: Plan each visitor upgrades to (0 = none).
+
+    Returns:
+        Plan code (into `PLAN_NAMES`) per event; 0 for events other than identify.
+    """
+    upgraded_at = np.full(len(plan_of_visitor), _NEVER, dtype=np.int64)
+    upgrade_rows = np.flatnonzero(kind == KIND_PLAN_UPGRADED)
+    upgraded_at[visitor[upgrade_rows]] = timestamp[upgrade_rows]
+    return np.where(
+        (kind == KIND_IDENTIFY) & (timestamp >= upgraded_at[visitor]),
+        plan_of_visitor[visitor],
+        0,
+    ).astype(np.int8)
+
+
 def _expand_sessions(
     rng: np.random.Generator,
     visitors: Visitors,
@@ -706,183 +1184,37 @@ def _expand_sessions(
     Returns:
         Event columns, event properties, and the plan each visitor upgrades to (0 = none).
     """
-    n_sessions = len(sessions.visitor)
-    script = sessions.script
-    is_signup = script == _SCRIPT_SIGNUP
-
-    # Onboarding funnel, done in the signup session with drop-off at every step.
-    reached = is_signup.copy()
-    onboarding_count = np.zeros(n_sessions, dtype=np.int64)
-    for step in ONBOARDING_STEPS:
-        reached &= rng.random(n_sessions) < step.probability
-        onboarding_count += reached
-    onboarding_completed = np.zeros(visitors.count, dtype=bool)
-    onboarding_completed[sessions.visitor[reached]] = True
+    is_signup = sessions.script == _SCRIPT_SIGNUP
+    onboarding_count, onboarding_completed = _onboarding_funnel(
+        rng, sessions, is_signup, visitors.count
+    )
     adoption_ms = _draw_adoption(
         rng, visitors, signup_ms, onboarding_completed, days, window_start_ms
     )
-
-    # Upgrades: the first in-app session after a drawn delay gets `Plan Upgraded` + identify.
-    n = visitors.count
-    upgrade_probability = b.upgrade_probability * np.where(onboarding_completed, 2.0, 1.0)
-    upgrades = visitors.signed_up & (rng.random(n) < upgrade_probability)
-    target = signup_ms + (rng.exponential(b.upgrade_mean_days, n) * MS_PER_DAY).astype(np.int64)
-    big_company = visitors.company_size >= 2
-    team_share = np.where(big_company, 0.6, PLANS[1].share_of_upgrades)
-    plan_of_visitor = np.where(upgrades, np.where(rng.random(n) < team_share, 2, 1), 0)
-    in_app = np.flatnonzero((script == _SCRIPT_APP) | (script == _SCRIPT_LOGIN))
-    shift = int(days * MS_PER_DAY + MS_PER_DAY).bit_length()
-    keys = (sessions.visitor[in_app].astype(np.int64) << shift) + (
-        sessions.start_ms[in_app] - window_start_ms
+    plan_of_visitor, upgrade_session = _draw_upgrades(
+        rng, visitors, sessions, signup_ms, onboarding_completed, days, window_start_ms, b
     )
-    upgraders = np.flatnonzero(upgrades)
-    wanted = (upgraders.astype(np.int64) << shift) + np.maximum(
-        target[upgraders] - window_start_ms, 0
+    count, presignup_pages = _session_lengths(
+        rng, visitors, sessions, onboarding_count, upgrade_session, b
     )
-    found = np.searchsorted(keys, wanted)
-    ok = found < len(in_app)
-    ok[ok] = sessions.visitor[in_app[found[ok]]] == upgraders[ok]
-    upgrade_session = np.zeros(n_sessions, dtype=bool)
-    upgrade_session[in_app[found[ok]]] = True
-    plan_of_visitor[upgraders[~ok]] = 0
-
-    # Session lengths.
-    events_median = b.events_per_session_median * np.exp(
-        b.events_per_session_sigma * rng.standard_normal(n)
-    )
-    session_mean = events_median[sessions.visitor]
-    presignup_pages = np.where(is_signup, 2 + rng.poisson(0.8, n_sessions), 0)
-    count = np.select(
-        [script == _SCRIPT_ANONYMOUS, is_signup, script == _SCRIPT_LOGIN],
-        [
-            1 + rng.poisson(1.3, n_sessions),
-            presignup_pages + 2 + onboarding_count + rng.poisson(2.0, n_sessions),
-            2 + rng.poisson(session_mean),
-        ],
-        1 + rng.poisson(session_mean),
-    )
-    count = count + 2 * upgrade_session
-
-    # Flatten to events.
-    total = int(count.sum())
-    session = np.repeat(np.arange(n_sessions), count)
-    first_of_session = np.cumsum(count) - count
-    pos = np.arange(total) - first_of_session[session]
-    length = count[session]
-    ev_script = script[session]
-    ev_visitor = sessions.visitor[session]
-    ev_signup = ev_script == _SCRIPT_SIGNUP
-    ev_login = ev_script == _SCRIPT_LOGIN
-    ev_pre = presignup_pages[session]
-    ev_onboarding = pos - ev_pre - 2
-    ev_onboarding_steps = onboarding_count[session]
-    ev_upgrade = upgrade_session[session] & (pos >= length - 2)
-
-    kind = np.full(total, KIND_PAGE, dtype=np.int16)
-    page = np.full(total, -1, dtype=np.int16)
-    # Anonymous browsing: first-touch landing page, then marketing pages.
-    landing_choice = np.array(
-        [[PAGE_PATHS.index(p) for p in (c.landing_pages * 3)[:3]] for c in CHANNELS]
-    )
-    browse = _MARKETING_BROWSE[rng.integers(0, len(_MARKETING_BROWSE), total)]
-    page[:] = browse
-    first_page = (pos == 0) & sessions.first_touch[session]
-    page[first_page] = landing_choice[
-        channel[ev_visitor[first_page]], rng.integers(0, 3, int(first_page.sum()))
-    ]
-    # Signup session: pages ending on /signup, Signed Up, identify, onboarding, then use.
-    page[ev_signup & (pos >= ev_pre - 1) & (pos <= ev_pre + 1)] = _PAGE_SIGNUP
-    kind[ev_signup & (pos == ev_pre)] = KIND_SIGNED_UP
-    kind[ev_signup & (pos == ev_pre + 1)] = KIND_IDENTIFY
-    onboarding = ev_signup & (ev_onboarding >= 0) & (ev_onboarding < ev_onboarding_steps)
-    kind[onboarding] = KIND_ONBOARDING[ev_onboarding[onboarding]]
-    page[onboarding] = _ONBOARDING_PAGE_CODES[ev_onboarding[onboarding]]
-    # Login on a second device: /login page (anonymous), identify.
-    page[ev_login & (pos <= 1)] = _PAGE_LOGIN
-    kind[ev_login & (pos == 1)] = KIND_IDENTIFY
-    # In-app sessions start on an app page.
-    app_start = (ev_script == _SCRIPT_APP) & (pos == 0)
-    free = (
-        ((ev_script == _SCRIPT_APP) & (pos >= 1))
-        | (ev_login & (pos >= 2))
-        | (ev_signup & (ev_onboarding >= ev_onboarding_steps))
-    ) & ~ev_upgrade
-    app_pages = _APP_PAGE_CODES[_categorical(rng, np.asarray(APP_PAGE_WEIGHTS), total)]
-    page[app_start | free] = app_pages[app_start | free]
-    # Free events: page views or features the visitor has adopted by the session start.
-    free_index = np.flatnonzero(free)
-    candidate = _categorical(
-        rng, np.array([PAGE_WEIGHT, *(f.session_weight for f in FEATURES)]), len(free_index)
-    )
-    is_feature = candidate > 0
-    feature_rows = free_index[is_feature]
-    feature = candidate[is_feature] - 1
-    adopted = (
-        adoption_ms[ev_visitor[feature_rows], feature] <= sessions.start_ms[session[feature_rows]]
-    )
-    feature_rows, feature = feature_rows[adopted], feature[adopted]
-    kind[feature_rows] = KIND_FEATURES[feature]
-    page[feature_rows] = _FEATURE_PAGE_CODES[feature]
-    # Upgrade at the end of the session.
-    kind[ev_upgrade & (pos == length - 2)] = KIND_PLAN_UPGRADED
-    kind[ev_upgrade & (pos == length - 1)] = KIND_IDENTIFY
-    page[ev_upgrade] = _PAGE_BILLING
-
-    # Referrer: the previous page of the session, or the channel's site on the landing page.
-    referrer = np.full(total, -1, dtype=np.int16)
-    inner = pos > 0
-    referrer[inner] = page[np.flatnonzero(inner) - 1]
-    channel_referrer = np.array(
-        [
-            -1 if c.referrer is None else len(PAGE_URLS) + EXTERNAL_REFERRERS.index(c.referrer)
-            for c in CHANNELS
-        ]
-    )
-    referrer[first_page] = channel_referrer[channel[ev_visitor[first_page]]]
-
-    # Identity: anonymous before identify, both afterwards (a few without anonymous_id).
-    has_user_id = np.select(
-        [ev_script == _SCRIPT_ANONYMOUS, ev_signup, ev_login],
-        [np.zeros(total, bool), pos >= ev_pre + 1, pos >= 1],
-        True,
-    )
-    has_anonymous_id = ~(
-        has_user_id & (kind != KIND_IDENTIFY) & (rng.random(total) < b.missing_anonymous_id_share)
-    )
-
-    # Times: seconds to minutes between events; identify follows its trigger within a second.
-    gap = np.exp(np.log(20_000.0) + 1.0 * rng.standard_normal(total))
-    onboarding_gap = np.exp(np.log(70_000.0) + 0.8 * rng.standard_normal(total))
-    gap = np.where(onboarding, onboarding_gap, gap)
-    gap = np.clip(gap, 300.0, 15.0 * MS_PER_MINUTE).astype(np.int64)
-    gap[kind == KIND_IDENTIFY] = rng.integers(100, 1500, int((kind == KIND_IDENTIFY).sum()))
-    gap[pos == 0] = 0
-    elapsed = np.cumsum(gap)
-    elapsed -= elapsed[first_of_session][session]
-    timestamp = sessions.start_ms[session] + elapsed
-
-    # identify carries the plan the visitor is on (free until the upgrade).
-    upgraded_at = np.full(n, _NEVER, dtype=np.int64)
-    upgrade_rows = np.flatnonzero(kind == KIND_PLAN_UPGRADED)
-    upgraded_at[ev_visitor[upgrade_rows]] = timestamp[upgrade_rows]
-    plan_now = np.where(
-        (kind == KIND_IDENTIFY) & (timestamp >= upgraded_at[ev_visitor]),
-        plan_of_visitor[ev_visitor],
-        0,
-    ).astype(np.int8)
+    slots = _flatten_sessions(sessions, count, presignup_pages, onboarding_count, upgrade_session)
+    kind, page = _kinds_and_pages(rng, slots, channel, adoption_ms, sessions.start_ms)
+    has_user_id, has_anonymous_id = _identity(rng, slots, kind, b)
+    timestamp = _event_times(rng, slots, kind, sessions.start_ms)
+    visitor = slots.visitor
     columns = {
-        "visitor": ev_visitor.astype(np.int32),
+        "visitor": visitor.astype(np.int32),
         "kind": kind,
-        "slot": sessions.slot[session].astype(np.int8),
+        "slot": sessions.slot[slots.session].astype(np.int8),
         "has_user_id": has_user_id,
         "has_anonymous_id": has_anonymous_id,
         "timestamp_ms": timestamp,
         "page": page,
-        "referrer": referrer,
-        "campaign": sessions.campaign[session].astype(np.int16),
-        "traits_plan": plan_now,
+        "referrer": _referrers(slots, page, channel),
+        "campaign": sessions.campaign[slots.session].astype(np.int16),
+        "traits_plan": _identify_plans(kind, timestamp, visitor, plan_of_visitor),
     }
-    properties = _session_properties(rng, kind, plan_of_visitor[ev_visitor], visitors, ev_visitor)
+    properties = _session_properties(rng, kind, plan_of_visitor[visitor], visitors, visitor)
     return columns, properties, plan_of_visitor
 
 
