@@ -1433,6 +1433,281 @@ def _concat_properties(
     return result
 
 
+def _seats_of_visitor(
+    columns: dict[str, np.ndarray],
+    properties: dict[str, CodedColumn],
+    upgrade_rows: np.ndarray,
+    visitor_count: int,
+) -> np.ndarray:
+    """Seats each visitor pays for, read from the `seats` of their `Plan Upgraded` event.
+
+    Args:
+        columns: Event columns of the sessions.
+        properties: Event properties of the sessions.
+        upgrade_rows: Rows of the `Plan Upgraded` events.
+        visitor_count: Number of visitors.
+
+    Returns:
+        Seats per visitor (0 unless upgraded to the team plan).
+    """
+    seats_of_visitor = np.zeros(visitor_count, dtype=np.int64)
+    seats_column = properties["seats"]
+    team_rows = upgrade_rows[seats_column.valid[upgrade_rows]]
+    seats_of_visitor[columns["visitor"][team_rows]] = seats_column.values[team_rows]
+    return seats_of_visitor
+
+
+def _events_in_window(
+    rng: np.random.Generator,
+    visitors: Visitors,
+    sessions: _Sessions,
+    channel: np.ndarray,
+    signup_ms: np.ndarray,
+    end_ms: np.ndarray,
+    tz_minutes: np.ndarray,
+    days: int,
+    window_start_ms: int,
+    b: Behaviour,
+) -> tuple[dict[str, np.ndarray], dict[str, CodedColumn]]:
+    """Draw the clean events: the sessions' events, then the billing webhooks of the upgrades.
+
+    Args:
+        rng: Random generator.
+        visitors: Visitors.
+        sessions: Sessions sorted by visitor and start.
+        channel: Acquisition channel per visitor.
+        signup_ms: Signup time per visitor.
+        end_ms: End of activity per visitor.
+        tz_minutes: UTC offset per visitor.
+        days: Window length in days.
+        window_start_ms: Window start (ms since epoch).
+        b: Behaviour knobs.
+
+    Returns:
+        Event columns and properties of the events whose timestamp falls inside the window,
+        session events first, then billing events.
+    """
+    window_end_ms = window_start_ms + days * MS_PER_DAY
+    columns, properties, plan_of_visitor = _expand_sessions(
+        rng, visitors, sessions, channel, signup_ms, days, window_start_ms, b
+    )
+    upgrade_rows = np.flatnonzero(columns["kind"] == KIND_PLAN_UPGRADED)
+    billing, billing_properties = _billing_events(
+        rng,
+        visitors,
+        columns["visitor"][upgrade_rows].astype(np.int64),
+        columns["timestamp_ms"][upgrade_rows],
+        plan_of_visitor,
+        _seats_of_visitor(columns, properties, upgrade_rows, visitors.count),
+        end_ms,
+        tz_minutes,
+        window_end_ms,
+        b,
+    )
+    events = {name: np.concatenate([columns[name], billing[name]]) for name in columns}
+    properties = _concat_properties(properties, billing_properties, len(billing["visitor"]))
+    keep = np.flatnonzero(events["timestamp_ms"] < window_end_ms)
+    events = {name: value[keep] for name, value in events.items()}
+    properties = {name: col.take(keep) for name, col in properties.items()}
+    return events, properties
+
+
+def _arrival_times(
+    rng: np.random.Generator, events: dict[str, np.ndarray], visitors: Visitors
+) -> np.ndarray:
+    """Draw arrival times: normally within seconds (mobile and tablet batch a little longer).
+
+    Args:
+        rng: Random generator.
+        events: Event columns.
+        visitors: Visitors.
+
+    Returns:
+        Arrival time at the collector (ms since epoch) per event.
+    """
+    delay = np.exp(np.log(800.0) + 1.0 * rng.standard_normal(len(events["timestamp_ms"])))
+    slot = events["slot"]
+    device = visitors.device_type[events["visitor"], np.maximum(slot, 0)]
+    delay = np.where((slot >= 0) & (device > 0), delay * 4.0, delay)
+    return events["timestamp_ms"] + np.clip(delay, 20.0, 120_000.0).astype(np.int64)
+
+
+def _delay_late_arrivals(
+    rng: np.random.Generator, timestamp_ms: np.ndarray, received_ms: np.ndarray, late: int
+) -> np.ndarray:
+    """Make some events arrive one to five days after they happened.
+
+    Args:
+        rng: Random generator.
+        timestamp_ms: Event time per event.
+        received_ms: Arrival time per event.
+        late: Number of events to delay (at most all of them).
+
+    Returns:
+        A copy of `received_ms` with the late arrivals.
+    """
+    clean = len(received_ms)
+    late_rows = rng.choice(clean, size=min(late, clean), replace=False)
+    received_ms = received_ms.copy()
+    received_ms[late_rows] = (
+        timestamp_ms[late_rows]
+        + MS_PER_DAY
+        + rng.integers(MS_PER_MINUTE, 4 * MS_PER_DAY, len(late_rows))
+    )
+    return received_ms
+
+
+def _draw_resent_copies(
+    rng: np.random.Generator, clean: int, duplicates: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw the events a client sends again, and when.
+
+    Args:
+        rng: Random generator.
+        clean: Number of clean events.
+        duplicates: Number of re-sent copies (at most one per event).
+
+    Returns:
+        The event each copy repeats, and its delay (ms) after the original's arrival (0 for
+        about a fifth: a copy in the same batch).
+    """
+    duplicate_of = rng.choice(clean, size=min(duplicates, clean), replace=False)
+    resend_delay = np.where(
+        rng.random(len(duplicate_of)) < 0.2,
+        0,
+        rng.integers(MS_PER_SECOND, 36 * 3600 * MS_PER_SECOND, len(duplicate_of)),
+    )
+    return duplicate_of, resend_delay
+
+
+def _draw_malformed_lines(
+    rng: np.random.Generator, kind: np.ndarray, clean: int, malformed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw malformed lines: how each is broken and the event it is rendered from.
+
+    The malformations take turns, shuffled; a line missing `event` is made from a track event
+    (the only type that needs one).
+
+    Args:
+        rng: Random generator.
+        kind: Event kind per clean event.
+        clean: Number of clean events.
+        malformed: Number of malformed lines.
+
+    Returns:
+        The clean event each malformed line is rendered from, and its malformation (index into
+        `MALFORMATIONS`).
+    """
+    malformation = rng.permutation(np.arange(malformed) % len(MALFORMATIONS))
+    track_rows = np.flatnonzero(np.asarray([e.type == "track" for e in EVENTS])[kind])
+    malformed_of = np.where(
+        np.asarray(MALFORMATIONS)[malformation] == "missing_event",
+        track_rows[rng.integers(0, max(len(track_rows), 1), malformed)] if len(track_rows) else 0,
+        rng.integers(0, clean, malformed),
+    )
+    return malformed_of, malformation
+
+
+def _rows_from_events(
+    events: dict[str, np.ndarray],
+    properties: dict[str, CodedColumn],
+    source: np.ndarray,
+    received_ms: np.ndarray,
+    event_id: np.ndarray,
+    role: np.ndarray,
+    malformation: np.ndarray,
+) -> EventRows:
+    """Build rows that copy events, with their own arrival, ids, roles and malformations.
+
+    Args:
+        events: Event columns.
+        properties: Event properties.
+        source: Event each row copies.
+        received_ms: Arrival time per row.
+        event_id: `(rows, 16)` event_id bytes per row.
+        role: Role per row (`ROLE_*`).
+        malformation: Index into `MALFORMATIONS` per row, -1 for well-formed rows.
+
+    Returns:
+        The rows, numbered in order by `seq`.
+    """
+    return EventRows(
+        visitor=events["visitor"][source],
+        kind=events["kind"][source],
+        slot=events["slot"][source],
+        has_user_id=events["has_user_id"][source],
+        has_anonymous_id=events["has_anonymous_id"][source],
+        timestamp_ms=events["timestamp_ms"][source],
+        received_ms=received_ms,
+        page=events["page"][source],
+        referrer=events["referrer"][source],
+        campaign=events["campaign"][source],
+        properties={name: col.take(source) for name, col in properties.items()},
+        traits_plan=events["traits_plan"][source],
+        event_id=event_id,
+        role=role,
+        malformation=malformation,
+        seq=np.arange(len(source), dtype=np.int64),
+    )
+
+
+def _add_dirty_input(
+    rng: np.random.Generator,
+    events: dict[str, np.ndarray],
+    properties: dict[str, CodedColumn],
+    received_ms: np.ndarray,
+    event_id: np.ndarray,
+    dirty_share: float,
+) -> EventRows:
+    """Build the rows of the clean events plus dirty input: late arrivals (30%), re-sent
+    duplicates (40%) and malformed lines (30% of the dirty lines).
+
+    Args:
+        rng: Random generator.
+        events: Clean event columns.
+        properties: Clean event properties.
+        received_ms: Arrival time per clean event.
+        event_id: `(events, 16)` event_id bytes per clean event.
+        dirty_share: Dirty lines as a share of the clean events.
+
+    Returns:
+        The clean rows (in event order), then the re-sent copies, then the malformed lines.
+    """
+    clean = len(received_ms)
+    dirty = round(dirty_share * clean) if dirty_share > 0 and clean > 0 else 0
+    duplicates = round(0.4 * dirty)
+    late = round(0.3 * dirty)
+    malformed = dirty - duplicates - late
+    received_ms = _delay_late_arrivals(rng, events["timestamp_ms"], received_ms, late)
+    duplicate_of, resend_delay = _draw_resent_copies(rng, clean, duplicates)
+    malformed_of, malformation = _draw_malformed_lines(rng, events["kind"], clean, malformed)
+    copies = len(duplicate_of)
+    row_received_ms = np.concatenate(
+        [
+            received_ms,
+            received_ms[duplicate_of] + resend_delay,
+            received_ms[malformed_of] + rng.integers(0, 5 * MS_PER_MINUTE, malformed),
+        ]
+    )
+    row_event_id = np.concatenate(
+        [event_id, event_id[duplicate_of], _uuid_bytes(rng, (malformed,))]
+    )
+    role = np.concatenate(
+        [
+            np.full(clean, ROLE_CLEAN, dtype=np.int8),
+            np.full(copies, ROLE_DUPLICATE, dtype=np.int8),
+            np.full(malformed, ROLE_MALFORMED, dtype=np.int8),
+        ]
+    )
+    row_malformation = np.concatenate(
+        [np.full(clean + copies, -1, dtype=np.int8), malformation.astype(np.int8)]
+    )
+    source = np.concatenate([np.arange(clean), duplicate_of, malformed_of])
+    return _rows_from_events(
+        events, properties, source, row_received_ms, row_event_id, role, row_malformation
+    )
+
+
 def simulate(
     *,
     users: int,
@@ -1465,7 +1740,6 @@ def simulate(
         raise ValueError("dirty_share must be within [0, 0.5]")
     rng = np.random.default_rng(seed)
     window_start_ms = (start - _EPOCH).days * MS_PER_DAY
-    window_end_ms = window_start_ms + days * MS_PER_DAY
     weekday = (start.weekday() + np.arange(days)) % 7
 
     visitors, arrival_day, channel, campaign, tz_minutes = _draw_visitors(
@@ -1482,102 +1756,22 @@ def simulate(
         window_start_ms,
         behaviour,
     )
-    columns, properties, plan_of_visitor = _expand_sessions(
-        rng, visitors, sessions, channel, signup_ms, days, window_start_ms, behaviour
-    )
-    upgrade_rows = np.flatnonzero(columns["kind"] == KIND_PLAN_UPGRADED)
-    seats_of_visitor = np.zeros(users, dtype=np.int64)
-    seats_column = properties["seats"]
-    team_rows = upgrade_rows[seats_column.valid[upgrade_rows]]
-    seats_of_visitor[columns["visitor"][team_rows]] = seats_column.values[team_rows]
-    billing, billing_properties = _billing_events(
+    events, properties = _events_in_window(
         rng,
         visitors,
-        columns["visitor"][upgrade_rows].astype(np.int64),
-        columns["timestamp_ms"][upgrade_rows],
-        plan_of_visitor,
-        seats_of_visitor,
+        sessions,
+        channel,
+        signup_ms,
         end_ms,
         tz_minutes,
-        window_end_ms,
+        days,
+        window_start_ms,
         behaviour,
     )
-    billing_count = len(billing["visitor"])
-    events = {name: np.concatenate([columns[name], billing[name]]) for name in columns}
-    properties = _concat_properties(properties, billing_properties, billing_count)
-    keep = np.flatnonzero(events["timestamp_ms"] < window_end_ms)
-    events = {name: value[keep] for name, value in events.items()}
-    properties = {name: col.take(keep) for name, col in properties.items()}
-    clean = len(keep)
-
-    # Arrival: normally within seconds (mobile and tablet batch a little longer).
-    delay = np.exp(np.log(800.0) + 1.0 * rng.standard_normal(clean))
-    slot = events["slot"]
-    device = visitors.device_type[events["visitor"], np.maximum(slot, 0)]
-    delay = np.where((slot >= 0) & (device > 0), delay * 4.0, delay)
-    received = events["timestamp_ms"] + np.clip(delay, 20.0, 120_000.0).astype(np.int64)
-    event_id = _uuid_bytes(rng, (clean,))
-
-    # Dirty input: late arrivals, re-sent duplicates, malformed lines.
-    dirty = round(dirty_share * clean) if dirty_share > 0 and clean > 0 else 0
-    duplicates = round(0.4 * dirty)
-    late = round(0.3 * dirty)
-    malformed = dirty - duplicates - late
-    late_rows = rng.choice(clean, size=min(late, clean), replace=False)
-    received[late_rows] = (
-        events["timestamp_ms"][late_rows]
-        + MS_PER_DAY
-        + rng.integers(MS_PER_MINUTE, 4 * MS_PER_DAY, len(late_rows))
-    )
-    duplicate_of = rng.choice(clean, size=min(duplicates, clean), replace=False)
-    resend_delay = np.where(
-        rng.random(len(duplicate_of)) < 0.2,
-        0,
-        rng.integers(MS_PER_SECOND, 36 * 3600 * MS_PER_SECOND, len(duplicate_of)),
-    )
-    malformation = rng.permutation(np.arange(malformed) % len(MALFORMATIONS))
-    track_rows = np.flatnonzero(np.asarray([e.type == "track" for e in EVENTS])[events["kind"]])
-    malformed_of = np.where(
-        np.asarray(MALFORMATIONS)[malformation] == "missing_event",
-        track_rows[rng.integers(0, max(len(track_rows), 1), malformed)] if len(track_rows) else 0,
-        rng.integers(0, clean, malformed),
-    )
-    source = np.concatenate([np.arange(clean), duplicate_of, malformed_of])
-    rows = EventRows(
-        visitor=events["visitor"][source],
-        kind=events["kind"][source],
-        slot=events["slot"][source],
-        has_user_id=events["has_user_id"][source],
-        has_anonymous_id=events["has_anonymous_id"][source],
-        timestamp_ms=events["timestamp_ms"][source],
-        received_ms=np.concatenate(
-            [
-                received,
-                received[duplicate_of] + resend_delay,
-                received[malformed_of] + rng.integers(0, 5 * MS_PER_MINUTE, malformed),
-            ]
-        ),
-        page=events["page"][source],
-        referrer=events["referrer"][source],
-        campaign=events["campaign"][source],
-        properties={name: col.take(source) for name, col in properties.items()},
-        traits_plan=events["traits_plan"][source],
-        event_id=np.concatenate([event_id, event_id[duplicate_of], _uuid_bytes(rng, (malformed,))]),
-        role=np.concatenate(
-            [
-                np.full(clean, ROLE_CLEAN, dtype=np.int8),
-                np.full(len(duplicate_of), ROLE_DUPLICATE, dtype=np.int8),
-                np.full(malformed, ROLE_MALFORMED, dtype=np.int8),
-            ]
-        ),
-        malformation=np.concatenate(
-            [np.full(clean + len(duplicate_of), -1, dtype=np.int8), malformation.astype(np.int8)]
-        ),
-        seq=np.arange(len(source), dtype=np.int64),
-    )
-    order = np.lexsort((rows.seq, rows.received_ms))
-    rows = rows.take(order)
-    count_late = int(
-        np.count_nonzero(received // MS_PER_DAY > events["timestamp_ms"] // MS_PER_DAY)
-    )
-    return Simulation(visitors=visitors, rows=rows, count_late=count_late)
+    received_ms = _arrival_times(rng, events, visitors)
+    event_id = _uuid_bytes(rng, (len(received_ms),))
+    rows = _add_dirty_input(rng, events, properties, received_ms, event_id, dirty_share)
+    rows = rows.take(np.lexsort((rows.seq, rows.received_ms)))
+    clean = rows.role == ROLE_CLEAN
+    late = clean & (rows.received_ms // MS_PER_DAY > rows.timestamp_ms // MS_PER_DAY)
+    return Simulation(visitors=visitors, rows=rows, count_late=int(np.count_nonzero(late)))
