@@ -348,6 +348,32 @@ class _EventSlots:
     first_page: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Lifetimes:
+    """The drawn life of each signed-up visitor (member); days count from the window start.
+
+    Attributes:
+        signup_day: Window day of the signup.
+        churn_day: Day the member stops using the product (far after the window for retained
+            members).
+        comes_back: Whether the member churns inside the window and comes back once.
+        resurrection_day: First day of the comeback (infinite without one).
+        resurrection_end: Last day of the comeback.
+        rate: Sessions per day (before weekday and engagement factors).
+        second_device: Whether the member also uses a second device.
+        second_device_day: First day the second device can be used.
+    """
+
+    signup_day: np.ndarray
+    churn_day: np.ndarray
+    comes_back: np.ndarray
+    resurrection_day: np.ndarray
+    resurrection_end: np.ndarray
+    rate: np.ndarray
+    second_device: np.ndarray
+    second_device_day: np.ndarray
+
+
 def _uuid_bytes(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Random UUID v4 bytes.
 
@@ -381,6 +407,50 @@ def _categorical(rng: np.random.Generator, weights: np.ndarray, size: int) -> np
     return np.minimum(np.searchsorted(cumulative, draws, side="right"), len(cumulative) - 1)
 
 
+def _draw_campaigns(rng: np.random.Generator, channel: np.ndarray) -> np.ndarray:
+    """Draw each visitor's first-touch campaign among the campaign names of its channel.
+
+    Args:
+        rng: Random generator.
+        channel: Acquisition channel per visitor.
+
+    Returns:
+        Index into `CAMPAIGNS` per visitor, -1 for direct traffic (no campaign).
+    """
+    names_count = np.array([len(c.campaign_names) for c in CHANNELS])
+    names_offset = np.concatenate([[0], np.cumsum(names_count)[:-1]])
+    return np.where(
+        names_count[channel] > 0,
+        names_offset[channel]
+        + np.floor(rng.random(len(channel)) * names_count[channel]).astype(int),
+        -1,
+    )
+
+
+def _draw_devices(rng: np.random.Generator, users: int) -> tuple[np.ndarray, np.ndarray]:
+    """Draw each visitor's two devices and their user agents.
+
+    The first device follows the device shares; a desktop visitor's second device is a phone
+    (85%) or a tablet, anyone else's a desktop.
+
+    Args:
+        rng: Random generator.
+        users: Number of visitors.
+
+    Returns:
+        `(users, 2)` index into `DEVICES` and `(users, 2)` index into `USER_AGENTS`.
+    """
+    first_device = _categorical(rng, np.array([d.share for d in DEVICES]), users)
+    second_device = np.where(first_device == 0, np.where(rng.random(users) < 0.85, 1, 2), 0)
+    device_type = np.stack([first_device, second_device], axis=1)
+    ua_count = np.array([len(d.user_agents) for d in DEVICES])
+    ua_offset = np.concatenate([[0], np.cumsum(ua_count)[:-1]])
+    user_agent = ua_offset[device_type] + np.floor(
+        rng.random((users, 2)) * ua_count[device_type]
+    ).astype(int)
+    return device_type, user_agent
+
+
 def _draw_visitors(
     rng: np.random.Generator, users: int, days: int, weekday: np.ndarray, b: Behaviour
 ) -> tuple[Visitors, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -403,21 +473,8 @@ def _draw_visitors(
     )
     arrival_day = np.sort(_categorical(rng, weights, users))
     channel = _categorical(rng, np.array([c.share for c in CHANNELS]), users)
-    names_count = np.array([len(c.campaign_names) for c in CHANNELS])
-    names_offset = np.concatenate([[0], np.cumsum(names_count)[:-1]])
-    campaign = np.where(
-        names_count[channel] > 0,
-        names_offset[channel] + np.floor(rng.random(users) * names_count[channel]).astype(int),
-        -1,
-    )
-    first_device = _categorical(rng, np.array([d.share for d in DEVICES]), users)
-    second_device = np.where(first_device == 0, np.where(rng.random(users) < 0.85, 1, 2), 0)
-    device_type = np.stack([first_device, second_device], axis=1)
-    ua_count = np.array([len(d.user_agents) for d in DEVICES])
-    ua_offset = np.concatenate([[0], np.cumsum(ua_count)[:-1]])
-    user_agent = ua_offset[device_type] + np.floor(
-        rng.random((users, 2)) * ua_count[device_type]
-    ).astype(int)
+    campaign = _draw_campaigns(rng, channel)
+    device_type, user_agent = _draw_devices(rng, users)
     ip = rng.integers(11 << 24, 223 << 24, size=(users, 2), dtype=np.int64).astype(np.uint32)
     anonymous_id = _uuid_bytes(rng, (users, 2))
     tz_minutes = np.asarray(TIMEZONE_OFFSETS_MINUTES)[
@@ -526,6 +583,93 @@ def _anonymous_and_signup_sessions(
     return columns, signup_ms
 
 
+def _draw_lifetimes(
+    rng: np.random.Generator, signup_day: np.ndarray, days: int, b: Behaviour
+) -> _Lifetimes:
+    """Draw how long each member stays, whether they come back, and how active they are.
+
+    Args:
+        rng: Random generator.
+        signup_day: Window day of each member's signup.
+        days: Window length in days.
+        b: Behaviour knobs.
+
+    Returns:
+        The members' lifetimes.
+    """
+    m = len(signup_day)
+    churn_class = _categorical(rng, np.asarray(b.churn_mix), m)
+    lifetime = np.where(
+        churn_class == 0,
+        rng.exponential(b.churn_mean_days[0], m),
+        np.where(churn_class == 1, rng.exponential(b.churn_mean_days[1], m), 10.0 * days + 1e4),
+    )
+    churn_day = signup_day + lifetime
+    comes_back = (churn_day < days) & (rng.random(m) < b.resurrection_probability)
+    low, high = b.resurrection_gap_days
+    resurrection_day = np.where(comes_back, churn_day + rng.uniform(low, high, m), np.inf)
+    resurrection_end = resurrection_day + rng.exponential(b.resurrection_mean_days, m)
+    rate = b.session_rate_median * np.exp(b.session_rate_sigma * rng.standard_normal(m))
+    second_device = rng.random(m) < b.second_device_probability
+    second_device_day = signup_day + rng.geometric(0.15, m)
+    return _Lifetimes(
+        signup_day=signup_day,
+        churn_day=churn_day,
+        comes_back=comes_back,
+        resurrection_day=resurrection_day,
+        resurrection_end=resurrection_end,
+        rate=rate,
+        second_device=second_device,
+        second_device_day=second_device_day,
+    )
+
+
+def _daily_session_counts(
+    rng: np.random.Generator, life: _Lifetimes, days: int, weekday: np.ndarray, b: Behaviour
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw each member's sessions per day from a Poisson law.
+
+    The rate is the member's rate times the weekday's activity times an engagement that decays
+    from signup to a floor; it is zero outside the member's active days. The `(members, days)`
+    matrix is drawn in chunks of members to bound memory.
+
+    Args:
+        rng: Random generator.
+        life: The members' lifetimes.
+        days: Window length in days.
+        weekday: Weekday of each window day.
+        b: Behaviour knobs.
+
+    Returns:
+        Member (index into the members) and window day of each session, by member then day.
+    """
+    day_factor = np.asarray(WEEKDAY_ACTIVITY)[weekday]
+    day_index = np.arange(days)
+    m = len(life.signup_day)
+    rows_parts: list[np.ndarray] = []
+    days_parts: list[np.ndarray] = []
+    chunk = max(1, 2_000_000 // max(days, 1))
+    for first in range(0, m, chunk):
+        part = slice(first, min(first + chunk, m))
+        age = day_index[None, :] - life.signup_day[part, None]
+        alive = ((age > 0) & (day_index[None, :] <= life.churn_day[part, None])) | (
+            (day_index[None, :] >= life.resurrection_day[part, None])
+            & (day_index[None, :] <= life.resurrection_end[part, None])
+        )
+        engagement = b.engagement_floor + (1.0 - b.engagement_floor) * np.exp(
+            -np.maximum(age, 0) / b.engagement_decay_days
+        )
+        lam = life.rate[part, None] * day_factor[None, :] * engagement * alive
+        counts = np.minimum(rng.poisson(lam), b.max_sessions_per_day)
+        rows, cols = np.nonzero(counts)
+        repeats = counts[rows, cols]
+        rows_parts.append(np.repeat(rows + first, repeats))
+        days_parts.append(np.repeat(cols, repeats))
+    member_row = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
+    session_day = np.concatenate(days_parts) if days_parts else np.zeros(0, dtype=np.int64)
+    return member_row, session_day
+
+
 def _identified_sessions(
     rng: np.random.Generator,
     visitors: Visitors,
@@ -553,57 +697,19 @@ def _identified_sessions(
         visitor's last active day.
     """
     members = np.flatnonzero(visitors.signed_up)
-    m = len(members)
-    signup_day = (signup_ms[members] - window_start_ms) // MS_PER_DAY
-    churn_class = _categorical(rng, np.asarray(b.churn_mix), m)
-    lifetime = np.where(
-        churn_class == 0,
-        rng.exponential(b.churn_mean_days[0], m),
-        np.where(churn_class == 1, rng.exponential(b.churn_mean_days[1], m), 10.0 * days + 1e4),
-    )
-    churn_day = signup_day + lifetime
-    comes_back = (churn_day < days) & (rng.random(m) < b.resurrection_probability)
-    low, high = b.resurrection_gap_days
-    resurrection_day = np.where(comes_back, churn_day + rng.uniform(low, high, m), np.inf)
-    resurrection_end = resurrection_day + rng.exponential(b.resurrection_mean_days, m)
-    rate = b.session_rate_median * np.exp(b.session_rate_sigma * rng.standard_normal(m))
-    second_device = rng.random(m) < b.second_device_probability
-    second_device_day = signup_day + rng.geometric(0.15, m)
-    day_factor = np.asarray(WEEKDAY_ACTIVITY)[weekday]
-    day_index = np.arange(days)
-
-    rows_parts: list[np.ndarray] = []
-    days_parts: list[np.ndarray] = []
-    chunk = max(1, 2_000_000 // max(days, 1))
-    for first in range(0, m, chunk):
-        part = slice(first, min(first + chunk, m))
-        age = day_index[None, :] - signup_day[part, None]
-        alive = ((age > 0) & (day_index[None, :] <= churn_day[part, None])) | (
-            (day_index[None, :] >= resurrection_day[part, None])
-            & (day_index[None, :] <= resurrection_end[part, None])
-        )
-        engagement = b.engagement_floor + (1.0 - b.engagement_floor) * np.exp(
-            -np.maximum(age, 0) / b.engagement_decay_days
-        )
-        lam = rate[part, None] * day_factor[None, :] * engagement * alive
-        counts = np.minimum(rng.poisson(lam), b.max_sessions_per_day)
-        rows, cols = np.nonzero(counts)
-        repeats = counts[rows, cols]
-        rows_parts.append(np.repeat(rows + first, repeats))
-        days_parts.append(np.repeat(cols, repeats))
-    member_row = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
-    session_day = np.concatenate(days_parts) if days_parts else np.zeros(0, dtype=np.int64)
+    life = _draw_lifetimes(rng, (signup_ms[members] - window_start_ms) // MS_PER_DAY, days, b)
+    member_row, session_day = _daily_session_counts(rng, life, days, weekday, b)
     visitor = members[member_row]
     seconds = _draw_local_start_seconds(rng, tz_minutes[visitor])
     start = window_start_ms + session_day * MS_PER_DAY + (seconds * 1000).astype(np.int64)
     on_second = (
-        second_device[member_row]
-        & (session_day >= second_device_day[member_row])
+        life.second_device[member_row]
+        & (session_day >= life.second_device_day[member_row])
         & (rng.random(len(visitor)) < b.second_device_session_share)
     )
-    resurrected = session_day >= resurrection_day[member_row]
+    resurrected = session_day >= life.resurrection_day[member_row]
     end_ms = np.full(visitors.count, -_NEVER, dtype=np.int64)
-    last_day = np.where(comes_back, resurrection_end, np.minimum(churn_day, days))
+    last_day = np.where(life.comes_back, life.resurrection_end, np.minimum(life.churn_day, days))
     end_ms[members] = window_start_ms + (np.floor(last_day).astype(np.int64) + 1) * MS_PER_DAY
     columns = {
         "visitor": visitor,
@@ -629,6 +735,41 @@ def _first_per_visitor(visitor: np.ndarray, candidates: np.ndarray) -> np.ndarra
         return eligible
     _, first = np.unique(visitor[eligible], return_index=True)
     return eligible[first]
+
+
+def _merge_sessions(early: dict[str, np.ndarray], later: dict[str, np.ndarray]) -> _Sessions:
+    """Merge the anonymous and signup sessions with the identified ones.
+
+    The merged sessions are ordered by visitor and start. The first session on a second device
+    becomes a login (anonymous page, then identify), and the first session after a long absence
+    comes from the win-back e-mail campaign.
+
+    Args:
+        early: Anonymous and signup session columns (visitor, start_ms, script, first_touch,
+            campaign).
+        later: Identified session columns (visitor, start_ms, slot, resurrected).
+
+    Returns:
+        The sessions.
+    """
+    count_early = len(early["visitor"])
+    count_later = len(later["visitor"])
+    visitor = np.concatenate([early["visitor"], later["visitor"]])
+    start = np.concatenate([early["start_ms"], later["start_ms"]])
+    script = np.concatenate([early["script"], np.full(count_later, _SCRIPT_APP)])
+    slot = np.concatenate([np.zeros(count_early, np.int8), later["slot"]])
+    first_touch = np.concatenate([early["first_touch"], np.zeros(count_later, bool)])
+    session_campaign = np.concatenate([early["campaign"], np.full(count_later, -1)])
+    resurrected = np.concatenate([np.zeros(count_early, bool), later["resurrected"]])
+    order = np.lexsort((start, visitor))
+    visitor, start, script, slot = visitor[order], start[order], script[order], slot[order]
+    first_touch, session_campaign = first_touch[order], session_campaign[order]
+    resurrected = resurrected[order]
+    # The first session on a second device is a login: anonymous page, then identify.
+    script[_first_per_visitor(visitor, (slot == 1) & (script == _SCRIPT_APP))] = _SCRIPT_LOGIN
+    # The first session after a long absence comes from a win-back e-mail.
+    session_campaign[_first_per_visitor(visitor, resurrected)] = len(CAMPAIGNS) - 1
+    return _Sessions(visitor, start, script, slot, first_touch, session_campaign)
 
 
 def _build_sessions(
@@ -671,24 +812,7 @@ def _build_sessions(
     later, end_ms = _identified_sessions(
         rng, visitors, signup_ms, tz_minutes, days, weekday, window_start_ms, b
     )
-    count_later = len(later["visitor"])
-    visitor = np.concatenate([early["visitor"], later["visitor"]])
-    start = np.concatenate([early["start_ms"], later["start_ms"]])
-    script = np.concatenate([early["script"], np.full(count_later, _SCRIPT_APP)])
-    slot = np.concatenate([np.zeros(len(early["visitor"]), np.int8), later["slot"]])
-    first_touch = np.concatenate([early["first_touch"], np.zeros(count_later, bool)])
-    session_campaign = np.concatenate([early["campaign"], np.full(count_later, -1)])
-    resurrected = np.concatenate([np.zeros(len(early["visitor"]), bool), later["resurrected"]])
-    order = np.lexsort((start, visitor))
-    visitor, start, script, slot = visitor[order], start[order], script[order], slot[order]
-    first_touch, session_campaign = first_touch[order], session_campaign[order]
-    resurrected = resurrected[order]
-    # The first session on a second device is a login: anonymous page, then identify.
-    script[_first_per_visitor(visitor, (slot == 1) & (script == _SCRIPT_APP))] = _SCRIPT_LOGIN
-    # The first session after a long absence comes from a win-back e-mail.
-    session_campaign[_first_per_visitor(visitor, resurrected)] = len(CAMPAIGNS) - 1
-    sessions = _Sessions(visitor, start, script, slot, first_touch, session_campaign)
-    return visitors, sessions, signup_ms, end_ms
+    return visitors, _merge_sessions(early, later), signup_ms, end_ms
 
 
 def _draw_adoption(
@@ -1316,6 +1440,100 @@ def _seats(company_size: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return rng.integers(low, high + 1)
 
 
+def _billing_schedule(
+    rng: np.random.Generator,
+    upgrade_ms: np.ndarray,
+    active_until_ms: np.ndarray,
+    window_end_ms: int,
+    b: Behaviour,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw the charges of each subscription.
+
+    The first payment follows the upgrade within seconds, then a charge falls due every 30
+    days until the subscription is cancelled (at the end of activity, or a month later) or the
+    window ends. A failed charge is retried two days later; if the retry fails too, the
+    subscription ends.
+
+    Args:
+        rng: Random generator.
+        upgrade_ms: Time of each upgrade (one subscription each).
+        active_until_ms: End of the subscriber's activity, per subscription.
+        window_end_ms: End of the window (ms since epoch).
+        b: Behaviour knobs.
+
+    Returns:
+        Per charge: the subscription (index into the upgrades), the kind (`Payment Succeeded`
+        or `Payment Failed`) and the time (ms since epoch).
+    """
+    m = len(upgrade_ms)
+    cancel = active_until_ms + np.where(rng.random(m) < 0.5, 30 * MS_PER_DAY, 0)
+    times: list[np.ndarray] = [upgrade_ms + rng.integers(1_000, 8_000, m)]
+    owners: list[np.ndarray] = [np.arange(m)]
+    kinds: list[np.ndarray] = [np.full(m, KIND_PAYMENT_SUCCEEDED)]
+    active = np.ones(m, dtype=bool)
+    months = int((window_end_ms - upgrade_ms.min(initial=window_end_ms)) // (30 * MS_PER_DAY)) + 1
+    for month in range(1, months + 1):
+        due = upgrade_ms + month * 30 * MS_PER_DAY + rng.integers(0, 10 * MS_PER_MINUTE, m)
+        active &= (due < cancel) & (due < window_end_ms)
+        fails = active & (rng.random(m) < b.payment_failure_probability)
+        retried = fails & (rng.random(m) < b.payment_retry_success_probability)
+        ok = active & ~fails
+        for mask, kind, at in (
+            (ok, KIND_PAYMENT_SUCCEEDED, due),
+            (fails, KIND_PAYMENT_FAILED, due),
+            (retried, KIND_PAYMENT_SUCCEEDED, due + 2 * MS_PER_DAY),
+        ):
+            rows = np.flatnonzero(mask)
+            times.append(at[rows])
+            owners.append(rows)
+            kinds.append(np.full(len(rows), kind))
+        active &= ~(fails & ~retried)
+    return np.concatenate(owners), np.concatenate(kinds).astype(np.int16), np.concatenate(times)
+
+
+def _charge_amounts(plan: np.ndarray, seats: np.ndarray, eur: np.ndarray) -> np.ndarray:
+    """Amount of each charge: the plan's monthly price (per seat on the team plan).
+
+    Args:
+        plan: Plan code (into `PLAN_NAMES`) per charge.
+        seats: Seats per charge (team plan).
+        eur: Whether the charge is in EUR (USD price times `EUR_PRICE_FACTOR`).
+
+    Returns:
+        Amounts, rounded to cents.
+    """
+    price = np.where(plan == 2, PLANS[1].monthly_price * seats, PLANS[0].monthly_price)
+    return np.round(np.where(eur, price * EUR_PRICE_FACTOR, price), 2)
+
+
+def _server_event_columns(
+    visitor: np.ndarray, kind: np.ndarray, timestamp_ms: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Event columns of server-side events: user_id only, no device, page or campaign.
+
+    Args:
+        visitor: Visitor per event.
+        kind: Event kind per event.
+        timestamp_ms: Event time per event.
+
+    Returns:
+        The columns.
+    """
+    total = len(visitor)
+    return {
+        "visitor": visitor.astype(np.int32),
+        "kind": kind,
+        "slot": np.full(total, -1, dtype=np.int8),
+        "has_user_id": np.ones(total, dtype=bool),
+        "has_anonymous_id": np.zeros(total, dtype=bool),
+        "timestamp_ms": timestamp_ms,
+        "page": np.full(total, -1, dtype=np.int16),
+        "referrer": np.full(total, -1, dtype=np.int16),
+        "campaign": np.full(total, -1, dtype=np.int16),
+        "traits_plan": np.zeros(total, dtype=np.int8),
+    }
+
+
 def _billing_events(
     rng: np.random.Generator,
     visitors: Visitors,
@@ -1345,62 +1563,22 @@ def _billing_events(
     Returns:
         Event columns and properties of the billing events.
     """
-    u = upgrade_visitor
-    m = len(u)
-    cancel = end_ms[u] + np.where(rng.random(m) < 0.5, 30 * MS_PER_DAY, 0)
-    times: list[np.ndarray] = [upgrade_ms + rng.integers(1_000, 8_000, m)]
-    owners: list[np.ndarray] = [np.arange(m)]
-    kinds: list[np.ndarray] = [np.full(m, KIND_PAYMENT_SUCCEEDED)]
-    active = np.ones(m, dtype=bool)
-    months = int((window_end_ms - upgrade_ms.min(initial=window_end_ms)) // (30 * MS_PER_DAY)) + 1
-    for month in range(1, months + 1):
-        due = upgrade_ms + month * 30 * MS_PER_DAY + rng.integers(0, 10 * MS_PER_MINUTE, m)
-        active &= (due < cancel) & (due < window_end_ms)
-        fails = active & (rng.random(m) < b.payment_failure_probability)
-        retried = fails & (rng.random(m) < b.payment_retry_success_probability)
-        ok = active & ~fails
-        for mask, kind, at in (
-            (ok, KIND_PAYMENT_SUCCEEDED, due),
-            (fails, KIND_PAYMENT_FAILED, due),
-            (retried, KIND_PAYMENT_SUCCEEDED, due + 2 * MS_PER_DAY),
-        ):
-            rows = np.flatnonzero(mask)
-            times.append(at[rows])
-            owners.append(rows)
-            kinds.append(np.full(len(rows), kind))
-        active &= ~(fails & ~retried)
-    owner = np.concatenate(owners)
-    kind = np.concatenate(kinds).astype(np.int16)
-    total = len(owner)
-    visitor = u[owner]
+    owner, kind, timestamp = _billing_schedule(
+        rng, upgrade_ms, end_ms[upgrade_visitor], window_end_ms, b
+    )
+    visitor = upgrade_visitor[owner]
     plan = plan_of_visitor[visitor].astype(np.int16)
     eur = np.isin(tz_minutes[visitor], (0, 60, 120))
-    price = np.where(
-        plan == 2, PLANS[1].monthly_price * seats_of_visitor[visitor], PLANS[0].monthly_price
-    )
-    amount = np.round(np.where(eur, price * EUR_PRICE_FACTOR, price), 2)
-    failed = kind == KIND_PAYMENT_FAILED
-    every = np.ones(total, dtype=bool)
-    none = np.zeros(total, dtype=bool)
-    columns = {
-        "visitor": visitor.astype(np.int32),
-        "kind": kind,
-        "slot": np.full(total, -1, dtype=np.int8),
-        "has_user_id": every,
-        "has_anonymous_id": none,
-        "timestamp_ms": np.concatenate(times),
-        "page": np.full(total, -1, dtype=np.int16),
-        "referrer": np.full(total, -1, dtype=np.int16),
-        "campaign": np.full(total, -1, dtype=np.int16),
-        "traits_plan": np.zeros(total, dtype=np.int8),
-    }
+    every = np.ones(len(visitor), dtype=bool)
     properties = {
         "plan": CodedColumn(plan, every, PLAN_NAMES),
-        "amount": CodedColumn(amount, every),
+        "amount": CodedColumn(_charge_amounts(plan, seats_of_visitor[visitor], eur), every),
         "currency": CodedColumn(eur.astype(np.int16), every, CURRENCY_CODES),
-        "reason": _coded(rng, failed, PAYMENT_FAILURE_REASONS, (0.6, 0.3, 0.1)),
+        "reason": _coded(
+            rng, kind == KIND_PAYMENT_FAILED, PAYMENT_FAILURE_REASONS, (0.6, 0.3, 0.1)
+        ),
     }
-    return columns, properties
+    return _server_event_columns(visitor, kind, timestamp), properties
 
 
 def _concat_properties(
