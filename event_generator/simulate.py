@@ -1924,15 +1924,7 @@ def simulate(
         rng, users, days, weekday, behaviour
     )
     visitors, sessions, signup_ms, end_ms = _build_sessions(
-        rng,
-        visitors,
-        arrival_day,
-        campaign,
-        tz_minutes,
-        days,
-        weekday,
-        window_start_ms,
-        behaviour,
+        rng, visitors, arrival_day, campaign, tz_minutes, days, weekday, window_start_ms, behaviour
     )
     events, properties = _events_in_window(
         rng,
