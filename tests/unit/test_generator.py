@@ -1,4 +1,4 @@
-"""Unit tests of the synthetic event generator (`orchestration.lib.generator`)."""
+"""Unit tests of the synthetic event generator (`event_generator`)."""
 
 import gzip
 import json
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.generator import GenerateSummary, generate_events
+from event_generator import GenerateSummary, generate_events
 
 FILE_PATTERN = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/events-(\d{4}-\d{2}-\d{2})\.ndjson(\.gz)?$")
 FLOOR = datetime(2000, 1, 1, tzinfo=UTC)

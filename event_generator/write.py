@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.lib.generator.product import (
+from event_generator.product import (
     COMPANY_SIZES,
     DEVICES,
     EMAIL_DOMAINS,
@@ -35,7 +35,7 @@ from orchestration.lib.generator.product import (
     TIMEZONE_OFFSETS_MINUTES,
     WEB_LIBRARY,
 )
-from orchestration.lib.generator.simulate import (
+from event_generator.simulate import (
     CAMPAIGNS,
     KIND_IDENTIFY,
     MALFORMATIONS,
@@ -59,6 +59,15 @@ _DELIMITER = "\x1f"
 """CSV delimiter of the line writer: a control character, always escaped inside JSON text."""
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%g"
 _BATCH_ROWS = 4096
+_SUFFIX_LABELS: tuple[str, ...] = (
+    "Z",
+    "+00:00",
+    *(
+        f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        for minutes in TIMEZONE_OFFSETS_MINUTES
+    ),
+)
+"""Timestamp suffixes: `Z`, `+00:00`, then each of `TIMEZONE_OFFSETS_MINUTES` as `+HH:MM`."""
 
 
 def render_sql(columns: str) -> str:
@@ -264,6 +273,123 @@ def _take_or_null(values: pa.Array, index: np.ndarray, null: np.ndarray) -> pa.A
     return values.take(pa.array(np.where(null, 0, index).astype(np.int64), mask=null))
 
 
+def _timestamp_suffixes(
+    visitors: Visitors, visitor: np.ndarray, server: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """How each row's timestamp is rendered: its UTC offset and the suffix that names it.
+
+    Server-side rows always end in `Z`; client rows follow their visitor's style (`Z`,
+    `+00:00` or the local offset).
+
+    Args:
+        visitors: Visitors.
+        visitor: Visitor per row.
+        server: Whether each row is a server-side event.
+
+    Returns:
+        Offset (minutes) to add to each row's UTC time, and its index into `_SUFFIX_LABELS`.
+    """
+    style = np.where(server, 0, visitors.timestamp_suffix[visitor])
+    offset = np.where(style == 2, visitors.timestamp_offset_minutes[visitor], 0)
+    offset_code = np.searchsorted(np.asarray(sorted(TIMEZONE_OFFSETS_MINUTES)), offset)
+    offset_label = 2 + np.argsort(np.asarray(TIMEZONE_OFFSETS_MINUTES))[offset_code]
+    return offset, np.where(style == 2, offset_label, style)
+
+
+def _properties_struct(rows: EventRows) -> pa.StructArray:
+    """Build the `properties` column: strings for coded columns, numbers otherwise.
+
+    Args:
+        rows: Rows to write.
+
+    Returns:
+        The struct column (null where a row has no property).
+    """
+    properties = {}
+    for name, column in rows.properties.items():
+        if column.labels is None:
+            properties[name] = pa.array(column.values, mask=~column.valid)
+        else:
+            properties[name] = _strings(column.labels, column.values, ~column.valid)
+    return _struct(properties)
+
+
+def _context_struct(
+    rows: EventRows,
+    per_visitor: dict[str, pa.Array],
+    device_index: np.ndarray,
+    server: np.ndarray,
+) -> pa.StructArray:
+    """Build the `context` column: library, page, campaign, and the device of client events.
+
+    Args:
+        rows: Rows to write.
+        per_visitor: Per-visitor strings (see `_visitor_strings`).
+        device_index: Index `2 * visitor + slot` of each row's device.
+        server: Whether each row is a server-side event (no device, user agent or IP).
+
+    Returns:
+        The struct column (never null).
+    """
+    library = server.astype(int)
+    return _struct(
+        {
+            "library": _struct(
+                {
+                    "name": _strings([WEB_LIBRARY[0], SERVER_LIBRARY[0]], library),
+                    "version": _strings([WEB_LIBRARY[1], SERVER_LIBRARY[1]], library),
+                }
+            ),
+            "page": _struct(
+                {
+                    "path": _strings(PAGE_PATHS, rows.page),
+                    "url": _strings(PAGE_URLS, rows.page),
+                    "referrer": _strings(REFERRERS, rows.referrer),
+                },
+                null=rows.page < 0,
+            ),
+            "campaign": _struct(
+                {
+                    "source": _strings([c[0] for c in CAMPAIGNS], rows.campaign),
+                    "medium": _strings([c[1] for c in CAMPAIGNS], rows.campaign),
+                    "name": _strings([c[2] for c in CAMPAIGNS], rows.campaign),
+                }
+            ),
+            "device": _struct(
+                {"type": _take_or_null(per_visitor["device_type"], device_index, server)}
+            ),
+            "user_agent": _take_or_null(per_visitor["user_agent"], device_index, server),
+            "ip": _take_or_null(per_visitor["ip"], device_index, server),
+        },
+        null=np.zeros(len(rows.visitor), dtype=bool),
+    )
+
+
+def _traits_struct(
+    rows: EventRows, visitors: Visitors, per_visitor: dict[str, pa.Array], visitor: np.ndarray
+) -> pa.StructArray:
+    """Build the `traits` column of identify rows: email, plan and company size.
+
+    Args:
+        rows: Rows to write.
+        visitors: Visitors.
+        per_visitor: Per-visitor strings (see `_visitor_strings`).
+        visitor: Visitor per row.
+
+    Returns:
+        The struct column (null except on identify rows).
+    """
+    identify = rows.kind == KIND_IDENTIFY
+    return _struct(
+        {
+            "email": _take_or_null(per_visitor["email"], visitor, ~identify),
+            "plan": _strings(PLAN_NAMES, rows.traits_plan.astype(np.int64), ~identify),
+            "company_size": _strings(COMPANY_SIZES, visitors.company_size[visitor], ~identify),
+        },
+        null=~identify,
+    )
+
+
 def build_table(simulation: Simulation) -> pa.Table:
     """Build the Arrow table of every row to write, in file order.
 
@@ -281,64 +407,7 @@ def build_table(simulation: Simulation) -> pa.Table:
     visitor = rows.visitor.astype(np.int64)
     server = rows.slot < 0
     device_index = 2 * visitor + np.maximum(rows.slot, 0)
-
-    suffix_labels = ["Z", "+00:00"] + [
-        f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-        for minutes in TIMEZONE_OFFSETS_MINUTES
-    ]
-    style = np.where(server, 0, visitors.timestamp_suffix[visitor])
-    offset = np.where(style == 2, visitors.timestamp_offset_minutes[visitor], 0)
-    offset_code = np.searchsorted(np.asarray(sorted(TIMEZONE_OFFSETS_MINUTES)), offset)
-    offset_label = 2 + np.argsort(np.asarray(TIMEZONE_OFFSETS_MINUTES))[offset_code]
-    suffix_code = np.where(style == 2, offset_label, style)
-
-    properties = {}
-    for name, column in rows.properties.items():
-        if column.labels is None:
-            properties[name] = pa.array(column.values, mask=~column.valid)
-        else:
-            properties[name] = _strings(column.labels, column.values, ~column.valid)
-    no_page = rows.page < 0
-    context = _struct(
-        {
-            "library": _struct(
-                {
-                    "name": _strings([WEB_LIBRARY[0], SERVER_LIBRARY[0]], server.astype(int)),
-                    "version": _strings([WEB_LIBRARY[1], SERVER_LIBRARY[1]], server.astype(int)),
-                }
-            ),
-            "page": _struct(
-                {
-                    "path": _strings(PAGE_PATHS, rows.page),
-                    "url": _strings(PAGE_URLS, rows.page),
-                    "referrer": _strings(REFERRERS, rows.referrer),
-                },
-                null=no_page,
-            ),
-            "campaign": _struct(
-                {
-                    "source": _strings([c[0] for c in CAMPAIGNS], rows.campaign),
-                    "medium": _strings([c[1] for c in CAMPAIGNS], rows.campaign),
-                    "name": _strings([c[2] for c in CAMPAIGNS], rows.campaign),
-                }
-            ),
-            "device": _struct(
-                {"type": _take_or_null(per_visitor["device_type"], device_index, server)}
-            ),
-            "user_agent": _take_or_null(per_visitor["user_agent"], device_index, server),
-            "ip": _take_or_null(per_visitor["ip"], device_index, server),
-        },
-        null=np.zeros(len(visitor), dtype=bool),
-    )
-    identify = rows.kind == KIND_IDENTIFY
-    traits = _struct(
-        {
-            "email": _take_or_null(per_visitor["email"], visitor, ~identify),
-            "plan": _strings(PLAN_NAMES, rows.traits_plan.astype(np.int64), ~identify),
-            "company_size": _strings(COMPANY_SIZES, visitors.company_size[visitor], ~identify),
-        },
-        null=~identify,
-    )
+    offset, suffix_code = _timestamp_suffixes(visitors, visitor, server)
     kind = rows.kind.astype(np.int64)
     return pa.table(
         {
@@ -353,10 +422,10 @@ def build_table(simulation: Simulation) -> pa.Table:
                 per_visitor["anonymous_id"], device_index, ~rows.has_anonymous_id | server
             ),
             "ts_local": pa.array((rows.timestamp_ms + offset * 60_000).astype("datetime64[ms]")),
-            "ts_suffix": _strings(suffix_labels, suffix_code),
-            "properties": _struct(properties),
-            "context": context,
-            "traits": traits,
+            "ts_suffix": _strings(_SUFFIX_LABELS, suffix_code),
+            "properties": _properties_struct(rows),
+            "context": _context_struct(rows, per_visitor, device_index, server),
+            "traits": _traits_struct(rows, visitors, per_visitor, visitor),
             "raw_line": pa.nulls(len(visitor), type=pa.string()),
         }
     )
@@ -421,6 +490,57 @@ def _copy_options(gzip: bool) -> str:
     )
 
 
+def _with_malformed_lines(
+    con: duckdb.DuckDBPyConnection, table: pa.Table, rows: EventRows
+) -> pa.Table:
+    """Fill `raw_line` of the malformed rows: render each like any event, then break it.
+
+    Args:
+        con: DuckDB connection.
+        table: The table of `build_table`.
+        rows: The rows it was built from.
+
+    Returns:
+        The table with `raw_line` set on malformed rows (the table itself when there are none).
+    """
+    malformed = np.flatnonzero(rows.role == ROLE_MALFORMED)
+    if len(malformed) == 0:
+        return table
+    con.register("day_events", table.take(pa.array(malformed)))
+    rendered = dict(con.execute(render_sql("seq, line")).fetchall())
+    con.unregister("day_events")
+    broken = [
+        _break_line(
+            rendered[int(rows.seq[row])],
+            MALFORMATIONS[int(rows.malformation[row])],
+            int(rows.event_id[row, 0]),
+        )
+        for row in malformed
+    ]
+    position = np.full(len(rows.seq), -1, dtype=np.int64)
+    position[malformed] = np.arange(len(malformed))
+    raw_line = _take_or_null(pa.array(broken, type=pa.string()), position, position < 0)
+    return table.set_column(table.schema.get_field_index("raw_line"), "raw_line", raw_line)
+
+
+def _arrival_days(received_ms: np.ndarray) -> list[tuple[date, int, int]]:
+    """Split rows sorted by arrival into arrival (UTC) dates.
+
+    Args:
+        received_ms: Arrival time per row, sorted.
+
+    Returns:
+        Per arrival date: the date, and the first and past-the-last row of its rows.
+    """
+    day = received_ms // MS_PER_DAY
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(day)) + 1])
+    ends = np.concatenate([starts[1:], [len(day)]])
+    return [
+        (_EPOCH + timedelta(days=int(day[first])), first, stop)
+        for first, stop in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+
+
 def write_event_files(simulation: Simulation, out_dir: Path, *, gzip: bool = False) -> list[Path]:
     """Write the simulated rows as one NDJSON file per arrival date.
 
@@ -439,34 +559,13 @@ def write_event_files(simulation: Simulation, out_dir: Path, *, gzip: bool = Fal
     table = build_table(simulation)
     con = duckdb.connect()
     try:
-        malformed = np.flatnonzero(rows.role == ROLE_MALFORMED)
-        if len(malformed):
-            con.register("day_events", table.take(pa.array(malformed)))
-            rendered = dict(con.execute(render_sql("seq, line")).fetchall())
-            con.unregister("day_events")
-            broken = [
-                _break_line(
-                    rendered[int(rows.seq[row])],
-                    MALFORMATIONS[int(rows.malformation[row])],
-                    int(rows.event_id[row, 0]),
-                )
-                for row in malformed
-            ]
-            position = np.full(len(rows.seq), -1, dtype=np.int64)
-            position[malformed] = np.arange(len(malformed))
-            raw_line = _take_or_null(pa.array(broken, type=pa.string()), position, position < 0)
-            table = table.set_column(table.schema.get_field_index("raw_line"), "raw_line", raw_line)
-
+        table = _with_malformed_lines(con, table, rows)
         # Several record batches per file let DuckDB render one file on several threads.
         table = pa.Table.from_batches(table.to_batches(max_chunksize=_BATCH_ROWS))
-        day = rows.received_ms // MS_PER_DAY
-        starts = np.concatenate([[0], np.flatnonzero(np.diff(day)) + 1])
-        ends = np.concatenate([starts[1:], [len(day)]])
         suffix = ".ndjson.gz" if gzip else ".ndjson"
         options = _copy_options(gzip)
         written: list[Path] = []
-        for first, stop in zip(starts.tolist(), ends.tolist(), strict=True):
-            arrival = _EPOCH + timedelta(days=int(day[first]))
+        for arrival, first, stop in _arrival_days(rows.received_ms):
             folder = out_dir / f"{arrival:%Y}" / f"{arrival:%m}" / f"{arrival:%d}"
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"events-{arrival.isoformat()}{suffix}"

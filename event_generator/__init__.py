@@ -5,6 +5,6 @@ payments, churn and comebacks) and writes its raw events as NDJSON files in the 
 `CONTRACT.md` section 1, including a configurable share of dirty input.
 """
 
-from orchestration.lib.generator.write import GenerateSummary, generate_events
+from event_generator.write import GenerateSummary, generate_events
 
 __all__ = ["GenerateSummary", "generate_events"]

@@ -4,7 +4,7 @@ Everything the simulation draws from lives here as typed constants: the event ca
 the tracker sends them, in Title Case), acquisition channels, the onboarding funnel, features with
 their adoption rates, plans and prices, devices, pages, and the behavioural knobs (session rates,
 churn, resurrection, weekly seasonality). The simulation in
-`orchestration.lib.generator.simulate` only reads these values, so changing the product means
+`event_generator.simulate` only reads these values, so changing the product means
 editing this module only.
 """
 
