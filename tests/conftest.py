@@ -36,7 +36,14 @@ def copy_project(destination: Path) -> Path:
     """A copy of the project's code, dbt project and seeds (no data, no build artefacts), for
     tests that edit what analysts edit."""
     ignore = shutil.ignore_patterns("target", "logs", "__pycache__", "*.duckdb*", "sample")
-    for name in ("orchestration", "expectations", "dbt_project", "seeds"):
+    for name in (
+        "orchestration",
+        "usage_analytics",
+        "event_generator",
+        "expectations",
+        "dbt_project",
+        "seeds",
+    ):
         shutil.copytree(REPO_ROOT / name, destination / name, ignore=ignore)
     return destination
 

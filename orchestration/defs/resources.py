@@ -61,7 +61,13 @@ class Warehouse(DuckDBResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["Warehouse"]:
-        """Holds the lock for the run; the dbt subprocesses read the same file (profiles.yml)."""
+        """Holds the lock for the run; the dbt subprocesses read the same file (profiles.yml).
+
+        A sensor's tick only looks at the warehouse: it holds nothing.
+        """
+        if context.run is None:
+            yield self
+            return
         os.environ[WAREHOUSE_ENV] = str(self.path)
         log = context.log
         with exclusive_warehouse(

@@ -84,9 +84,12 @@ def test_running_the_sensors_job_twice_on_the_same_files_lands_nothing_new(
     from orchestration.dbt_project import prepare_manifest
 
     prepare_manifest()
-    from orchestration.definitions import defs
-    from orchestration.defs.landing.assets import land_events
+    from orchestration.definitions import defs as load_definitions
+    from orchestration.defs.landing.assets import RAW_EVENTS
     from orchestration.defs.landing.sensors import SENSOR_NAME
+
+    defs = load_definitions()  # reads the environment the fixture set
+    land_events = defs.resolve_assets_def(RAW_EVENTS)
 
     warehouse = backfilled["warehouse"]
     assert isinstance(warehouse, Path)
@@ -136,9 +139,9 @@ def test_freshness_warns_after_the_configured_hours_without_blocking(
 
     warehouse = backfilled["warehouse"]
     assert isinstance(warehouse, Path)
-    job = defs.resolve_job_def(FRESHNESS_JOB_NAME)
 
     def evaluate() -> dg.AssetCheckEvaluation:
+        job = defs().resolve_job_def(FRESHNESS_JOB_NAME)  # settings as the environment has them
         result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
         assert result.success  # a warning never fails the run
         (evaluation,) = result.get_asset_check_evaluations()
@@ -173,7 +176,7 @@ def test_a_daemon_style_run_waits_for_a_command_holding_the_warehouse(
     holder = start_holder(warehouse, seconds=3)
     assert isinstance(holder, multiprocessing.process.BaseProcess)
     instance = dg.DagsterInstance.ephemeral()
-    result = defs.resolve_job_def(FRESHNESS_JOB_NAME).execute_in_process(instance=instance)
+    result = defs().resolve_job_def(FRESHNESS_JOB_NAME).execute_in_process(instance=instance)
     assert result.success
     # the run could only start once the holder let go, and the holder only lets go by ending
     holder.join(timeout=1)

@@ -7,11 +7,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from usage_analytics.landing.reasons import QUARANTINE_REASONS
-from usage_analytics.landing.files import UTF8_BOM
 from tests.fixtures.bad_input import CORPUS, LANDS, NOW, SQL_INJECTION, Case
 from tests.unit.landing_helpers import NOW as HELPERS_NOW
 from tests.unit.landing_helpers import TABLES, land, rows
+from usage_analytics.landing.files import UTF8_BOM
+from usage_analytics.landing.reasons import QUARANTINE_REASONS
 
 CASES = {case.name: case for case in CORPUS}
 

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration.lib.settings import DBT_PROJECT_DIR, dbt_var_defaults
+from usage_analytics.dbt_vars import dbt_var_defaults
+from usage_analytics.paths import DBT_PROJECT_DIR
 
 MODELS = DBT_PROJECT_DIR / "models"
 PREFIXES = {

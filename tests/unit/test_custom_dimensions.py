@@ -12,7 +12,7 @@ from usage_analytics.custom_dimensions import (
     read_dimensions,
     sync_contracts,
 )
-from orchestration.lib.settings import DBT_PROJECT_DIR, SEEDS_DIR
+from usage_analytics.paths import DBT_PROJECT_DIR, SEEDS_DIR
 
 HEADER = "dimension_name,level,source_path,data_type\n"
 

@@ -9,13 +9,14 @@ import duckdb
 import pytest
 
 from orchestration.defs.landing.sensors import evaluate_new_files
-from usage_analytics.quality.freshness import freshness
-from usage_analytics.landing.arrival import PartitionWindow, arrival_date
-from usage_analytics.landing.land import ensure_schema
-from orchestration.lib.settings import REPO_ROOT, Settings
-from usage_analytics.warehouse.lock import exclusive_warehouse
 from tests.conftest import write_events
+from usage_analytics.landing.arrival import PartitionWindow, arrival_date
+from usage_analytics.paths import REPO_ROOT
+from usage_analytics.quality.freshness import freshness
+from usage_analytics.warehouse.lock import exclusive_warehouse
+from usage_analytics.warehouse.schema import ensure_schema
 
+PARTITIONS_START = dt.date(2026, 1, 1)
 EVENT = {"event": "Page Viewed", "user_id": "u1", "timestamp": "2026-01-05T10:00:00Z"}
 
 
@@ -83,19 +84,6 @@ def test_freshness_of_the_latest_landing_with_events(
     assert ("within" in result.describe()) is fresh
 
 
-def _settings(events: Path, warehouse: Path) -> Settings:
-    return Settings(
-        warehouse_path=warehouse,
-        events_dir=events,
-        pii_salt="s",
-        dbt_target="duckdb",
-        schedule_cron="0 3 * * *",
-        schedule_timezone="UTC",
-        lock_timeout_seconds=1,
-        partitions_start=dt.date(2026, 1, 1),
-    )
-
-
 def test_sensor_requests_one_run_over_the_new_files_arrival_dates(tmp_path: Path) -> None:
     events, warehouse = tmp_path / "events", tmp_path / "w.duckdb"
     for day in ("2026/01/07", "2026/01/05", "2026/01/09"):
@@ -105,33 +93,35 @@ def test_sensor_requests_one_run_over_the_new_files_arrival_dates(tmp_path: Path
     (events / "copy" / "again.ndjson").write_bytes(
         (events / "2026/01/05/events-2026-01-05.ndjson").read_bytes()
     )
-    request = evaluate_new_files(_settings(events, warehouse))
+    request = evaluate_new_files(events, warehouse, PARTITIONS_START)
     assert isinstance(request, dg.RunRequest)
     assert request.tags["dagster/asset_partition_range_start"] == "2026-01-05"
     assert request.tags["dagster/asset_partition_range_end"] == "2026-01-09"
     assert request.tags["usage_analytics/new_files"] == "3"
-    again = evaluate_new_files(_settings(events, warehouse))
+    again = evaluate_new_files(events, warehouse, PARTITIONS_START)
     assert isinstance(again, dg.RunRequest) and again.run_key == request.run_key
 
 
 def test_sensor_skips_when_nothing_is_new_or_the_warehouse_is_busy(tmp_path: Path) -> None:
     events, warehouse = tmp_path / "events", tmp_path / "w.duckdb"
     _warehouse_landed_at(warehouse, dt.datetime(2026, 1, 5))  # manifest holds hashes h1, h2
-    assert isinstance(evaluate_new_files(_settings(events, warehouse)), dg.SkipReason)  # no dir
+    assert isinstance(
+        evaluate_new_files(events, warehouse, PARTITIONS_START), dg.SkipReason
+    )  # no dir
     events.mkdir()
-    skip = evaluate_new_files(_settings(events, warehouse))
+    skip = evaluate_new_files(events, warehouse, PARTITIONS_START)
     assert isinstance(skip, dg.SkipReason) and "no new file" in skip.skip_message
     _touch(events / "2026/01/05/a.ndjson")
     with exclusive_warehouse(warehouse, timeout_seconds=1):
-        busy = evaluate_new_files(_settings(events, warehouse))
+        busy = evaluate_new_files(events, warehouse, PARTITIONS_START)
     assert isinstance(busy, dg.SkipReason) and "in use" in busy.skip_message
     writer = duckdb.connect(str(warehouse))  # a writer holds the file: no read-only connection
     try:
-        writing = evaluate_new_files(_settings(events, warehouse))
+        writing = evaluate_new_files(events, warehouse, PARTITIONS_START)
     finally:
         writer.close()
     assert isinstance(writing, dg.SkipReason) and "writing" in writing.skip_message
-    assert isinstance(evaluate_new_files(_settings(events, warehouse)), dg.RunRequest)
+    assert isinstance(evaluate_new_files(events, warehouse, PARTITIONS_START), dg.RunRequest)
 
 
 def test_dagster_home_queues_warehouse_runs_and_retries_crashed_runs() -> None:

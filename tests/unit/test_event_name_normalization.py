@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from usage_analytics.landing.rules import normalize_event_name_sql
 from tests.unit.landing_helpers import event, events, land, reasons, write_lines
+from usage_analytics.landing.rules import normalize_event_name_sql
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from expectations.runner import SuiteResult, validate
-from expectations.suites import landing, marts
+from expectations.suites import landing
 
 LANDED_AT = dt.datetime(2026, 1, 20, 12, 0)
 BATCH_THRESHOLDS = landing.LandingBatchThresholds(
@@ -110,94 +110,6 @@ def test_landing_volume_within_and_outside_the_band() -> None:
     assert inside.passed and none.passed and not none.results
     assert not outside.passed
     assert (outside.failed[0].observed, outside.failed[0].threshold) == ("5", "in [10, 30]")
-
-
-def funnel_frame(counts: list[int], rates: list[float]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "funnel_name": ["f"] * len(counts),
-            "step_number": list(range(1, len(counts) + 1)),
-            "count_users": counts,
-            "count_users_previous_step": [None, *counts[:-1]],
-            "conversion_rate_from_first": rates,
-            "conversion_rate_from_previous": rates,
-        }
-    )
-
-
-def test_funnel_conversion_suite() -> None:
-    good = validate(
-        "funnel", funnel_frame([10, 5, 5], [1.0, 0.5, 0.5]), marts.funnel_conversion_expectations
-    )
-    bad = validate(
-        "funnel", funnel_frame([10, 5, 6], [1.0, 0.5, 1.2]), marts.funnel_conversion_expectations
-    )
-    assert good.passed, good.failed
-    assert failed(bad) == {
-        "expect_column_pair_values_a_to_be_greater_than_b(count_users_previous_step, count_users)",
-        "expect_column_values_to_be_between(conversion_rate_from_first)",
-        "expect_column_values_to_be_between(conversion_rate_from_previous)",
-    }
-
-
-def test_sessions_suite_bounds_durations_by_max_session_hours() -> None:
-    start = pd.Timestamp("2026-01-05 10:00")
-    frame = pd.DataFrame(
-        {
-            "session_id": ["s1", "s2"],
-            "started_at": [start, start],
-            "ended_at": [start + pd.Timedelta(hours=2), start + pd.Timedelta(hours=3)],
-            "duration_seconds": [7200, 10800],
-        }
-    )
-    build = functools.partial(marts.sessions_expectations, 3)
-    assert validate("sessions", frame, build).passed
-    bad = validate("sessions", frame, functools.partial(marts.sessions_expectations, 2))
-    assert failed(bad) == {"expect_column_values_to_be_between(duration_seconds)"}
-    assert bad.failed[0].threshold == "in [0, 7200]"
-
-
-def test_active_users_suite() -> None:
-    good = pd.DataFrame({"dau": [1, 2], "wau": [2, 2], "mau": [3, 2], "stickiness": [0.3, 1.0]})
-    bad = pd.DataFrame({"dau": [3, 2], "wau": [2, 2], "mau": [3, 1], "stickiness": [1.0, 2.0]})
-    assert validate("active_users", good, marts.active_users_expectations).passed
-    assert failed(validate("active_users", bad, marts.active_users_expectations)) == {
-        "expect_column_pair_values_a_to_be_greater_than_b(wau, dau)",
-        "expect_column_pair_values_a_to_be_greater_than_b(mau, wau)",
-        "expect_column_values_to_be_between(stickiness)",
-    }
-
-
-def test_retention_and_adoption_rates_lie_between_0_and_1() -> None:
-    retention = pd.DataFrame({"retention_rate": [1.0, 0.2], "retention_rate_unbounded": [1, 0.4]})
-    assert validate("retention", retention, marts.retention_expectations).passed
-    retention.loc[1, "retention_rate"] = -0.1
-    assert failed(validate("retention", retention, marts.retention_expectations)) == {
-        "expect_column_values_to_be_between(retention_rate)"
-    }
-    adoption = pd.DataFrame({"adoption_rate": [0.0, 0.5, None]})
-    assert validate("adoption", adoption, marts.feature_adoption_expectations).passed
-    adoption.loc[2, "adoption_rate"] = 1.5
-    assert not validate("adoption", adoption, marts.feature_adoption_expectations).passed
-
-
-def test_events_reconciliation_is_exact() -> None:
-    def frame(kept: int) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                "count_fct_events": [kept],
-                "count_loaded": [110],
-                "count_duplicates": [10],
-                "count_removed_by_rules": [0],
-                "count_expected": [100],
-            }
-        )
-
-    assert validate("reconciliation", frame(100), marts.events_reconciliation_expectations).passed
-    bad = validate("reconciliation", frame(101), marts.events_reconciliation_expectations)
-    (item,) = bad.failed
-    assert item.observed == "1 of 1 rows unexpected, e.g. (101, 100)"
-    assert item.threshold == "count_fct_events = count_expected"
 
 
 def test_landing_batch_without_share_thresholds_leaves_the_shares_out() -> None:

@@ -10,6 +10,7 @@ from orchestration.defs.quality.sensors import (
     gate_results_of_failed_runs,
     gate_results_of_succeeded_runs,
 )
+from orchestration.defs.resources import Warehouse
 
 
 @dg.asset
@@ -48,10 +49,9 @@ def gate_rows(warehouse: Path) -> list[tuple]:
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def warehouse(tmp_path: Path) -> Path:
     path = tmp_path / "warehouse.duckdb"
     duckdb.connect(str(path)).close()
-    monkeypatch.setenv("USAGE_ANALYTICS_WAREHOUSE", str(path))
     return path
 
 
@@ -63,13 +63,14 @@ def test_a_succeeded_run_appends_its_check_results(warehouse: Path) -> None:
     job = defs_checks.resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(instance=instance, raise_on_error=False)
     assert result.success
-    context = dg.build_run_status_sensor_context(
+    with dg.build_run_status_sensor_context(
         sensor_name="gate_results_of_succeeded_runs",
         dagster_event=result.get_run_success_event(),
         dagster_instance=instance,
         dagster_run=result.dagster_run,
-    )
-    outcome = gate_results_of_succeeded_runs(context)
+        resources={"warehouse": Warehouse(database=str(warehouse))},
+    ) as context:
+        outcome = gate_results_of_succeeded_runs(context)
     assert "recorded 2 gate rows" in str(outcome.skip_message)
     assert gate_rows(warehouse) == [
         (result.run_id, "numbers", "numbers_are_even", "warn", False, False, "3", "even"),
@@ -87,13 +88,14 @@ def test_a_failed_run_appends_its_check_results(warehouse: Path) -> None:
     result = job.execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     failure = next(event for event in result.all_events if event.is_run_failure)
-    context = dg.build_run_status_sensor_context(
+    with dg.build_run_status_sensor_context(
         sensor_name="gate_results_of_failed_runs",
         dagster_event=failure,
         dagster_instance=instance,
         dagster_run=result.dagster_run,
-    ).for_run_failure()
-    gate_results_of_failed_runs(context)
+        resources={"warehouse": Warehouse(database=str(warehouse))},
+    ) as context:
+        gate_results_of_failed_runs(context.for_run_failure())
     assert [(row[0], row[2], row[5]) for row in gate_rows(warehouse)] == [
         (result.run_id, "numbers_are_even", False),
         (result.run_id, "numbers_are_small", True),

@@ -8,14 +8,14 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.defs.resources import QualityGates, SettingError, Warehouse, from_env
+from orchestration.summary import RunSummary
 from usage_analytics.quality.gates import (
     append_gate_results,
     rows_from_dbt_test_observations,
     rows_from_evaluations,
     write_quality_page,
 )
-from orchestration.lib.settings import GateThresholds
-from orchestration.summary import RunSummary
 
 AT = dt.datetime(2026, 1, 20, 12, 0)
 
@@ -119,14 +119,27 @@ def test_summary_lists_gx_gates_and_failures_with_observed_and_threshold() -> No
 
 
 def test_thresholds_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert GateThresholds.from_env() == GateThresholds()
+    assert from_env("quality_gates", QualityGates) == QualityGates()
     monkeypatch.setenv("USAGE_ANALYTICS_MAX_QUARANTINED_SHARE", "0.2")
     monkeypatch.setenv("USAGE_ANALYTICS_VOLUME_TRAILING_BATCHES", "3")
-    thresholds = GateThresholds.from_env()
+    thresholds = from_env("quality_gates", QualityGates)
     assert (thresholds.max_quarantined_share, thresholds.volume_trailing_batches) == (0.2, 3)
     monkeypatch.setenv("USAGE_ANALYTICS_MAX_UNKNOWN_EVENT_SHARE", "1.5")
-    with pytest.raises(ValueError, match="max_unknown_event_share"):
-        GateThresholds.from_env()
+    with pytest.raises(SettingError, match="USAGE_ANALYTICS_MAX_UNKNOWN_EVENT_SHARE='1.5'"):
+        from_env("quality_gates", QualityGates)
     monkeypatch.setenv("USAGE_ANALYTICS_MAX_UNKNOWN_EVENT_SHARE", "lots")
-    with pytest.raises(ValueError, match="must be a number"):
-        GateThresholds.from_env()
+    with pytest.raises(SettingError, match="valid number"):
+        from_env("quality_gates", QualityGates)
+
+
+def test_the_lock_timeout_is_validated_like_every_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("USAGE_ANALYTICS_LOCK_TIMEOUT_SECONDS", "-5")
+    with pytest.raises(SettingError, match="USAGE_ANALYTICS_LOCK_TIMEOUT_SECONDS='-5'"):
+        from_env("warehouse", Warehouse)
+
+
+def test_the_quality_page_escapes_what_it_shows(tmp_path: Path) -> None:
+    rows = rows_from_evaluations("run-<1>", [gx_evaluation(False)], AT)
+    page = write_quality_page(tmp_path / "w.duckdb", "run-<1>", rows).read_text()
+    assert "run-&lt;1&gt;" in page and "run-<1>" not in page
+    assert '<tr class="fail">' in page and "0 of 1 gates passed" in page

@@ -10,8 +10,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from usage_analytics.landing import land as land_module
-from usage_analytics.landing.files import discover
 from tests.unit.landing_helpers import (
     NOW,
     SALT,
@@ -27,6 +25,8 @@ from tests.unit.landing_helpers import (
     table_counts,
     write_lines,
 )
+from usage_analytics.landing import land as land_module
+from usage_analytics.landing.files import discover
 
 # --- idempotence -----------------------------------------------------------------------------
 

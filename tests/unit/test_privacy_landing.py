@@ -6,8 +6,6 @@ from pathlib import Path
 import pytest
 
 from orchestration.cli import _forget, _parser
-from usage_analytics.privacy.forget import compact_warehouse, forget_user
-from usage_analytics.landing.land import MIGRATIONS, ensure_schema
 from tests.unit.landing_helpers import (
     SALT,
     connect,
@@ -19,6 +17,8 @@ from tests.unit.landing_helpers import (
     salted_sha256,
     write_lines,
 )
+from usage_analytics.warehouse.schema import MIGRATIONS, ensure_schema
+from usage_analytics.privacy.forget import compact_warehouse, forget_user
 
 
 @pytest.mark.parametrize(

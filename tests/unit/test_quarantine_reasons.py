@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from usage_analytics.landing.reasons import QUARANTINE_REASONS
-from usage_analytics.landing.reasons import MAX_LINE_BYTES
 from tests.unit.landing_helpers import (
     DROP,
     NOW,
@@ -21,6 +19,7 @@ from tests.unit.landing_helpers import (
     write_bytes,
     write_lines,
 )
+from usage_analytics.landing.reasons import MAX_LINE_BYTES, QUARANTINE_REASONS
 
 CONTRACT_REASONS = (
     "line_too_long",
