@@ -17,8 +17,8 @@ from tests.unit.landing_helpers import (
     salted_sha256,
     write_lines,
 )
-from usage_analytics.warehouse.schema import MIGRATIONS, ensure_schema
 from usage_analytics.privacy.forget import compact_warehouse, forget_user
+from usage_analytics.warehouse.schema import MIGRATIONS, ensure_schema
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,18 @@
 """One writer per warehouse: a second holder waits, then proceeds or gives up clearly."""
 
 import multiprocessing
+import os
 import time
 from pathlib import Path
 
 import pytest
 
-from usage_analytics.warehouse.lock import WarehouseBusyError, exclusive_warehouse, lock_path
+from usage_analytics.warehouse.lock import (
+    WarehouseBusyError,
+    exclusive_warehouse,
+    holder_of,
+    lock_path,
+)
 
 
 def hold(warehouse: str, seconds: float, ready: "multiprocessing.synchronize.Event") -> None:
@@ -56,10 +62,15 @@ def test_second_holder_waits_its_turn(tmp_path: Path) -> None:
 def test_a_killed_holder_releases_the_lock(tmp_path: Path) -> None:
     warehouse = tmp_path / "w.duckdb"
     holder = start_holder(warehouse, seconds=60)
+    assert holder_of(warehouse) == lock_path(warehouse).read_text().strip()
+    assert f"pid {holder.pid}" in str(holder_of(warehouse))
     holder.kill()
     holder.join()
+    assert holder_of(warehouse) is None  # the operating system let go with the process
+    started = time.monotonic()
     with exclusive_warehouse(warehouse, timeout_seconds=2, poll_seconds=0.05):
-        pass
+        assert f"pid {os.getpid()} since" in lock_path(warehouse).read_text()
+    assert time.monotonic() - started < 1  # taken at once, not after waiting out the timeout
 
 
 def test_the_lock_is_re_entrant_within_a_process(tmp_path: Path) -> None:

@@ -111,7 +111,7 @@ def land_folder(
     if not new_files:
         return result
 
-    pii_events = _pii_events_sql(con, tracking_plan_csv)
+    pii_events = _pii_events(con, tracking_plan_csv)
     for batch in _batches(new_files, batch_bytes):
         _land_batch(con, batch, result, timestamp_floor, pii_salt, pii_events)
         fault_point("landing_batch_committed")
@@ -153,7 +153,7 @@ def _land_batch(
     result: LandingResult,
     timestamp_floor: dt.date | dt.datetime,
     pii_salt: str,
-    pii_events: str,
+    pii_events: list[str],
 ) -> None:
     """Lands one batch of files in one transaction, and adds its counts to ``result``."""
     landed_at, load_id = result.landed_at, result.load_id
@@ -198,18 +198,16 @@ def _lines_table(items: list[FileLines]) -> pa.Table:
     return pa.concat_tables(tables).cast(schema) if tables else schema.empty_table()
 
 
-def _pii_events_sql(con: duckdb.DuckDBPyConnection, tracking_plan_csv: Path | None) -> str:
+def _pii_events(con: duckdb.DuckDBPyConnection, tracking_plan_csv: Path | None) -> list[str]:
+    """The tracking plan's events whose property values are personal data."""
     if tracking_plan_csv is None or not tracking_plan_csv.exists():
-        return "select null::varchar"
-    names = con.execute(
+        return []
+    rows = con.execute(
         "select event_name from read_csv(?, header = true, all_varchar = true) "
         "where lower(contains_pii) in ('true', 't', '1', 'yes')",
         [str(tracking_plan_csv)],
     ).fetchall()
-    if not names:
-        return "select null::varchar"
-    quoted = ", ".join("'" + name.replace("'", "''") + "'" for (name,) in names)
-    return f"select unnest([{quoted}])"
+    return [name for (name,) in rows]
 
 
 def _classify(
@@ -217,15 +215,17 @@ def _classify(
     landed_at: dt.datetime,
     timestamp_floor: dt.date | dt.datetime,
     pii_salt: str,
-    pii_events_sql: str,
+    pii_events: list[str],
 ) -> None:
-    salt_sql = "'" + pii_salt.replace("'", "''") + "'"
-    pii = hash_pii_sql(salt_sql, pii_events_sql)
+    """Parses, validates and hashes the batch's lines into ``landing_classified``; every value
+    of the run (salt, times, event names) is a bound parameter."""
+    pii = hash_pii_sql("$salt", "select unnest($pii_events::varchar[])")
     query = classify_lines_sql(
-        "landing_lines",
-        landed_at_sql=f"timestamp '{landed_at.isoformat(sep=' ')}'",
-        timestamp_floor_sql=f"timestamp '{timestamp_floor.isoformat()}'",
+        "landing_lines", landed_at_sql="$landed_at", timestamp_floor_sql="$timestamp_floor"
     )
+    floor = timestamp_floor
+    if not isinstance(floor, dt.datetime):
+        floor = dt.datetime.combine(floor, dt.time())
     con.execute(
         f"""
         create temp table landing_classified as
@@ -235,7 +235,13 @@ def _classify(
             {pii["context"]} as context,
             {pii["properties"]} as properties
         from ({query})
-        """
+        """,
+        {
+            "salt": pii_salt,
+            "pii_events": pii_events,
+            "landed_at": landed_at,
+            "timestamp_floor": floor,
+        },
     )
 
 
