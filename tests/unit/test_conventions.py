@@ -1,5 +1,6 @@
 """House conventions of the dbt project (STYLE.md): checked on the files, no dbt run needed."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,12 @@ def test_every_macro_is_documented() -> None:
             if line.startswith("{% macro ") and "__" not in line:
                 name = line.split("{% macro ")[1].split("(")[0]
                 assert name in documented, f"macro {name} ({path.name}) is not in _macros.yml"
+
+
+def test_every_setting_is_documented_in_the_one_table() -> None:
+    """docs/configuration.md lists exactly the environment variables the resources read."""
+    from orchestration.defs.resources import ENVIRONMENT
+
+    table = (DBT_PROJECT_DIR.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `(USAGE_ANALYTICS_[A-Z_]+)`", table, flags=re.MULTILINE))
+    assert documented == set(ENVIRONMENT) | {"USAGE_ANALYTICS_FAULT_PAUSE"}
