@@ -31,7 +31,9 @@ lint: install
 	$(BIN)/ruff format --check .
 
 dev: install  ## the Dagster UI with the asset graph on http://127.0.0.1:3000
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m orchestration.definitions
+	$(BIN)/usage-analytics sync-contracts
+	PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(CURDIR)/.dagster_home \
+		$(BIN)/dagster dev -m orchestration.definitions
 
 generate: install  ## regenerate the bundled sample (deterministic)
 	rm -rf data/sample/events

@@ -67,16 +67,14 @@ def cli(*args: str) -> float:
     return seconds
 
 
-def dbt_timings(top: int = 12) -> dict[str, object]:
-    """Where the last ``dbt build`` spent its time: its elapsed seconds, the summed seconds of
-    models, unit tests and data tests, and the slowest models (from its run_results.json)."""
-    runs = sorted(
-        (REPO_ROOT / "dbt_project" / "target").glob("dbt_models-*/run_results.json"),
-        key=lambda path: path.stat().st_mtime,
-    )
-    if not runs:
+def dbt_timings(warehouse: Path, top: int = 12) -> dict[str, object]:
+    """Where the warehouse's last ``dbt build`` spent its time: its elapsed seconds, the summed
+    seconds of models, unit tests and data tests, and the slowest models (from the
+    run_results.json in the warehouse's dbt target folder, ``<warehouse>.dbt``)."""
+    run_results = warehouse.with_name(warehouse.name + ".dbt") / "run_results.json"
+    if not run_results.exists():
         return {}
-    results = json.loads(runs[-1].read_text(encoding="utf-8"))
+    results = json.loads(run_results.read_text(encoding="utf-8"))
     nodes = results["results"]
 
     def total(prefix: str) -> float:
@@ -189,14 +187,14 @@ def main() -> int:
 
     full_seconds = cli("run", "--events", str(landing), "--warehouse", str(warehouse))
     full_steps = STEP_TIMES[-1]
-    full_dbt = dbt_timings()
+    full_dbt = dbt_timings(warehouse)
     events_full = count(warehouse, "select count(*) from marts.fct_events")
     print(f"full build of {args.days} days: {full_seconds:.1f}s ({events_full:,} events)")
 
     copy_days(held_back, generated, landing)
     incremental_seconds = cli("run", "--events", str(landing), "--warehouse", str(warehouse))
     incremental_steps = STEP_TIMES[-1]
-    incremental_dbt = dbt_timings()
+    incremental_dbt = dbt_timings(warehouse)
     events_after = count(warehouse, "select count(*) from marts.fct_events")
     landed_last = events_after - events_full
     print(
@@ -239,7 +237,7 @@ def main() -> int:
             f" differing marts: {differing}"
         )
         result["full_refresh_seconds_all_days"] = round(refresh_seconds, 1)
-        result["full_refresh_dbt"] = dbt_timings()
+        result["full_refresh_dbt"] = dbt_timings(rebuilt)
         result["ratio_to_full_refresh"] = round(incremental_seconds / refresh_seconds, 3)
         print(f"ratio incremental / full refresh: {incremental_seconds / refresh_seconds:.3f}")
         result["marts_differing_from_full_refresh"] = differing

@@ -99,8 +99,8 @@ def run_pipeline(
         for event in result.all_events
         if event.is_step_failure
     ]
-    summary.mart_rows = mart_row_counts(warehouse.path)
-    publication = last_publication(warehouse.path)
+    summary.mart_rows = mart_row_counts(warehouse)
+    publication = last_publication(warehouse)
     if publication is not None:
         publication_id, summary.last_publication = publication
         published_now = any(

@@ -1,15 +1,18 @@
 """The short summary ``usage-analytics run`` prints."""
 
 import datetime as dt
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from orchestration.defs.resources import Warehouse
 from usage_analytics.publishing.marts import PUBLISHED_SCHEMA
 from usage_analytics.quality.gates import GX_SOURCE, GateRow, gates_of
+from usage_analytics.warehouse.schema import has_relation
+
+SUMMARY_WAIT_SECONDS = 10.0  # a dbt process that just finished may still hold the file
 
 
 @dataclass
@@ -126,61 +129,39 @@ def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
     return seconds
 
 
-def mart_row_counts(warehouse: Path) -> dict[str, int]:
-    """Row count of every table in the ``marts`` schema (empty when the file is missing)."""
-    if not warehouse.exists():
-        return {}
-    con = _connect_read_only(warehouse)
-    if con is None:
+def mart_row_counts(warehouse: Warehouse) -> dict[str, int]:
+    """Row count of every table in the ``marts`` schema (empty when the file is missing or a
+    finishing dbt process still holds it)."""
+    if not warehouse.path.exists():
         return {}
     try:
-        tables = con.execute(
-            "select table_name from information_schema.tables where table_schema = ? "
-            "order by table_name",
-            [PUBLISHED_SCHEMA],
-        ).fetchall()
-        return {
-            name: con.execute(f'select count(*) from {PUBLISHED_SCHEMA}."{name}"').fetchone()[0]
-            for (name,) in tables
-        }
-    finally:
-        con.close()
+        with warehouse.read_only(SUMMARY_WAIT_SECONDS) as con:
+            tables = con.execute(
+                "select table_name from duckdb_tables() where schema_name = $1 order by 1",
+                [PUBLISHED_SCHEMA],
+            ).fetchall()
+            return {
+                name: con.execute(f'select count(*) from {PUBLISHED_SCHEMA}."{name}"').fetchone()[0]
+                for (name,) in tables
+            }
+    except duckdb.IOException:
+        return {}
 
 
-def _connect_read_only(
-    warehouse: Path, attempts: int = 20, wait_seconds: float = 0.5
-) -> duckdb.DuckDBPyConnection | None:
-    """A read-only connection, waiting while a finishing dbt process still holds the file."""
-    for attempt in range(attempts):
-        try:
-            return duckdb.connect(str(warehouse), read_only=True)
-        except duckdb.IOException:
-            if attempt == attempts - 1:
-                return None
-            time.sleep(wait_seconds)
-    return None
-
-
-def last_publication(warehouse: Path) -> tuple[str, str] | None:
+def last_publication(warehouse: Warehouse) -> tuple[str, str] | None:
     """(publication id, "<id> at <published_at> by run <run_id>") of what ``marts`` serves."""
-    if not warehouse.exists():
-        return None
-    con = _connect_read_only(warehouse)
-    if con is None:
+    if not warehouse.path.exists():
         return None
     try:
-        (exists,) = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'audit' and table_name = 'publications'"
-        ).fetchone()
-        if not exists:
-            return None
-        row = con.execute(
-            "select publication_id, run_id, published_at from audit.publications "
-            "order by published_at desc limit 1"
-        ).fetchone()
-    finally:
-        con.close()
+        with warehouse.read_only(SUMMARY_WAIT_SECONDS) as con:
+            if not has_relation(con, "audit.publications"):
+                return None
+            row = con.execute(
+                "select publication_id, run_id, published_at from audit.publications "
+                "order by published_at desc limit 1"
+            ).fetchone()
+    except duckdb.IOException:
+        return None
     if row is None:
         return None
     return row[0], f"publication {row[0]} of {row[2]:%Y-%m-%d %H:%M:%S} UTC (run {row[1]})"

@@ -12,9 +12,8 @@ so numbers, flags and paths are read when the definitions load and validated by 
 
 import datetime as dt
 import os
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +28,7 @@ from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
 from usage_analytics.dbt_vars import effective_vars, parse_vars
 from usage_analytics.paths import REPO_ROOT, from_repo_root
 from usage_analytics.warehouse.lock import exclusive_warehouse
+from usage_analytics.warehouse.read import read_only
 
 # the dbt profile (dbt_project/profiles.yml) reads the warehouse file from this variable
 WAREHOUSE_ENV = "USAGE_ANALYTICS_WAREHOUSE"
@@ -77,32 +77,15 @@ class Warehouse(DuckDBResource):
         ):
             yield self
 
-    @contextmanager
     def read_only(
         self, wait_seconds: float = READ_ONLY_WAIT_SECONDS
-    ) -> Iterator[duckdb.DuckDBPyConnection]:
+    ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         """A read-only connection; waits while another process writes the file.
 
         Raises:
             duckdb.IOException: The file stayed locked for ``wait_seconds``.
         """
-        con = connect_read_only(self.path, wait_seconds)
-        try:
-            yield con
-        finally:
-            con.close()
-
-
-def connect_read_only(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
-    """The one connect-and-retry of readers: DuckDB refuses readers while a process writes."""
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(0.5)
+        return read_only(self.path, wait_seconds)
 
 
 class Landing(dg.ConfigurableResource):

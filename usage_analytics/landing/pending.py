@@ -8,10 +8,10 @@ process writes the file (the caller then skips its turn).
 import hashlib
 from pathlib import Path
 
-import duckdb
-
 from usage_analytics.landing.files import FileStats, LandingFile, discover
 from usage_analytics.landing.land import known_file_stats
+from usage_analytics.warehouse.read import read_only
+from usage_analytics.warehouse.schema import has_relation
 
 
 def landed_hashes(warehouse: Path) -> tuple[set[str], FileStats]:
@@ -23,18 +23,11 @@ def landed_hashes(warehouse: Path) -> tuple[set[str], FileStats]:
     """
     if not warehouse.exists():
         return set(), {}
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        (exists,) = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'raw' and table_name = 'load_manifest'"
-        ).fetchone()
-        if not exists:
+    with read_only(warehouse, wait_seconds=0) as con:
+        if not has_relation(con, "raw.load_manifest"):
             return set(), {}
         rows = con.execute("select distinct content_hash from raw.load_manifest").fetchall()
         return {row[0] for row in rows}, known_file_stats(con)
-    finally:
-        con.close()
 
 
 def unlanded_files(folder: Path, warehouse: Path) -> list[LandingFile]:
