@@ -10,9 +10,12 @@ every expectation's observed value and threshold, which ``audit.gate_results`` k
 import datetime as dt
 import functools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
+import duckdb
+import pandas as pd
 
 from expectations.runner import SuiteResult, read_frame, validate
 from expectations.suites import landing
@@ -64,73 +67,94 @@ def landing_gates(
     the latest ``raw/events`` materialization reports) with the batches before it. Nothing
     pending passes both checks without validating anything.
     """
-    thresholds = quality_gates
     load_id = _latest_load_id(context)
     selected = {key.name for key in context.selected_asset_check_keys}
     with warehouse.read_only() as con:
-        pending = pending_load_ids(con)
-        (landed_at,) = con.execute(
-            "select max(landed_at) from raw.load_manifest where list_contains($1, load_id)",
-            [pending],
-        ).fetchone()
-        frame = None
-        trailing: list[int] = []
-        if landed_at is not None:
-            known_events = [
-                row[0]
-                for row in con.execute(
-                    "select event_name from read_csv($1, header = true)",
-                    [str(SEEDS_DIR / "tracking_plan.csv")],
-                ).fetchall()
-            ]
-            frame = read_frame(con, landing.BATCH_FRAME_SQL, [pending, known_events])
-            trailing = [
-                row[0]
-                for row in con.execute(
-                    landing.TRAILING_VOLUMES_SQL,
-                    [load_id, thresholds.volume_trailing_batches],
-                ).fetchall()
-            ]
-    empty = frame is None or frame.empty
-    batches = ", ".join(pending) or "none"
+        pending = read_pending(con, load_id, quality_gates.volume_trailing_batches)
     if LANDING_BATCH_CHECK in selected:
-        if empty:
-            yield _nothing_to_check(
-                LANDING_BATCH_CHECK, RAW_EVENTS, f"no pending lines (batches: {batches})"
-            )
-        else:
-            # a share of a handful of lines means nothing: small batches skip the share gates
-            with_shares = len(frame) >= thresholds.share_min_lines
-            batch_thresholds = landing.LandingBatchThresholds(
-                timestamp_floor=timestamp_floor(dbt_build.effective_vars()),
-                max_event_at=landed_at + MAX_EVENT_AFTER_LANDING,
-                max_quarantined_share=thresholds.max_quarantined_share if with_shares else None,
-                max_unknown_event_share=(
-                    thresholds.max_unknown_event_share if with_shares else None
-                ),
-            )
-            build = functools.partial(landing.landing_batch_expectations, batch_thresholds)
-            yield _check_result(
-                LANDING_BATCH_CHECK, RAW_EVENTS, validate("landing_batch", frame, build), batches
-            )
+        yield _batch_check(pending, quality_gates, timestamp_floor(dbt_build.effective_vars()))
+    if LANDING_VOLUME_CHECK in selected:
+        yield _volume_check(pending, load_id, quality_gates.volume_band)
+
+
+@dataclass(frozen=True)
+class PendingLines:
+    """The lines of the pending batches, and the line counts of the batches before the run's."""
+
+    load_ids: list[str]
+    landed_at: dt.datetime | None  # the latest landing among them
+    frame: pd.DataFrame | None  # one row per line (landing.BATCH_FRAME_SQL)
+    trailing_volumes: list[int]
+
+
+def read_pending(
+    con: duckdb.DuckDBPyConnection, load_id: str | None, trailing_batches: int
+) -> PendingLines:
+    """Reads what the landing gates validate (nothing when no batch is pending)."""
+    pending = pending_load_ids(con)
+    (landed_at,) = con.execute(
+        "select max(landed_at) from raw.load_manifest where list_contains($1, load_id)",
+        [pending],
+    ).fetchone()
+    if landed_at is None:
+        return PendingLines(pending, None, None, [])
+    known_events = [
+        row[0]
+        for row in con.execute(
+            "select event_name from read_csv($1, header = true)",
+            [str(SEEDS_DIR / "tracking_plan.csv")],
+        ).fetchall()
+    ]
+    trailing = con.execute(landing.TRAILING_VOLUMES_SQL, [load_id, trailing_batches]).fetchall()
+    return PendingLines(
+        load_ids=pending,
+        landed_at=landed_at,
+        frame=read_frame(con, landing.BATCH_FRAME_SQL, [pending, known_events]),
+        trailing_volumes=[row[0] for row in trailing],
+    )
+
+
+def _batch_check(
+    pending: PendingLines, gates: QualityGates, floor: dt.datetime
+) -> dg.AssetCheckResult:
+    """The blocking check of every pending line."""
+    batches = ", ".join(pending.load_ids) or "none"
+    frame = pending.frame
+    if frame is None or frame.empty or pending.landed_at is None:
+        return _nothing_to_check(
+            LANDING_BATCH_CHECK, RAW_EVENTS, f"no pending lines (batches: {batches})"
+        )
+    # a share of a handful of lines means nothing: small batches skip the share gates
+    with_shares = len(frame) >= gates.share_min_lines
+    thresholds = landing.LandingBatchThresholds(
+        timestamp_floor=floor,
+        max_event_at=pending.landed_at + MAX_EVENT_AFTER_LANDING,
+        max_quarantined_share=gates.max_quarantined_share if with_shares else None,
+        max_unknown_event_share=gates.max_unknown_event_share if with_shares else None,
+    )
+    build = functools.partial(landing.landing_batch_expectations, thresholds)
+    result = validate("landing_batch", frame, build)
+    return _check_result(LANDING_BATCH_CHECK, RAW_EVENTS, result, batches)
+
+
+def _volume_check(
+    pending: PendingLines, load_id: str | None, band_width: float
+) -> dg.AssetCheckResult:
+    """The warning on the run's own batch: its line count against the trailing median."""
+    frame = pending.frame
     own = None if frame is None else frame[frame["load_id"] == load_id]
     empty = own is None or own.empty
-    if LANDING_VOLUME_CHECK in selected:
-        band = None if empty else landing.volume_band(trailing, thresholds.volume_band)
-        if band is None:
-            reason = f"batch {load_id} is empty" if empty else "no earlier batch to compare with"
-            yield _nothing_to_check(
-                LANDING_VOLUME_CHECK, RAW_EVENTS, reason, severity=dg.AssetCheckSeverity.WARN
-            )
-        else:
-            build = functools.partial(landing.landing_volume_expectations, band)
-            yield _check_result(
-                LANDING_VOLUME_CHECK,
-                RAW_EVENTS,
-                validate("landing_volume", own, build),
-                load_id,
-                severity=dg.AssetCheckSeverity.WARN,
-            )
+    band = None if empty else landing.volume_band(pending.trailing_volumes, band_width)
+    if own is None or band is None:
+        reason = f"batch {load_id} is empty" if empty else "no earlier batch to compare with"
+        return _nothing_to_check(
+            LANDING_VOLUME_CHECK, RAW_EVENTS, reason, severity=dg.AssetCheckSeverity.WARN
+        )
+    build = functools.partial(landing.landing_volume_expectations, band)
+    result = validate("landing_volume", own, build)
+    return _check_result(
+        LANDING_VOLUME_CHECK, RAW_EVENTS, result, load_id, severity=dg.AssetCheckSeverity.WARN
+    )
 
 
 def _check_result(
