@@ -14,12 +14,7 @@ retention as (
 
 )
 
-select
-    retention_name,
-    cohort_start,
-    period_number,
-    retention_rate,
-    retention_rate_unbounded
+select *
 
 from retention
 

@@ -16,11 +16,7 @@ sessions as (
 
 )
 
-select
-    session_id,
-    started_at,
-    ended_at,
-    duration_seconds
+select *
 
 from sessions
 

@@ -29,30 +29,13 @@ BUSY_RETRY_SECONDS = 30.0
 
 
 LANDING_SPECS = [
-    dg.AssetSpec(
-        RAW_EVENTS,
-        description="One row per valid landed line: typed, PII-hashed, ids as compact keys.",
-        group_name=LANDING_GROUP,
-        kinds={"duckdb"},
-    ),
-    dg.AssetSpec(
-        ["raw", "identities"],
-        description="Dictionary of user and anonymous ids to compact integer keys.",
-        group_name=LANDING_GROUP,
-        kinds={"duckdb"},
-    ),
-    dg.AssetSpec(
-        ["raw", "load_manifest"],
-        description="One row per landed file: path, content hash, line counts.",
-        group_name=LANDING_GROUP,
-        kinds={"duckdb"},
-    ),
-    dg.AssetSpec(
-        ["audit", "quarantine"],
-        description="One row per unusable line: file, line number, raw text, reason code.",
-        group_name=LANDING_GROUP,
-        kinds={"duckdb"},
-    ),
+    dg.AssetSpec(key, description=description, group_name=LANDING_GROUP, kinds={"duckdb"})
+    for key, description in (
+        (RAW_EVENTS, "One row per valid landed line: typed, PII-hashed, ids as compact keys."),
+        (["raw", "identities"], "Dictionary of user and anonymous ids to compact integer keys."),
+        (["raw", "load_manifest"], "One row per landed file: path, content hash, line counts."),
+        (["audit", "quarantine"], "One row per unusable line: file, line, raw text, reason."),
+    )
 ]
 
 
