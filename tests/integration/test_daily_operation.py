@@ -7,6 +7,7 @@ lands, which is what the acceptance item is about.
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -95,8 +96,13 @@ def test_running_the_sensors_job_twice_on_the_same_files_lands_nothing_new(
     assert isinstance(warehouse, Path)
     sensor = defs.resolve_sensor_def(SENSOR_NAME)
     job = defs.resolve_job_def(sensor.job_name)
+
+    def tick(instance: dg.DagsterInstance) -> Any:
+        with dg.build_sensor_context(instance=instance, resources=defs.resources) as context:
+            return sensor.evaluate_tick(context)
+
     with dg.instance_for_test() as instance:
-        requests = sensor.evaluate_tick(dg.build_sensor_context(instance=instance)).run_requests
+        requests = tick(instance).run_requests
         assert requests is not None and len(requests) == 1
         request = requests[0]
         # the two days the backfill left out
@@ -126,9 +132,9 @@ def test_running_the_sensors_job_twice_on_the_same_files_lands_nothing_new(
         for table in RAW_TABLES:
             assert after_second[table] == after_first[table], table
         # and the sensor now finds nothing to do
-        tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
-        assert not tick.run_requests
-        assert tick.skip_message and "no new file" in tick.skip_message
+        last = tick(instance)
+        assert not last.run_requests
+        assert last.skip_message and "no new file" in last.skip_message
 
 
 def test_freshness_warns_after_the_configured_hours_without_blocking(
