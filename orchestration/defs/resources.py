@@ -2,8 +2,8 @@
 
 Each setting is a field of a resource (or of ``Scheduling``, for what the definitions need when
 they load); ``ENVIRONMENT`` names the variable that sets it, and docs/configuration.md lists them
-all (a test keeps the two in step). ``usage-analytics`` passes its options as run config instead
-(``orchestration/run.py``), so a command never changes the environment of later ones.
+all (a test keeps the two in step). ``usage-analytics`` passes its options (``--warehouse``,
+``--events``, ``--vars``) to the run as run config (``orchestration/run.py``).
 
 String settings are handed to Dagster as ``EnvVar``s, resolved when a run starts (the UI shows the
 variable, never a secret's value); Dagster's ``EnvVar`` resolves to strings and integers only,
