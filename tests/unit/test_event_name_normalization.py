@@ -11,18 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.landing_helpers import event, events, land, reasons, write_lines
-from usage_analytics.landing.rules import normalize_event_name_sql
+from usage_analytics.landing.rules import create_landing_macros
 
 
 @pytest.fixture(scope="module")
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = duckdb.connect()
+    create_landing_macros(connection)
     yield connection
     connection.close()
 
 
 def normalize(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    return con.execute(f"select {normalize_event_name_sql('$1')}", [name]).fetchone()[0]
+    return con.execute("select normalize_event_name($1)", [name]).fetchone()[0]
 
 
 EXAMPLES = [
@@ -78,7 +79,7 @@ def test_examples(con: duckdb.DuckDBPyConnection, name: str, expected: str) -> N
 
 
 def test_null_stays_null(con: duckdb.DuckDBPyConnection) -> None:
-    assert con.execute(f"select {normalize_event_name_sql('null::varchar')}").fetchone() == (None,)
+    assert con.execute("select normalize_event_name(null::varchar)").fetchone() == (None,)
 
 
 def test_works_over_a_column(con: duckdb.DuckDBPyConnection) -> None:
@@ -86,7 +87,7 @@ def test_works_over_a_column(con: duckdb.DuckDBPyConnection) -> None:
         f"({i}, '{name.replace(chr(39), chr(39) * 2)}')" for i, (name, _) in enumerate(EXAMPLES)
     )
     result = con.execute(
-        f"select {normalize_event_name_sql('name')} from (values {values}) as t(i, name) order by i"
+        f"select normalize_event_name(name) from (values {values}) as t(i, name) order by i"
     ).fetchall()
     assert [row[0] for row in result] == [expected for _, expected in EXAMPLES]
 
@@ -159,7 +160,7 @@ def reference(name: str) -> str:
 
 def normalize_many(con: duckdb.DuckDBPyConnection, batch: list[str]) -> list[str]:
     """Normalizes a whole batch in one query (hypothesis examples stay fast)."""
-    sql = f"select list_transform($1::varchar[], lambda n: {normalize_event_name_sql('n')})"
+    sql = "select list_transform($1::varchar[], lambda n: normalize_event_name(n))"
     return con.execute(sql, [batch]).fetchone()[0]
 
 

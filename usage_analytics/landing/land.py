@@ -25,10 +25,11 @@ from usage_analytics.landing.files import (
     discover,
     read_lines,
 )
+from usage_analytics.landing.reasons import MAX_LINE_BYTES
 from usage_analytics.landing.rules import (
     analytics_consent_sql,
-    classify_lines_sql,
-    hash_pii_sql,
+    create_landing_macros,
+    landing_sql,
     pii_digest_sql,
 )
 from usage_analytics.warehouse.schema import ensure_schema, has_relation
@@ -217,30 +218,21 @@ def _classify(
     pii_salt: str,
     pii_events: list[str],
 ) -> None:
-    """Parses, validates and hashes the batch's lines into ``landing_classified``; every value
-    of the run (salt, times, event names) is a bound parameter."""
-    pii = hash_pii_sql("$salt", "select unnest($pii_events::varchar[])")
-    query = classify_lines_sql(
-        "landing_lines", landed_at_sql="$landed_at", timestamp_floor_sql="$timestamp_floor"
-    )
+    """Parses, validates and hashes the batch's lines into ``landing_classified``
+    (``sql/classify_lines.sql``); every value of the run (salt, times, event names) is a bound
+    parameter."""
     floor = timestamp_floor
     if not isinstance(floor, dt.datetime):
         floor = dt.datetime.combine(floor, dt.time())
+    create_landing_macros(con)
     con.execute(
-        f"""
-        create temp table landing_classified as
-        select
-            * exclude (traits, context, properties),
-            {pii["traits"]} as traits,
-            {pii["context"]} as context,
-            {pii["properties"]} as properties
-        from ({query})
-        """,
+        landing_sql("classify_lines.sql"),
         {
-            "salt": pii_salt,
-            "pii_events": pii_events,
             "landed_at": landed_at,
             "timestamp_floor": floor,
+            "max_line_bytes": MAX_LINE_BYTES,
+            "salt": pii_salt,
+            "pii_events": pii_events,
         },
     )
 

@@ -60,6 +60,24 @@ class ForgetResult:
         )
 
 
+@dataclass(frozen=True)
+class _ForgetRequest:
+    """One forget request: the values its statements bind as parameters."""
+
+    request_id: str
+    requested_at: dt.datetime
+    user_id: str
+    pii_salt: str
+
+
+_WORK_TABLES = (
+    "forget_anonymous_ids",
+    "forget_rows",
+    "forget_pii_hashes",
+    "forget_quarantine_rows",
+)
+
+
 def forget_user(
     con: duckdb.DuckDBPyConnection,
     user_id: str,
@@ -79,186 +97,257 @@ def forget_user(
         The request's id, the user id's hash and what was removed. The request is recorded
         even when nothing was found, so that files landed later drop the user's lines.
     """
-    user_id = user_id.strip()
-    if not user_id:
-        raise ValueError("the user id is empty")
-    requested_at = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
-    request_id = f"{requested_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    params = {"salt": pii_salt, "user_id": user_id, "request_id": request_id, "now": requested_at}
-
-    def run(sql: str, names: tuple[str, ...] = ()) -> list[tuple]:
-        return con.execute(sql, {name: params[name] for name in names}).fetchall()
-
-    def digest(value: str) -> str:
-        return pii_digest_sql("$salt", value)
-
+    request = _new_request(user_id, pii_salt=pii_salt, now=now)
     con.execute("set TimeZone = 'UTC'")
     ensure_schema(con)
     try:
         con.execute("begin transaction")
-        run(
-            """
-            create or replace temp table forget_anonymous_ids as
-            select distinct anonymous_id from raw.events
-            where user_id = $user_id and anonymous_id is not null
-            """,
-            ("user_id",),
-        )
-        run(
-            """
-            create or replace temp table forget_rows as
-            select load_id, file_path, line_number, traits, context
-            from raw.events
-            where user_id = $user_id
-                or (user_id is null
-                    and anonymous_id in (select anonymous_id from forget_anonymous_ids))
-            """,
-            ("user_id",),
-        )
-        # the user's hashed emails and IPs, to recognize them in quarantined text
-        run(
-            """
-            create or replace temp table forget_pii_hashes as
-            select distinct value from (
-                select json_extract_string(traits, '$.email') as value from forget_rows
-                union all
-                select json_extract_string(context, '$.traits.email') from forget_rows
-                union all
-                select json_extract_string(context, '$.ip') from forget_rows
-            )
-            where value is not null
-            """
-        )
-        run(
-            """
-            insert into audit.quarantine (
-                load_id, file_path, line_number, reason, raw_line, quarantined_at,
-                forget_request_id, removed_from_raw_at
-            )
-            select load_id, file_path, line_number, 'forgotten_user', null, $now,
-                $request_id, $now
-            from forget_rows
-            """,
-            ("now", "request_id"),
-        )
-        ((events_removed,),) = run(
-            """
-            delete from raw.events
-            using forget_rows
-            where raw.events.load_id = forget_rows.load_id
-                and raw.events.file_path = forget_rows.file_path
-                and raw.events.line_number = forget_rows.line_number
-            """
-        )
-        run(
-            f"""
-            create or replace temp table forget_quarantine_rows as
-            with lines as (
-                select rowid as quarantine_row, raw_line
-                from audit.quarantine
-                where raw_line is not null and line_number is not null
-            ),
-            lines_with_ids as (
-                select quarantine_row from lines
-                where contains(raw_line, $user_id)
-                    or exists (
-                        select 1 from forget_anonymous_ids
-                        where contains(lines.raw_line, forget_anonymous_ids.anonymous_id)
-                    )
-            ),
-            candidates as (
-                select quarantine_row, unnest(list_concat(
-                    regexp_extract_all(raw_line, '{QUOTED_STRING_RE}', 1),
-                    regexp_extract_all(raw_line, '{EMAIL_RE}'),
-                    regexp_extract_all(raw_line, '{IPV4_RE}')
-                )) as candidate
-                from lines
-                where exists (select 1 from forget_pii_hashes)
-            ),
-            lines_with_pii as (
-                select distinct quarantine_row from candidates
-                where {digest("candidate")} in (select value from forget_pii_hashes)
-                    or {digest("lower(trim(candidate))")} in (select value from forget_pii_hashes)
-            )
-            select quarantine_row from lines_with_ids
-            union
-            select quarantine_row from lines_with_pii
-            """,
-            ("salt", "user_id"),
-        )
-        ((quarantine_scrubbed,),) = run(
-            """
-            update audit.quarantine
-            set raw_line = null, scrubbed_at = $now, forget_request_id = $request_id
-            where rowid in (select quarantine_row from forget_quarantine_rows)
-            """,
-            ("now", "request_id"),
-        )
-        ((identities_removed,),) = run(
-            """
-            delete from raw.identities
-            where (identity_value = $user_id
-                    or identity_value in (select anonymous_id from forget_anonymous_ids))
-                and not exists (
-                    select 1 from raw.events
-                    where raw.events.user_id = raw.identities.identity_value
-                        or raw.events.anonymous_id = raw.identities.identity_value
-                )
-            """,
-            ("user_id",),
-        )
-        run(
-            f"""
-            insert into audit.forgotten_identities
-            select identity_hash, identity_kind, $request_id, $now
-            from (
-                select {digest("$user_id")} as identity_hash, 'user_id' as identity_kind
-                union all
-                select {digest("anonymous_id")}, 'anonymous_id' from forget_anonymous_ids
-            ) as identities
-            where not exists (
-                select 1 from audit.forgotten_identities as forgotten
-                where forgotten.identity_hash = identities.identity_hash
-                    and forgotten.identity_kind = identities.identity_kind
-            )
-            """,
-            ("salt", "user_id", "request_id", "now"),
-        )
-        ((user_id_hash, count_anonymous_ids),) = run(
-            f"select {digest('$user_id')}, (select count(*) from forget_anonymous_ids)",
-            ("salt", "user_id"),
-        )
-        result = ForgetResult(
-            forget_request_id=request_id,
-            requested_at=requested_at,
-            user_id_hash=user_id_hash,
-            count_anonymous_ids=count_anonymous_ids,
-            count_events_removed=events_removed,
-            count_quarantine_scrubbed=quarantine_scrubbed,
-            count_identities_removed=identities_removed,
-        )
-        con.execute(
-            "insert into audit.forget_requests values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                result.forget_request_id,
-                result.requested_at,
-                result.user_id_hash,
-                result.count_anonymous_ids,
-                result.count_events_removed,
-                result.count_quarantine_scrubbed,
-                result.count_identities_removed,
-            ],
+        _find_user_rows(con, request)
+        events_removed = _move_events_to_quarantine(con, request)
+        quarantine_scrubbed = _scrub_quarantine(con, request)
+        identities_removed = _remove_identities(con, request)
+        _record_forgotten_identities(con, request)
+        result = _record_request(
+            con, request, events_removed, quarantine_scrubbed, identities_removed
         )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     finally:
-        for table in ("forget_anonymous_ids", "forget_rows", "forget_pii_hashes"):
+        for table in _WORK_TABLES:
             con.execute(f"drop table if exists {table}")
-        con.execute("drop table if exists forget_quarantine_rows")
     # write the deletions into the database file now, not only into its write-ahead log
     con.execute("checkpoint")
+    return result
+
+
+def _new_request(user_id: str, *, pii_salt: str, now: dt.datetime | None) -> _ForgetRequest:
+    """The request for ``user_id`` (stripped; an empty id is refused) at ``now`` (default: the
+    current UTC time, to the second), with a new request id."""
+    user_id = user_id.strip()
+    if not user_id:
+        raise ValueError("the user id is empty")
+    requested_at = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+    return _ForgetRequest(
+        request_id=f"{requested_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
+        requested_at=requested_at,
+        user_id=user_id,
+        pii_salt=pii_salt,
+    )
+
+
+def _digest(value_sql: str) -> str:
+    """SQL of the salted hash of ``value_sql``, the salt bound as ``$salt``."""
+    return pii_digest_sql("$salt", value_sql)
+
+
+def _find_user_rows(con: duckdb.DuckDBPyConnection, request: _ForgetRequest) -> None:
+    """Fills the work tables ``forget_anonymous_ids`` (the anonymous ids the user's events
+    carry), ``forget_rows`` (the user's rows of ``raw.events``: with the user id, or without a
+    user id and with one of those anonymous ids) and ``forget_pii_hashes`` (the hashed emails
+    and IPs of those rows, to recognize them in quarantined text)."""
+    con.execute(
+        """
+        create or replace temp table forget_anonymous_ids as
+        select distinct anonymous_id from raw.events
+        where user_id = $user_id and anonymous_id is not null
+        """,
+        {"user_id": request.user_id},
+    )
+    con.execute(
+        """
+        create or replace temp table forget_rows as
+        select load_id, file_path, line_number, traits, context
+        from raw.events
+        where user_id = $user_id
+            or (user_id is null
+                and anonymous_id in (select anonymous_id from forget_anonymous_ids))
+        """,
+        {"user_id": request.user_id},
+    )
+    con.execute(
+        """
+        create or replace temp table forget_pii_hashes as
+        select distinct value from (
+            select json_extract_string(traits, '$.email') as value from forget_rows
+            union all
+            select json_extract_string(context, '$.traits.email') from forget_rows
+            union all
+            select json_extract_string(context, '$.ip') from forget_rows
+        )
+        where value is not null
+        """
+    )
+
+
+def _move_events_to_quarantine(con: duckdb.DuckDBPyConnection, request: _ForgetRequest) -> int:
+    """Replaces the user's rows of ``raw.events`` by ``forgotten_user`` quarantine rows without
+    text (same file and line number, so every landed file still reconciles); returns how many
+    events were removed."""
+    con.execute(
+        """
+        insert into audit.quarantine (
+            load_id, file_path, line_number, reason, raw_line, quarantined_at,
+            forget_request_id, removed_from_raw_at
+        )
+        select load_id, file_path, line_number, 'forgotten_user', null, $now,
+            $request_id, $now
+        from forget_rows
+        """,
+        {"now": request.requested_at, "request_id": request.request_id},
+    )
+    ((events_removed,),) = con.execute(
+        """
+        delete from raw.events
+        using forget_rows
+        where raw.events.load_id = forget_rows.load_id
+            and raw.events.file_path = forget_rows.file_path
+            and raw.events.line_number = forget_rows.line_number
+        """
+    ).fetchall()
+    return events_removed
+
+
+def _find_quarantine_rows(con: duckdb.DuckDBPyConnection, request: _ForgetRequest) -> None:
+    """Fills the work table ``forget_quarantine_rows`` with the quarantined lines that mention
+    the user: the user id or one of the anonymous ids anywhere in the text, or a quoted
+    string, email or IPv4 address whose salted hash (as is, or lower-cased and trimmed like
+    an email) is one of ``forget_pii_hashes``."""
+    con.execute(
+        f"""
+        create or replace temp table forget_quarantine_rows as
+        with lines as (
+            select rowid as quarantine_row, raw_line
+            from audit.quarantine
+            where raw_line is not null and line_number is not null
+        ),
+        lines_with_ids as (
+            select quarantine_row from lines
+            where contains(raw_line, $user_id)
+                or exists (
+                    select 1 from forget_anonymous_ids
+                    where contains(lines.raw_line, forget_anonymous_ids.anonymous_id)
+                )
+        ),
+        candidates as (
+            select quarantine_row, unnest(list_concat(
+                regexp_extract_all(raw_line, '{QUOTED_STRING_RE}', 1),
+                regexp_extract_all(raw_line, '{EMAIL_RE}'),
+                regexp_extract_all(raw_line, '{IPV4_RE}')
+            )) as candidate
+            from lines
+            where exists (select 1 from forget_pii_hashes)
+        ),
+        lines_with_pii as (
+            select distinct quarantine_row from candidates
+            where {_digest("candidate")} in (select value from forget_pii_hashes)
+                or {_digest("lower(trim(candidate))")} in (select value from forget_pii_hashes)
+        )
+        select quarantine_row from lines_with_ids
+        union
+        select quarantine_row from lines_with_pii
+        """,
+        {"salt": request.pii_salt, "user_id": request.user_id},
+    )
+
+
+def _scrub_quarantine(con: duckdb.DuckDBPyConnection, request: _ForgetRequest) -> int:
+    """Empties the text of the quarantined lines that mention the user (their reason is kept);
+    returns how many were scrubbed."""
+    _find_quarantine_rows(con, request)
+    ((quarantine_scrubbed,),) = con.execute(
+        """
+        update audit.quarantine
+        set raw_line = null, scrubbed_at = $now, forget_request_id = $request_id
+        where rowid in (select quarantine_row from forget_quarantine_rows)
+        """,
+        {"now": request.requested_at, "request_id": request.request_id},
+    ).fetchall()
+    return quarantine_scrubbed
+
+
+def _remove_identities(con: duckdb.DuckDBPyConnection, request: _ForgetRequest) -> int:
+    """Removes the user id and the anonymous ids from ``raw.identities``, unless another
+    user's events still carry them; returns how many were removed."""
+    ((identities_removed,),) = con.execute(
+        """
+        delete from raw.identities
+        where (identity_value = $user_id
+                or identity_value in (select anonymous_id from forget_anonymous_ids))
+            and not exists (
+                select 1 from raw.events
+                where raw.events.user_id = raw.identities.identity_value
+                    or raw.events.anonymous_id = raw.identities.identity_value
+            )
+        """,
+        {"user_id": request.user_id},
+    ).fetchall()
+    return identities_removed
+
+
+def _record_forgotten_identities(con: duckdb.DuckDBPyConnection, request: _ForgetRequest) -> None:
+    """Adds the hashes of the user id and of the anonymous ids to
+    ``audit.forgotten_identities`` (those not there yet), so landing quarantines the user's
+    new lines as ``forgotten_user``."""
+    con.execute(
+        f"""
+        insert into audit.forgotten_identities
+        select identity_hash, identity_kind, $request_id, $now
+        from (
+            select {_digest("$user_id")} as identity_hash, 'user_id' as identity_kind
+            union all
+            select {_digest("anonymous_id")}, 'anonymous_id' from forget_anonymous_ids
+        ) as identities
+        where not exists (
+            select 1 from audit.forgotten_identities as forgotten
+            where forgotten.identity_hash = identities.identity_hash
+                and forgotten.identity_kind = identities.identity_kind
+        )
+        """,
+        {
+            "salt": request.pii_salt,
+            "user_id": request.user_id,
+            "request_id": request.request_id,
+            "now": request.requested_at,
+        },
+    )
+
+
+def _record_request(
+    con: duckdb.DuckDBPyConnection,
+    request: _ForgetRequest,
+    events_removed: int,
+    quarantine_scrubbed: int,
+    identities_removed: int,
+) -> ForgetResult:
+    """Records the request in ``audit.forget_requests`` (with the hash of the user id, never
+    the id) and returns it as a result."""
+    ((user_id_hash, count_anonymous_ids),) = con.execute(
+        f"select {_digest('$user_id')}, (select count(*) from forget_anonymous_ids)",
+        {"salt": request.pii_salt, "user_id": request.user_id},
+    ).fetchall()
+    result = ForgetResult(
+        forget_request_id=request.request_id,
+        requested_at=request.requested_at,
+        user_id_hash=user_id_hash,
+        count_anonymous_ids=count_anonymous_ids,
+        count_events_removed=events_removed,
+        count_quarantine_scrubbed=quarantine_scrubbed,
+        count_identities_removed=identities_removed,
+    )
+    con.execute(
+        "insert into audit.forget_requests values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.forget_request_id,
+            result.requested_at,
+            result.user_id_hash,
+            result.count_anonymous_ids,
+            result.count_events_removed,
+            result.count_quarantine_scrubbed,
+            result.count_identities_removed,
+        ],
+    )
     return result
 
 
