@@ -345,16 +345,7 @@ events_sessionized as (
         received_at,
         loaded_at,
         load_id,
-        page_path,
-        page_url,
-        page_referrer,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device_type,
-        plan,
-        {{- custom_dimension_columns() }}
-        properties,
+        {{ event_columns('payload') }},
         session_number,
         row_number() over (
             partition by user_key_id, session_number
