@@ -44,7 +44,7 @@ events_kept_before as (
 
     from {{ this }} as events_kept
 
-    where events_kept.event_id in (select event_id from event_copies_landed)
+    where events_kept.event_id in (select event_copies_landed.event_id from event_copies_landed)
 
 ),
 

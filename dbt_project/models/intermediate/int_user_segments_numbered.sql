@@ -51,7 +51,12 @@ segments_numbered as (
         segment_value,
         dense_rank() over (order by segment_name, segment_value) as segment_number
 
-    from (select distinct segment_name, segment_value from user_segments) as segment_values
+    from (
+        select distinct
+            segment_name,
+            segment_value
+        from user_segments
+    ) as segment_values
 
 ),
 

@@ -117,7 +117,7 @@ feature_weeks as (
     from features_first_used
 
     inner join weeks
-        on weeks.week_start >= features_first_used.first_use_week
+        on features_first_used.first_use_week <= weeks.week_start
 
 ),
 

@@ -14,19 +14,27 @@ user_periods as (
 
 lifecycle_states as (
 
-    select 'new' as lifecycle_state, 1 as lifecycle_state_order
+    select
+        'new' as lifecycle_state,
+        1 as lifecycle_state_order
 
     union all
 
-    select 'returning' as lifecycle_state, 2 as lifecycle_state_order
+    select
+        'returning' as lifecycle_state,
+        2 as lifecycle_state_order
 
     union all
 
-    select 'resurrecting' as lifecycle_state, 3 as lifecycle_state_order
+    select
+        'resurrecting' as lifecycle_state,
+        3 as lifecycle_state_order
 
     union all
 
-    select 'dormant' as lifecycle_state, 4 as lifecycle_state_order
+    select
+        'dormant' as lifecycle_state,
+        4 as lifecycle_state_order
 
 ),
 
