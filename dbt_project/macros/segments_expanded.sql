@@ -7,7 +7,7 @@
     and per segment in one pass (retention, funnel conversion by segment).
 #}
 {% macro segments_expanded(relation, columns, segments='user_segments', overall=true) -%}
-    {%- if overall %}
+    {%- if overall -%}
     select
         {{ columns | join(',\n        ') }},
         'all' as segment_name,
@@ -16,7 +16,8 @@
     from {{ relation }}
 
     union all
-    {% endif %}
+
+    {% endif -%}
     select
         {%- for column in columns %}
         {{ relation }}.{{ column }},

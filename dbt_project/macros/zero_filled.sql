@@ -13,7 +13,7 @@
         {%- if relation not in joined -%}
             {%- do joined.append(relation) -%}
         {%- endif -%}
-    {%- endfor %}
+    {%- endfor -%}
     select
         {{ spine }}.*
         {%- for relation, columns in counts.items() %}
@@ -28,10 +28,11 @@
         {%- endfor %}
 
     from {{ spine }}
-    {% for relation in joined %}
+    {%- for relation in joined %}
+
     left join {{ relation }}
         {%- for key in keys %}
         {{ 'on' if loop.first else 'and' }} {{ spine }}.{{ key }} = {{ relation }}.{{ key }}
         {%- endfor %}
-    {% endfor %}
+    {%- endfor %}
 {%- endmacro %}
