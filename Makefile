@@ -23,12 +23,16 @@ install: $(STAMP)
 run: install  ## land, build and check the bundled sample into data/warehouse.duckdb
 	$(BIN)/usage-analytics run
 
-test: install  ## the whole suite: unit, semantic, integration
-	$(BIN)/python -m pytest -n 2 --dist loadfile
-
-lint: install
+test: install  ## the whole suite: SQL and Python linters, then unit, semantic, integration
+	$(BIN)/sqlfluff lint dbt_project --processes 2
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lint: install  ## ruff (Python) and sqlfluff (the dbt project's SQL, .sqlfluff)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project --processes 2
 
 dev: install  ## the Dagster UI with the asset graph on http://127.0.0.1:3000
 	$(BIN)/usage-analytics sync-contracts

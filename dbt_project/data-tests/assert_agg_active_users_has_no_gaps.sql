@@ -56,6 +56,7 @@ where events_range.first_date is not null
         or active_users_range.first_date <> events_range.first_date
         or active_users_range.last_date <> events_range.last_date
         or active_users_range.count_days <> active_users_range.count_distinct_days
-        or active_users_range.count_days
-            <> {{ dbt.datediff('events_range.first_date', 'events_range.last_date', 'day') }} + 1
+        or active_users_range.count_days <> (
+            {{ dbt.datediff('events_range.first_date', 'events_range.last_date', 'day') }} + 1
+        )
     )

@@ -47,19 +47,28 @@ active_events_periodized as (
 
 active_users_counted as (
 
-    select 'day' as period, day_start as period_start, count(distinct user_key) as count_active
+    select
+        'day' as period,
+        day_start as period_start,
+        count(distinct user_key) as count_active
     from active_events_periodized
     group by 1, 2
 
     union all
 
-    select 'week' as period, week_start as period_start, count(distinct user_key) as count_active
+    select
+        'week' as period,
+        week_start as period_start,
+        count(distinct user_key) as count_active
     from active_events_periodized
     group by 1, 2
 
     union all
 
-    select 'month' as period, month_start as period_start, count(distinct user_key) as count_active
+    select
+        'month' as period,
+        month_start as period_start,
+        count(distinct user_key) as count_active
     from active_events_periodized
     group by 1, 2
 

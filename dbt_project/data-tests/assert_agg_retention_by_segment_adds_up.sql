@@ -24,7 +24,10 @@ by_segment as (
 
 overall as (
 
-    select retention_name, cohort_start, cohort_size
+    select
+        retention_name,
+        cohort_start,
+        cohort_size
     from {{ ref('agg_retention') }}
     where period_number = 0
 

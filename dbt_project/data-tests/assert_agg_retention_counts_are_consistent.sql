@@ -3,7 +3,9 @@
     0 <= count_retained <= count_retained_unbounded <= cohort_size; both rates lie in [0, 1]
     and equal their count / cohort_size. Returns the rows that break one.
 #}
-select *
+select
+    retention_period_key,
+    {{ retention_columns() }}
 
 from {{ ref('agg_retention') }}
 
@@ -18,5 +20,6 @@ where (period_number = 0 and count_retained <> cohort_size)
     or retention_rate_unbounded < 0
     or retention_rate_unbounded > 1
     or abs(retention_rate - cast(count_retained as double) / cohort_size) > 1e-9
-    or abs(retention_rate_unbounded - cast(count_retained_unbounded as double) / cohort_size)
-        > 1e-9
+    or abs(
+        retention_rate_unbounded - cast(count_retained_unbounded as double) / cohort_size
+    ) > 1e-9

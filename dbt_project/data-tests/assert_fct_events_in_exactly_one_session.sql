@@ -6,7 +6,9 @@ with
 
 events_per_session as (
 
-    select session_id, count(*) as count_events
+    select
+        session_id,
+        count(*) as count_events
     from {{ ref('fct_events') }}
     group by 1
 
@@ -14,7 +16,9 @@ events_per_session as (
 
 sessions as (
 
-    select session_id, count_events
+    select
+        session_id,
+        count_events
     from {{ ref('fct_sessions') }}
 
 )

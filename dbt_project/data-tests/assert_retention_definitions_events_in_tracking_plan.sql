@@ -21,19 +21,25 @@ tracking_plan as (
 
 definition_events as (
 
-    select retention_name, 'cohort_event' as role, cohort_event as event_name
+    select
+        retention_name,
+        'cohort_event' as event_role,
+        cohort_event as event_name
     from retention_definitions
 
     union all
 
-    select retention_name, 'return_event' as role, return_event as event_name
+    select
+        retention_name,
+        'return_event' as event_role,
+        return_event as event_name
     from retention_definitions
 
 )
 
 select
     definition_events.retention_name,
-    definition_events.role,
+    definition_events.event_role,
     definition_events.event_name
 
 from definition_events

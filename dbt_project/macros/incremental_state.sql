@@ -61,9 +61,11 @@
 
 {#
     A hash of what an incremental model's rows depend on besides the events: its own SQL and
-    the SQL of every model it is built from (an edit anywhere upstream changes it), the
-    contents of every seed upstream of it (tracking plan, funnel and retention definitions,
-    custom dimensions) and the vars of sessions and calendar days. When it changes, the model rebuilds every user.
+    the SQL of every model it is built from (an edit anywhere upstream changes it), the SQL of
+    every macro of the project (models keep part of their SQL in macros: event_columns,
+    events_of_touched_users...), the contents of every seed upstream of it (tracking plan,
+    funnel and retention definitions, custom dimensions) and the vars of sessions and
+    calendar days. When it changes, the model rebuilds every user.
 #}
 {% macro incremental_settings_fingerprint() -%}
     {%- if not execute -%}
@@ -72,6 +74,10 @@
     {%- set parts = [model.raw_code] -%}
     {%- for name in ['session_timeout_minutes', 'max_session_hours', 'reporting_timezone'] -%}
         {%- do parts.append(name ~ '=' ~ var(name)) -%}
+    {%- endfor -%}
+    {%- for macro_name in usage_analytics | list | sort -%}
+        {%- set macro_sql = usage_analytics[macro_name].macro.macro_sql -%}
+        {%- do parts.append('macro:' ~ macro_name ~ ':' ~ macro_sql) -%}
     {%- endfor -%}
     {%- set ancestors = [] -%}
     {%- do collect_ancestors(model.depends_on.nodes, ancestors) -%}

@@ -1,4 +1,7 @@
-"""House conventions of the dbt project (STYLE.md): checked on the files, no dbt run needed."""
+"""House conventions of the dbt project (STYLE.md): checked on the files, no dbt run needed.
+
+SQL style (lower case, indentation, aliases, line length) is sqlfluff's job (.sqlfluff).
+"""
 
 import re
 from pathlib import Path
@@ -75,15 +78,6 @@ def test_marts_enforce_a_contract_and_list_their_columns(sql: Path) -> None:
     assert "select *" not in final_statement, f"{sql.stem}: a mart lists its columns"
     key = properties["columns"][0]
     assert {"unique", "not_null"} <= {t for t in key.get("data_tests", []) if isinstance(t, str)}
-
-
-@pytest.mark.parametrize("sql", MODEL_FILES, ids=lambda p: p.stem)
-def test_sql_keywords_are_lower_case(sql: Path) -> None:
-    code = "\n".join(
-        line for line in sql.read_text().splitlines() if not line.strip().startswith(("{#", "--"))
-    )
-    for keyword in (" SELECT ", " FROM ", " WHERE ", " GROUP BY ", " JOIN ", " AS "):
-        assert keyword not in f" {code} ", f"{sql.stem}: upper-case {keyword.strip()}"
 
 
 def test_vars_named_by_the_contract_have_defaults() -> None:

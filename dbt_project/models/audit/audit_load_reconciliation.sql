@@ -41,7 +41,10 @@ quarantine as (
 
 copies_per_file as (
 
-    select load_id, file_path, count(*) as count_valid_lines
+    select
+        load_id,
+        file_path,
+        count(*) as count_valid_lines
     from event_copies
     group by 1, 2
 
@@ -49,7 +52,10 @@ copies_per_file as (
 
 without_consent_per_file as (
 
-    select load_id, file_path, count(*) as count_without_consent
+    select
+        load_id,
+        file_path,
+        count(*) as count_without_consent
     from raw_event_copies
     where not has_analytics_consent
     group by 1, 2
@@ -58,7 +64,10 @@ without_consent_per_file as (
 
 kept_per_file as (
 
-    select load_id, file_path, count(*) as count_loaded
+    select
+        load_id,
+        file_path,
+        count(*) as count_loaded
     from events_kept
     group by 1, 2
 
@@ -87,10 +96,14 @@ files_reconciled as (
         load_manifest.content_hash,
         load_manifest.landed_at,
         load_manifest.count_lines,
-        coalesce(kept_per_file.count_loaded, 0)
-            + coalesce(without_consent_per_file.count_without_consent, 0) as count_loaded,
-        coalesce(copies_per_file.count_valid_lines, 0)
-            - coalesce(kept_per_file.count_loaded, 0) as count_duplicates,
+        (
+            coalesce(kept_per_file.count_loaded, 0)
+            + coalesce(without_consent_per_file.count_without_consent, 0)
+        ) as count_loaded,
+        (
+            coalesce(copies_per_file.count_valid_lines, 0)
+            - coalesce(kept_per_file.count_loaded, 0)
+        ) as count_duplicates,
         coalesce(quarantined_per_file.count_quarantined, 0) as count_quarantined,
         coalesce(kept_per_file.count_loaded, 0) as count_modelled,
         coalesce(without_consent_per_file.count_without_consent, 0) as count_without_consent,
@@ -124,11 +137,13 @@ files_checked as (
 
     select
         *,
-        count_lines = count_loaded + count_duplicates + count_quarantined
-            and count_landed_at_load
-                = count_loaded + count_duplicates + count_forgotten_after_load
+        (
+            count_lines = count_loaded + count_duplicates + count_quarantined
+            and count_landed_at_load = (
+                count_loaded + count_duplicates + count_forgotten_after_load
+            )
             and count_quarantined_at_load = count_quarantined - count_forgotten_after_load
-            as is_reconciled
+        ) as is_reconciled
 
     from files_reconciled
 

@@ -26,4 +26,8 @@ users_touched as (
 
 )
 
-select user_key_id, user_key, rebuild_from from users_touched
+select
+    user_key_id,
+    user_key,
+    rebuild_from
+from users_touched

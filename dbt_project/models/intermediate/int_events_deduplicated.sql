@@ -44,67 +44,21 @@ events_kept_before as (
 
     from {{ this }} as events_kept
 
-    where events_kept.event_id in (select event_id from event_copies_landed)
+    where events_kept.event_id in (select event_copies_landed.event_id from event_copies_landed)
 
 ),
 
 event_copies_to_rank as (
 
     select
-        event_id,
-        event_type,
-        event_name,
-        event_name_original,
-        user_id,
-        anonymous_id,
-        user_id_key,
-        anonymous_id_key,
-        event_at,
-        received_at,
-        loaded_at,
-        load_id,
-        file_path,
-        line_number,
-        page_path,
-        page_url,
-        page_referrer,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device_type,
-        plan,
-        {{- custom_dimension_columns() }}
-        properties
+        {{ event_columns() }}
 
     from event_copies_landed
 
     union all
 
     select
-        event_id,
-        event_type,
-        event_name,
-        event_name_original,
-        user_id,
-        anonymous_id,
-        user_id_key,
-        anonymous_id_key,
-        event_at,
-        received_at,
-        loaded_at,
-        load_id,
-        file_path,
-        line_number,
-        page_path,
-        page_url,
-        page_referrer,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device_type,
-        plan,
-        {{- custom_dimension_columns() }}
-        properties
+        {{ event_columns() }}
 
     from events_kept_before
 
@@ -133,30 +87,7 @@ event_copies_ranked as (
 events_deduplicated as (
 
     select
-        event_id,
-        event_type,
-        event_name,
-        event_name_original,
-        user_id,
-        anonymous_id,
-        user_id_key,
-        anonymous_id_key,
-        event_at,
-        received_at,
-        loaded_at,
-        load_id,
-        file_path,
-        line_number,
-        page_path,
-        page_url,
-        page_referrer,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device_type,
-        plan,
-        {{- custom_dimension_columns() }}
-        properties
+        {{ event_columns() }}
 
     from event_copies_ranked
 

@@ -51,16 +51,7 @@ events_identified as (
         events.received_at,
         events.loaded_at,
         events.load_id,
-        events.page_path,
-        events.page_url,
-        events.page_referrer,
-        events.utm_source,
-        events.utm_medium,
-        events.utm_campaign,
-        events.device_type,
-        events.plan,
-        {{- custom_dimension_columns(alias='events') }}
-        events.properties
+        {{ event_columns('payload', alias='events') }}
 
     from events
 

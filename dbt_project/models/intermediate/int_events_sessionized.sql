@@ -242,10 +242,12 @@ next_cut_after_instant as (
     inner join long_gap_session_instants as later_instants
         on instants.user_key_id = later_instants.user_key_id
         and instants.gap_session_number = later_instants.gap_session_number
-        and later_instants.event_at
-            > {{ dbt.dateadd('second', max_seconds, 'instants.event_at') }}
-        and later_instants.event_at
-            <= {{ dbt.dateadd('second', max_seconds + timeout_seconds, 'instants.event_at') }}
+        and later_instants.event_at > (
+            {{ dbt.dateadd('second', max_seconds, 'instants.event_at') }}
+        )
+        and later_instants.event_at <= (
+            {{ dbt.dateadd('second', max_seconds + timeout_seconds, 'instants.event_at') }}
+        )
 
     group by 1, 2, 3
 
@@ -281,6 +283,7 @@ session_cut_first_events as (
     {# at a cut instant, the event with the smallest event_id starts the new session #}
     select
         gap_sessions_numbered.user_key_id,
+        session_cuts.cut_at,
         min(gap_sessions_numbered.event_id) as event_id
 
     from gap_sessions_numbered
@@ -290,7 +293,7 @@ session_cut_first_events as (
         and gap_sessions_numbered.gap_session_number = session_cuts.gap_session_number
         and gap_sessions_numbered.event_at = session_cuts.cut_at
 
-    group by gap_sessions_numbered.user_key_id, session_cuts.cut_at
+    group by 1, 2
 
 ),
 
@@ -345,16 +348,7 @@ events_sessionized as (
         received_at,
         loaded_at,
         load_id,
-        page_path,
-        page_url,
-        page_referrer,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device_type,
-        plan,
-        {{- custom_dimension_columns() }}
-        properties,
+        {{ event_columns('payload') }},
         session_number,
         row_number() over (
             partition by user_key_id, session_number

@@ -128,8 +128,9 @@ step_candidate_events as (
     {# on a touched build, only what the attempts whose window reaches rebuild_from read #}
     where events.rebuild_from is null
         or funnel_steps.window_seconds is null
-        or events.event_at
-            >= {{ dbt.dateadd('second', '-1 * funnel_steps.window_seconds', 'events.rebuild_from') }}
+        or events.event_at >= (
+            {{ dbt.dateadd('second', '-1 * funnel_steps.window_seconds', 'events.rebuild_from') }}
+        )
 
 ),
 
@@ -178,13 +179,13 @@ step_{{ step }}_candidates_ranked as (
         on attempts.funnel_name = candidates.funnel_name
         and attempts.user_key = candidates.user_key
         and candidates.step_number = {{ step }}
-        and candidates.event_at >= attempts.step_{{ step - 1 }}_at
+        and attempts.step_{{ step - 1 }}_at <= candidates.event_at
         and (
             attempts.window_ends_at is null
-            or candidates.event_at <= attempts.window_ends_at
+            or attempts.window_ends_at >= candidates.event_at
         )
         {%- for earlier in range(1, step) %}
-        and candidates.event_id <> attempts.step_{{ earlier }}_event_id
+        and attempts.step_{{ earlier }}_event_id <> candidates.event_id
         {%- endfor %}
 
 ),
@@ -192,13 +193,10 @@ step_{{ step }}_candidates_ranked as (
 attempts_at_step_{{ step }} as (
 
     select
-        {%- for column in attempt_columns %}
-        {{ column }},
-        {%- endfor %}
-        {%- for earlier in range(1, step + 1) %}
+        {{ attempt_columns | join(',\n        ') }}
+        {%- for earlier in range(1, step + 1) %},
         step_{{ earlier }}_event_id,
-        step_{{ earlier }}_at{{ ',' if not loop.last }}
-        {%- endfor %}
+        step_{{ earlier }}_at{% endfor %}
 
     from step_{{ step }}_candidates_ranked
 

@@ -90,8 +90,10 @@ active_user_periods_classified as (
         end as lifecycle_state,
         previous_active_period_start,
         next_period_start,
-        next_active_period_start is null
-            or next_active_period_start <> next_period_start as is_dormant_next_period
+        (
+            next_active_period_start is null
+            or next_active_period_start <> next_period_start
+        ) as is_dormant_next_period
 
     from active_user_periods_sequenced
 

@@ -32,12 +32,14 @@ definition_user_event_days as (
             when 'week' then user_event_days.week_start
             when 'month' then user_event_days.month_start
         end as period_start,
-        (retention_definitions.cohort_event = '*' and user_event_days.is_active_event)
+        (
+            (retention_definitions.cohort_event = '*' and user_event_days.is_active_event)
             or retention_definitions.cohort_event = user_event_days.event_name
-            as is_cohort_event,
-        (retention_definitions.return_event = '*' and user_event_days.is_active_event)
+        ) as is_cohort_event,
+        (
+            (retention_definitions.return_event = '*' and user_event_days.is_active_event)
             or retention_definitions.return_event = user_event_days.event_name
-            as is_return_event
+        ) as is_return_event
 
     from retention_definitions
 

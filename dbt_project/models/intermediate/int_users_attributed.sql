@@ -49,10 +49,10 @@ users_summarized as (
         user_key,
         min(event_at) as first_seen_at,
         min(case when event_name = '{{ var("signup_event") }}' then event_at end) as signed_up_at,
-        {{ latest_value('plan', 'event_at') }} as current_plan
-        {%- for dimension in user_dimensions %},
-        {{ latest_value(dimension['name'], 'event_at') }} as {{ dimension['name'] }}
+        {%- for dimension in user_dimensions %}
+        {{ latest_value(dimension['name'], 'event_at') }} as {{ dimension['name'] }},
         {%- endfor %}
+        {{ latest_value('plan', 'event_at') }} as current_plan
 
     from events
 
@@ -74,7 +74,7 @@ users_active_days as (
                 and user_event_days.event_date > {{ dbt.dateadd(
                     'day', -28, 'warehouse_periods.last_day_start'
                 ) }}
-            then user_event_days.event_date
+                then user_event_days.event_date
         end) as count_active_days_last_28_days,
         max(warehouse_periods.last_day_start) as last_event_date
 

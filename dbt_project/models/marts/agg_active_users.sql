@@ -81,7 +81,11 @@ user_active_spans as (
 span_edges as (
 
     {# +1 where a span starts, -1 on the first date after it ends #}
-    select active_date as edge_date, 1 as dau_change, 1 as wau_change, 1 as mau_change
+    select
+        active_date as edge_date,
+        1 as dau_change,
+        1 as wau_change,
+        1 as mau_change
     from user_active_spans
 
     union all
@@ -95,12 +99,20 @@ span_edges as (
 
     union all
 
-    select wau_span_ends_before as edge_date, 0 as dau_change, -1 as wau_change, 0 as mau_change
+    select
+        wau_span_ends_before as edge_date,
+        0 as dau_change,
+        -1 as wau_change,
+        0 as mau_change
     from user_active_spans
 
     union all
 
-    select mau_span_ends_before as edge_date, 0 as dau_change, 0 as wau_change, -1 as mau_change
+    select
+        mau_span_ends_before as edge_date,
+        0 as dau_change,
+        0 as wau_change,
+        -1 as mau_change
     from user_active_spans
 
 ),
@@ -147,12 +159,18 @@ active_users as (
         cast(active_users_counted.dau as {{ dbt.type_bigint() }}) as dau,
         cast(active_users_counted.wau as {{ dbt.type_bigint() }}) as wau,
         cast(active_users_counted.mau as {{ dbt.type_bigint() }}) as mau,
-        cast(active_users_counted.dau as double)
-            / nullif(active_users_counted.mau, 0) as stickiness,
-        {{ dbt.datediff('date_bounds.first_date', 'active_users_counted.activity_date', 'day') }}
-            >= 6 as is_wau_window_complete,
-        {{ dbt.datediff('date_bounds.first_date', 'active_users_counted.activity_date', 'day') }}
-            >= 29 as is_mau_window_complete
+        cast(active_users_counted.dau as double) / nullif(active_users_counted.mau, 0)
+            as stickiness,
+        (
+            {{ dbt.datediff(
+                'date_bounds.first_date', 'active_users_counted.activity_date', 'day'
+            ) }} >= 6
+        ) as is_wau_window_complete,
+        (
+            {{ dbt.datediff(
+                'date_bounds.first_date', 'active_users_counted.activity_date', 'day'
+            ) }} >= 29
+        ) as is_mau_window_complete
 
     from active_users_counted
 

@@ -117,7 +117,7 @@ feature_weeks as (
     from features_first_used
 
     inner join weeks
-        on weeks.week_start >= features_first_used.first_use_week
+        on features_first_used.first_use_week <= weeks.week_start
 
 ),
 
@@ -157,53 +157,58 @@ users_active_weekly as (
 
 ),
 
+active_base_weekly_counted as (
+
+    {# every week, zero-filled #}
+    {{ zero_filled('weeks', ['week_start'], {
+        'users_newly_active_weekly': ['count_newly_active_users'],
+        'users_active_weekly': ['count_weekly_active_users'],
+    }) }}
+
+),
+
 active_base_weekly as (
 
     select
-        weeks.week_start,
-        coalesce(users_active_weekly.count_weekly_active_users, 0) as count_weekly_active_users,
-        sum(coalesce(users_newly_active_weekly.count_newly_active_users, 0)) over (
-            order by weeks.week_start
+        week_start,
+        count_weekly_active_users,
+        sum(count_newly_active_users) over (
+            order by week_start
             rows between unbounded preceding and current row
         ) as count_active_users_to_date
 
-    from weeks
+    from active_base_weekly_counted
 
-    left join users_newly_active_weekly
-        on weeks.week_start = users_newly_active_weekly.week_start
+),
 
-    left join users_active_weekly
-        on weeks.week_start = users_active_weekly.week_start
+feature_weeks_counted as (
+
+    {{ zero_filled('feature_weeks', ['feature_name', 'week_start'], {
+        'feature_new_adopters_weekly': ['count_new_adopters'],
+        'feature_users_weekly': ['count_active_users'],
+    }) }}
 
 ),
 
 feature_adoption as (
 
     select
-        feature_weeks.feature_name,
-        feature_weeks.week_start,
-        coalesce(feature_new_adopters_weekly.count_new_adopters, 0) as count_new_adopters,
-        sum(coalesce(feature_new_adopters_weekly.count_new_adopters, 0)) over (
-            partition by feature_weeks.feature_name
-            order by feature_weeks.week_start
+        feature_weeks_counted.feature_name,
+        feature_weeks_counted.week_start,
+        feature_weeks_counted.count_new_adopters,
+        sum(feature_weeks_counted.count_new_adopters) over (
+            partition by feature_weeks_counted.feature_name
+            order by feature_weeks_counted.week_start
             rows between unbounded preceding and current row
         ) as count_adopters_to_date,
-        coalesce(feature_users_weekly.count_active_users, 0) as count_active_users,
+        feature_weeks_counted.count_active_users,
         active_base_weekly.count_active_users_to_date,
         active_base_weekly.count_weekly_active_users
 
-    from feature_weeks
+    from feature_weeks_counted
 
     inner join active_base_weekly
-        on feature_weeks.week_start = active_base_weekly.week_start
-
-    left join feature_new_adopters_weekly
-        on feature_weeks.feature_name = feature_new_adopters_weekly.feature_name
-        and feature_weeks.week_start = feature_new_adopters_weekly.week_start
-
-    left join feature_users_weekly
-        on feature_weeks.feature_name = feature_users_weekly.feature_name
-        and feature_weeks.week_start = feature_users_weekly.week_start
+        on feature_weeks_counted.week_start = active_base_weekly.week_start
 
 )
 

@@ -100,27 +100,31 @@ active_users as (
 
 ),
 
+features_counted as (
+
+    {# every feature of the tracking plan, used or not #}
+    {{ zero_filled(
+        'features', ['feature_name'],
+        {'feature_adoption_summarized': [
+            'count_adopters', 'count_adopters_after_signup', 'count_adopters_before_signup',
+            'count_adopters_without_signup',
+        ]},
+        carried={'feature_adoption_summarized': [
+            'first_used_at', 'median_days_from_signup_to_first_use',
+        ]},
+    ) }}
+
+),
+
 feature_adoption_summary as (
 
     select
-        features.feature_name,
-        feature_adoption_summarized.first_used_at,
-        coalesce(feature_adoption_summarized.count_adopters, 0) as count_adopters,
-        active_users.count_active_users,
-        coalesce(feature_adoption_summarized.count_adopters_after_signup, 0)
-            as count_adopters_after_signup,
-        coalesce(feature_adoption_summarized.count_adopters_before_signup, 0)
-            as count_adopters_before_signup,
-        coalesce(feature_adoption_summarized.count_adopters_without_signup, 0)
-            as count_adopters_without_signup,
-        feature_adoption_summarized.median_days_from_signup_to_first_use
+        features_counted.*,
+        active_users.count_active_users
 
-    from features
+    from features_counted
 
     cross join active_users
-
-    left join feature_adoption_summarized
-        on features.feature_name = feature_adoption_summarized.feature_name
 
 )
 

@@ -39,24 +39,15 @@ steps_summarized as (
 
 steps_counted as (
 
-    select
-        funnel_definitions.funnel_name,
-        funnel_definitions.step_number,
-        funnel_definitions.event_name,
-        funnel_definitions.step_number = max(funnel_definitions.step_number) over (
-            partition by funnel_definitions.funnel_name
-        ) as is_last_step,
-        coalesce(steps_summarized.count_users, 0) as count_users,
-        steps_summarized.avg_seconds_from_previous,
-        steps_summarized.median_seconds_from_previous,
-        steps_summarized.avg_seconds_from_first,
-        steps_summarized.median_seconds_from_first
-
-    from funnel_definitions
-
-    left join steps_summarized
-        on funnel_definitions.funnel_name = steps_summarized.funnel_name
-        and funnel_definitions.step_number = steps_summarized.step_number
+    {# every defined step, zero users included #}
+    {{ zero_filled(
+        'funnel_definitions', ['funnel_name', 'step_number'],
+        {'steps_summarized': ['count_users']},
+        carried={'steps_summarized': [
+            'avg_seconds_from_previous', 'median_seconds_from_previous',
+            'avg_seconds_from_first', 'median_seconds_from_first',
+        ]},
+    ) }}
 
 ),
 
@@ -64,6 +55,7 @@ steps_compared as (
 
     select
         *,
+        step_number = max(step_number) over (partition by funnel_name) as is_last_step,
         first_value(count_users) over (
             partition by funnel_name
             order by step_number

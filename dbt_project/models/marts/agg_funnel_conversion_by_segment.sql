@@ -26,18 +26,11 @@ user_segments as (
 
 funnel_steps_segmented as (
 
-    select
-        funnel_steps.funnel_name,
-        funnel_steps.step_number,
-        funnel_steps.seconds_from_previous_step,
-        funnel_steps.seconds_from_first_step,
-        user_segments.segment_name,
-        user_segments.segment_value
-
-    from funnel_steps
-
-    inner join user_segments
-        on funnel_steps.user_key = user_segments.user_key
+    {{ segments_expanded(
+        'funnel_steps',
+        ['funnel_name', 'step_number', 'seconds_from_previous_step', 'seconds_from_first_step'],
+        overall=false,
+    ) }}
 
 ),
 
@@ -72,32 +65,32 @@ funnel_segment_values as (
 
 ),
 
-segment_steps_counted as (
+segment_steps as (
 
+    {# every defined step of the funnel, for each of those segment values #}
     select
         funnel_definitions.funnel_name,
         funnel_definitions.step_number,
         funnel_definitions.event_name,
-        funnel_definitions.step_number = max(funnel_definitions.step_number) over (
-            partition by funnel_definitions.funnel_name, funnel_segment_values.segment_name,
-                funnel_segment_values.segment_value
-        ) as is_last_step,
         funnel_segment_values.segment_name,
-        funnel_segment_values.segment_value,
-        coalesce(segment_steps_summarized.count_users, 0) as count_users,
-        segment_steps_summarized.median_seconds_from_previous,
-        segment_steps_summarized.median_seconds_from_first
+        funnel_segment_values.segment_value
 
     from funnel_definitions
 
     inner join funnel_segment_values
         on funnel_definitions.funnel_name = funnel_segment_values.funnel_name
 
-    left join segment_steps_summarized
-        on funnel_definitions.funnel_name = segment_steps_summarized.funnel_name
-        and funnel_definitions.step_number = segment_steps_summarized.step_number
-        and funnel_segment_values.segment_name = segment_steps_summarized.segment_name
-        and funnel_segment_values.segment_value = segment_steps_summarized.segment_value
+),
+
+segment_steps_counted as (
+
+    {{ zero_filled(
+        'segment_steps', ['funnel_name', 'step_number', 'segment_name', 'segment_value'],
+        {'segment_steps_summarized': ['count_users']},
+        carried={'segment_steps_summarized': [
+            'median_seconds_from_previous', 'median_seconds_from_first',
+        ]},
+    ) }}
 
 ),
 
@@ -105,6 +98,9 @@ segment_steps_compared as (
 
     select
         *,
+        step_number = max(step_number) over (
+            partition by funnel_name, segment_name, segment_value
+        ) as is_last_step,
         first_value(count_users) over (
             partition by funnel_name, segment_name, segment_value
             order by step_number

@@ -14,19 +14,27 @@ user_periods as (
 
 lifecycle_states as (
 
-    select 'new' as lifecycle_state, 1 as lifecycle_state_order
+    select
+        'new' as lifecycle_state,
+        1 as lifecycle_state_order
 
     union all
 
-    select 'returning' as lifecycle_state, 2 as lifecycle_state_order
+    select
+        'returning' as lifecycle_state,
+        2 as lifecycle_state_order
 
     union all
 
-    select 'resurrecting' as lifecycle_state, 3 as lifecycle_state_order
+    select
+        'resurrecting' as lifecycle_state,
+        3 as lifecycle_state_order
 
     union all
 
-    select 'dormant' as lifecycle_state, 4 as lifecycle_state_order
+    select
+        'dormant' as lifecycle_state,
+        4 as lifecycle_state_order
 
 ),
 
@@ -86,37 +94,7 @@ grains_measured as (
 
 ),
 
-period_numbers as (
-
-    {# 0, 1, ... up to the number of periods the longest grain needs #}
-    select 0 as period_number
-
-    union all
-
-    select period_number + 1 as period_number
-
-    from period_numbers
-
-    where period_number < (select max(last_period_number) from grains_measured)
-
-),
-
-periods as (
-
-    select
-        grains_measured.period,
-        cast({{ period_dateadd(
-            'grains_measured.period', 'period_numbers.period_number',
-            'grains_measured.first_period_start'
-        ) }} as date) as period_start,
-        grains_measured.last_begun_period_start
-
-    from grains_measured
-
-    inner join period_numbers
-        on period_numbers.period_number <= grains_measured.last_period_number
-
-),
+{{ period_spine('periods', 'grains_measured', 'first_period_start') }}
 
 period_states as (
 
@@ -176,29 +154,32 @@ states_counted as (
 
 ),
 
+period_states_counted as (
+
+    {{ zero_filled(
+        'period_states', ['period', 'period_start', 'lifecycle_state'],
+        {'states_counted': ['count_users']},
+    ) }}
+
+),
+
 lifecycle as (
 
     select
         {{ dbt.hash(dbt.concat([
-            'period_states.period',
+            'period',
             "'|'",
-            'cast(period_states.period_start as ' ~ dbt.type_string() ~ ')',
+            'cast(period_start as ' ~ dbt.type_string() ~ ')',
             "'|'",
-            'period_states.lifecycle_state',
+            'lifecycle_state',
         ])) }} as lifecycle_period_key,
-        period_states.period,
-        period_states.period_start,
-        period_states.lifecycle_state,
-        cast(period_states.lifecycle_state_order as {{ dbt.type_bigint() }})
-            as lifecycle_state_order,
-        cast(coalesce(states_counted.count_users, 0) as {{ dbt.type_bigint() }}) as count_users
+        period,
+        period_start,
+        lifecycle_state,
+        cast(lifecycle_state_order as {{ dbt.type_bigint() }}) as lifecycle_state_order,
+        cast(count_users as {{ dbt.type_bigint() }}) as count_users
 
-    from period_states
-
-    left join states_counted
-        on period_states.period = states_counted.period
-        and period_states.period_start = states_counted.period_start
-        and period_states.lifecycle_state = states_counted.lifecycle_state
+    from period_states_counted
 
 )
 

@@ -12,17 +12,7 @@ retention_segmented as (
 
 select
     retention_period_key,
-    retention_name,
-    period,
-    cohort_type,
-    cohort_start,
-    period_number,
-    period_start,
-    cohort_size,
-    count_retained,
-    retention_rate,
-    count_retained_unbounded,
-    retention_rate_unbounded
+    {{ retention_columns() }}
 
 from retention_segmented
 

@@ -19,17 +19,7 @@ retention_by_segment as (
         ])) }} as retention_segment_period_key,
         segment_name,
         segment_value,
-        retention_name,
-        period,
-        cohort_type,
-        cohort_start,
-        period_number,
-        period_start,
-        cohort_size,
-        count_retained,
-        retention_rate,
-        count_retained_unbounded,
-        retention_rate_unbounded
+        {{ retention_columns() }}
 
     from retention_segmented
 
@@ -41,16 +31,6 @@ select
     retention_segment_period_key,
     segment_name,
     segment_value,
-    retention_name,
-    period,
-    cohort_type,
-    cohort_start,
-    period_number,
-    period_start,
-    cohort_size,
-    count_retained,
-    retention_rate,
-    count_retained_unbounded,
-    retention_rate_unbounded
+    {{ retention_columns() }}
 
 from retention_by_segment

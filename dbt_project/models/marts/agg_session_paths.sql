@@ -56,7 +56,7 @@ transitions_ranked as (
         sum(count_transitions) over (partition by event_name) as count_event_occurrences,
         row_number() over (
             partition by event_name
-            order by count_transitions desc, next_event_name
+            order by count_transitions desc, next_event_name asc
         ) as next_event_rank
 
     from transitions_counted

@@ -54,16 +54,9 @@ events_enriched as (
         events_sessionized.session_number,
         events_sessionized.event_number_in_session,
         events_sessionized.seconds_since_previous_event,
-        events_sessionized.page_path,
-        events_sessionized.page_url,
-        events_sessionized.page_referrer,
-        events_sessionized.utm_source,
-        events_sessionized.utm_medium,
-        events_sessionized.utm_campaign,
-        events_sessionized.device_type,
-        events_sessionized.plan,
-        {{- custom_dimension_columns('event', alias='events_sessionized') }}
-        events_sessionized.properties,
+        {{ event_columns(
+            'payload', alias='events_sessionized', custom_dimension_level='event'
+        ) }},
         events_sessionized.received_at,
         events_sessionized.load_id
 
@@ -88,16 +81,7 @@ select
     session_number,
     event_number_in_session,
     seconds_since_previous_event,
-    page_path,
-    page_url,
-    page_referrer,
-    utm_source,
-    utm_medium,
-    utm_campaign,
-    device_type,
-    plan,
-    {{- custom_dimension_columns('event') }}
-    properties,
+    {{ event_columns('payload', custom_dimension_level='event') }},
     received_at,
     load_id
 

@@ -50,7 +50,7 @@ attempts_ranked as (
         furthest_step_number,
         row_number() over (
             partition by funnel_name, user_key
-            order by furthest_step_number desc, attempt_started_at, attempt_event_id
+            order by furthest_step_number desc, attempt_started_at asc, attempt_event_id asc
         ) as attempt_rank
 
     from attempts_summarized

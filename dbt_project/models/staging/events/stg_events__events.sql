@@ -13,23 +13,11 @@ source as (
 
 ),
 
-renamed as (
+payload_extracted as (
 
+    {# the payload columns (macro event_columns) from the JSON of context, traits, properties #}
     select
-        event_id,
-        event_type,
-        event_name,
-        event_name_original,
-        user_id,
-        anonymous_id,
-        user_id_key,
-        anonymous_id_key,
-        event_at,
-        received_at,
-        loaded_at,
-        load_id,
-        file_path,
-        line_number,
+        *,
         {{ json_text('context', 'page.path') }} as page_path,
         {{ json_text('context', 'page.url') }} as page_url,
         {{ json_text('context', 'page.referrer') }} as page_referrer,
@@ -37,16 +25,24 @@ renamed as (
         {{ json_text('context', 'campaign.medium') }} as utm_medium,
         {{ json_text('context', 'campaign.name') }} as utm_campaign,
         {{ json_text('context', 'device.type') }} as device_type,
-        coalesce({{ json_text('traits', 'plan') }}, {{ json_text('properties', 'plan') }}) as plan,
         {%- for dimension in custom_dimensions() %}
         {{ custom_dimension_value(dimension) }} as {{ dimension['name'] }},
         {%- endfor %}
-        properties,
-        traits
+        coalesce({{ json_text('traits', 'plan') }}, {{ json_text('properties', 'plan') }}) as plan
 
     from source
 
     where has_analytics_consent
+
+),
+
+renamed as (
+
+    select
+        {{ event_columns() }},
+        traits
+
+    from payload_extracted
 
 )
 
