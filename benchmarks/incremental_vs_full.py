@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from compare_marts import compare_marts  # beside this script
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS = REPO_ROOT / "benchmarks" / "results"
@@ -117,34 +118,11 @@ def count(warehouse: Path, sql: str) -> int:
 
 def marts_differences(left: Path, right: Path) -> dict[str, int]:
     """Rows in one warehouse's marts and not the other's, per table (non-zero only)."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{left}' as left_warehouse (read_only)")
-        con.execute(f"attach '{right}' as right_warehouse (read_only)")
-        tables = [
-            row[0]
-            for row in con.execute(
-                "select table_name from duckdb_tables()"
-                " where database_name = 'left_warehouse' and schema_name = 'marts'"
-            ).fetchall()
-        ]
-        found = {}
-        for table in tables:
-            left_table, right_table = (
-                f"left_warehouse.marts.{table}",
-                f"right_warehouse.marts.{table}",
-            )
-            rows = con.execute(
-                f"select (select count(*) from (select * from {left_table}"
-                f" except all select * from {right_table}))"
-                f" + (select count(*) from (select * from {right_table}"
-                f" except all select * from {left_table}))"
-            ).fetchall()[0][0]
-            if rows:
-                found[table] = int(rows)
-        return found
-    finally:
-        con.close()
+    return {
+        table.table: table.only_before + table.only_after
+        for table in compare_marts(left, right)
+        if table.differs
+    }
 
 
 def main() -> int:
