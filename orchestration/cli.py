@@ -6,9 +6,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from usage_analytics import __version__
+
+if TYPE_CHECKING:  # imported where used: `generate` and `--version` need none of Dagster
+    from orchestration.defs.resources import DbtBuild, Landing, Warehouse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -152,7 +155,7 @@ def _land_and_build(
     )
 
 
-def _command_resources(args: argparse.Namespace) -> tuple[Any, Any]:
+def _command_resources(args: argparse.Namespace) -> tuple["Warehouse", "DbtBuild"]:
     """The warehouse and the dbt build of a command: its options over the environment.
 
     Raises:
@@ -182,7 +185,9 @@ def _contracts_synced(command: str) -> bool:
     return True
 
 
-def _locked(command: str, resources: tuple[Any, Any], landing: Any, **options: Any) -> int:
+def _locked(
+    command: str, resources: tuple["Warehouse", "DbtBuild"], landing: "Landing", **options: Any
+) -> int:
     """Runs the pipeline while holding the warehouse lock; prints the summary."""
     from orchestration.run import run_pipeline
     from usage_analytics.warehouse.lock import WarehouseBusyError, exclusive_warehouse
@@ -254,7 +259,7 @@ def _forget(args: argparse.Namespace) -> int:
         return _fail("forget", error, 3)
 
 
-def _forget_locked(warehouse: Any, dbt_build: Any, salt: str, user_id: str) -> int:
+def _forget_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", salt: str, user_id: str) -> int:
     """The forget itself, while this process holds the warehouse (see _forget)."""
     import duckdb
 

@@ -73,9 +73,7 @@ def run_pipeline(
         tags=None if partitions is None else partition_range_tags(*partitions),
     )
     summary = RunSummary(success=result.success, warehouse=warehouse.path, landed=land)
-    if partitions is not None:
-        summary.command = "backfill"
-        summary.partitions = partitions
+    summary.partitions = partitions
     materialized = set()
     for event in result.get_asset_materialization_events():
         materialized.add(event.asset_key)  # a range run materializes each partition
