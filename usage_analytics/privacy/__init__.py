@@ -1,0 +1,1 @@
+"""Personal data: forgetting a user from every layer (`usage-analytics forget`)."""

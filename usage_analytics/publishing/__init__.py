@@ -1,0 +1,1 @@
+"""Write–audit–publish: checked candidate marts become the marts BI tools read."""
