@@ -30,7 +30,7 @@
 {#
     `rebuilt_whole_at` is when the model last rebuilt every user (a first build,
     `--full-refresh`, changed definitions): the publish step copies the user-keyed marts whole
-    when it changed since the previous publication (orchestration/lib/publish.py).
+    when it changed since the previous publication (usage_analytics/publishing/marts.py).
 #}
 {% macro record_incremental_state() -%}
     {%- set build_plan = incremental_build_plan() -%}

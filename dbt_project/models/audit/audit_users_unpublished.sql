@@ -5,8 +5,8 @@
     `fct_funnel_steps`) may differ between `marts_candidate` and the published `marts`: those
     touched by the event copies loaded after the latest publication (touched_user_keys, the
     rule the incremental models rebuild by). A view, so it is read when the publish step runs
-    (orchestration/lib/publish.py), which replaces only these users' rows, and in `fct_events`
-    and `fct_sessions` only those from `rebuild_from` on (null: all). Before the first
+    (usage_analytics/publishing/marts.py), which replaces only these users' rows, and in
+    `fct_events` and `fct_sessions` only those from `rebuild_from` on (null: all). Before the first
     publication it is empty (the first publication copies every table whole).
 #}
 {{ config(materialized='view') }}
