@@ -34,9 +34,5 @@
             "event_columns: part is 'all' or 'payload', not '" ~ part ~ "'"
         ) -%}
     {%- endif -%}
-    {%- set qualified = [] -%}
-    {%- for name in names -%}
-        {%- do qualified.append((alias ~ '.' if alias else '') ~ name) -%}
-    {%- endfor -%}
-    {{ qualified | join(',\n        ') }}
+    {{- select_list(names, alias) }}
 {%- endmacro %}

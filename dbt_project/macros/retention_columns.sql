@@ -12,9 +12,5 @@
         'count_retained', 'retention_rate',
         'count_retained_unbounded', 'retention_rate_unbounded',
     ] -%}
-    {%- set qualified = [] -%}
-    {%- for name in names -%}
-        {%- do qualified.append((alias ~ '.' if alias else '') ~ name) -%}
-    {%- endfor -%}
-    {{ qualified | join(',\n        ') }}
+    {{- select_list(names, alias) }}
 {%- endmacro %}
