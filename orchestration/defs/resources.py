@@ -242,15 +242,15 @@ def value_of(setting: str) -> str:
 
 def build_resources() -> dict[str, Any]:
     """The resources every asset, check and sensor of the code location uses."""
-    target = os.environ.get("USAGE_ANALYTICS_DBT_TARGET", "").strip()
+    project = dbt_project()  # its target: USAGE_ANALYTICS_DBT_TARGET, read once there
     return {
         "warehouse": from_env("warehouse", Warehouse),
         "landing": from_env("landing", Landing),
         "quality_gates": from_env("quality_gates", QualityGates),
         "dbt_build": from_env("dbt_build", DbtBuild),
         "dbt": DbtCliResource(
-            project_dir=dbt_project(),
-            target=dg.EnvVar("USAGE_ANALYTICS_DBT_TARGET") if target else "duckdb",
+            project_dir=project,
+            target=project.target,
             dbt_executable=DBT_EXECUTABLE,
         ),
     }
