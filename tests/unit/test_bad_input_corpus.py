@@ -7,7 +7,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.fixtures.bad_input import CORPUS, LANDS, NOW, SQL_INJECTION, Case
+from tests.fixtures.bad_input import (
+    CORPUS,
+    LANDS,
+    NOW,
+    OUTSIDE_EVENT_ID,
+    SQL_INJECTION,
+    Case,
+    write_case,
+)
 from tests.unit.landing_helpers import NOW as HELPERS_NOW
 from tests.unit.landing_helpers import TABLES, land, rows
 from usage_analytics.landing.files import UTF8_BOM
@@ -27,9 +35,7 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnectio
     root = tmp_path_factory.mktemp("corpus")
     folder = root / "landing"
     for case in CORPUS:
-        path = folder / case.file_name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(case.data)
+        write_case(folder, case)
     con, _ = land(root, folder)
     yield con
     con.close()
@@ -40,8 +46,9 @@ def test_corpus_is_well_formed() -> None:
     assert len(CASES) == len(CORPUS)
     assert len({case.file_name for case in CORPUS}) == len(CORPUS)
     assert len({case.file_name.lower() for case in CORPUS}) == len(CORPUS)
-    # A content already landed is skipped (CONTRACT §1), so no two cases may share bytes.
-    assert len({case.data for case in CORPUS}) == len(CORPUS)
+    # A content already landed is skipped (CONTRACT §1), so no two files may share bytes.
+    files = [case for case in CORPUS if case.entry == "file"]
+    assert len({case.data for case in files}) == len(files)
 
 
 def test_corpus_has_thirty_kinds_and_every_reason() -> None:
@@ -59,7 +66,9 @@ def test_case(landed: duckdb.DuckDBPyConnection, name: str) -> None:
     path = case.file_name
 
     # The builder's content is what the file holds (gzip cut short: the part before the cut).
-    if not case.is_gzip:
+    if case.entry != "file":
+        assert case.content == b""
+    elif not case.is_gzip:
         assert case.content == case.data
     elif case.status == "landed" and case.data:
         assert gzip.decompress(case.data) == case.content
@@ -114,6 +123,7 @@ def test_case(landed: duckdb.DuckDBPyConnection, name: str) -> None:
     assert [row["reason"] for row in file_level] == ([case.file_reason] if case.file_reason else [])
     for row in file_level:
         assert row["raw_line"] == manifest["error"]
+        assert case.detail is None or case.detail in row["raw_line"], row["raw_line"]
 
 
 def test_every_line_is_accounted_for(landed: duckdb.DuckDBPyConnection) -> None:
@@ -136,6 +146,20 @@ def test_every_line_is_accounted_for(landed: duckdb.DuckDBPyConnection) -> None:
         "file rows": sum(case.file_reason is not None for case in CORPUS),
         "files": len(CORPUS),
     }
+
+
+def test_nothing_outside_the_landing_folder_is_read(landed: duckdb.DuckDBPyConnection) -> None:
+    """The symlink to a file beside the folder is recorded, never followed."""
+    assert rows(landed, "select * from raw.events where event_id = ?", [OUTSIDE_EVENT_ID]) == []
+    # its second line is the id alone (invalid JSON): neither line may be quarantined
+    assert (
+        rows(
+            landed,
+            "select * from audit.quarantine where contains(raw_line, ?) and line_number is not null",
+            [OUTSIDE_EVENT_ID],
+        )
+        == []
+    )
 
 
 def test_sql_looking_strings_are_data(landed: duckdb.DuckDBPyConnection) -> None:

@@ -594,8 +594,8 @@ def test_landing_in_small_batches_gives_the_same_tables_as_one_batch(tmp_path: P
 def test_a_landed_file_unchanged_on_disk_is_not_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Path, size and modification time known from the manifest: no second hash. A file
-    rewritten in place (new modification time) is hashed again."""
+    """Path, size, modification and inode change time known from the manifest: no second
+    hash. A file rewritten in place (new modification time) is hashed again."""
     from usage_analytics.landing import files as landing_files
 
     folder = tmp_path / "landing"
@@ -603,7 +603,9 @@ def test_a_landed_file_unchanged_on_disk_is_not_read_again(
     (folder / "a.ndjson").write_text('{"x": 1}\n')
     (folder / "b.ndjson").write_text('{"x": 2}\n')
     first = landing_files.discover(folder)
-    known = {(f.relative_path, f.size_bytes, f.modified_ns): f.content_hash for f in first}
+    known = {
+        (f.relative_path, f.size_bytes, f.modified_ns, f.changed_ns): f.content_hash for f in first
+    }
     hashed: list[Path] = []
     real_sha256 = landing_files._sha256
 

@@ -31,7 +31,11 @@ def arrival_date(path: Path, relative_path: str) -> dt.date:
                 return dt.date(int(year), int(month), int(day))
             except ValueError:
                 continue  # 2026/13/45 is not a date: keep looking
-    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    try:
+        status = path.stat()
+    except OSError:  # an entry landing cannot read (a dangling symlink ...): the entry's own
+        status = path.lstat()
+    modified = dt.datetime.fromtimestamp(status.st_mtime, tz=dt.UTC)
     return modified.date()
 
 

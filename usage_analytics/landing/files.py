@@ -1,16 +1,32 @@
-"""Finding landing files and reading them into Arrow, one row per physical line."""
+"""Finding landing files and reading them into Arrow, one row per physical line.
+
+Discovery never opens what it should not: an entry of the landing folder that is not a regular
+file (a FIFO, a device, a socket), a symlink that is dangling, loops or resolves outside the
+folder, a name that is not valid UTF-8, or a file or folder that cannot be read is listed with
+the ``problem`` that keeps it out, so that landing records it (``unreadable_file``) and lands
+everything else.
+"""
 
 import hashlib
+import os
+import stat
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 LANDING_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 UTF8_BOM = b"\xef\xbb\xbf"
+_FILE_KINDS = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+}
 
 
 @dataclass(frozen=True)
@@ -18,14 +34,26 @@ class LandingFile:
     """A file found in the landing folder."""
 
     path: Path
-    relative_path: str
-    content_hash: str
+    relative_path: str  # with "/" separators; bytes of a name that are not UTF-8 as \xNN
+    content_hash: str  # of an entry with a problem: a hash of its path and problem
     size_bytes: int
-    modified_ns: int = 0  # the file's modification time (ns since the epoch) when hashed
+    modified_ns: int | None = 0  # the file's modification time (ns since the epoch) when hashed
+    changed_ns: int | None = 0  # its inode change time then, which no rewrite can keep
+    problem: str | None = None  # why the entry is not read (it is never opened)
 
 
-# (relative path, size in bytes, modification time in ns) -> the content hash of that file
-FileStats = Mapping[tuple[str, int, int], str]
+# (relative path, size in bytes, modification time, inode change time in ns) -> content hash
+FileStats = Mapping[tuple[str, int, int, int], str]
+
+
+@dataclass(frozen=True)
+class LandedPrefix:
+    """What earlier loads read of a file's path: the content (decompressed) of its latest
+    landed version, which a file that was only appended to starts with."""
+
+    size_bytes: int
+    content_hash: str  # SHA-256 of those bytes
+    count_lines: int  # lines 1 .. count_lines
 
 
 @dataclass(frozen=True)
@@ -36,6 +64,9 @@ class FileLines:
     # columns line_number (int64), line (string), is_valid_utf8 (bool), is_truncated (bool)
     lines: pa.Table | None
     error: str | None = None  # why the file is unreadable, or where a truncated file ends
+    first_line_number: int = 1  # after a landed prefix: the first line appended to it
+    read_hash: str | None = None  # SHA-256 of the whole content read (decompressed)
+    read_bytes: int | None = None  # its length
 
     @property
     def status(self) -> str:
@@ -54,37 +85,119 @@ class FileLines:
 def discover(folder: Path, known: FileStats | None = None) -> list[LandingFile]:
     """Every landing file below ``folder`` (any depth), sorted by relative path.
 
+    Symlinked folders are not entered; a symlinked file is read only when it resolves to a
+    regular file inside ``folder``. Entries that cannot be read come back with their
+    ``problem`` set and are not opened, nor is a sub-folder that cannot be listed (an entry of
+    its own).
+
     Args:
         folder: The landing folder.
-        known: Content hashes of files already landed, by path, size and modification time:
-            a file that still has all three is not read again (a daily run would otherwise
-            hash the whole history); any other file is hashed.
+        known: Content hashes of files already landed, by path, size, modification and inode
+            change time: a file that still has all four is not read again (a daily run would
+            otherwise hash the whole history); any other file is hashed.
 
     Returns:
         The files, each with the SHA-256 of its bytes as they are on disk.
     """
     if not folder.is_dir():
         raise FileNotFoundError(f"landing folder {folder} does not exist or is not a folder")
-    files = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.name.lower().endswith(LANDING_SUFFIXES):
-            stat = path.stat()
-            relative_path = path.relative_to(folder).as_posix()
-            stats_key = (relative_path, stat.st_size, stat.st_mtime_ns)
-            content_hash = (known or {}).get(stats_key) or _sha256(path)
-            files.append(
-                LandingFile(
-                    path=path,
-                    relative_path=relative_path,
-                    content_hash=content_hash,
-                    size_bytes=stat.st_size,
-                    modified_ns=stat.st_mtime_ns,
-                )
-            )
-    return files
+    root = folder.resolve()
+    files: list[LandingFile] = []
+
+    def unlistable(error: OSError) -> None:
+        path = Path(error.filename) if error.filename else folder
+        files.append(_unreadable(folder, path, f"folder cannot be listed: {_describe(error)}"))
+
+    for directory, _, names in os.walk(folder, onerror=unlistable):  # symlinks not followed
+        for name in names:
+            if name.lower().endswith(LANDING_SUFFIXES):
+                files.append(_landing_file(root, folder, Path(directory, name), known or {}))
+    return sorted(files, key=lambda file: PurePosixPath(file.relative_path).parts)
 
 
-def read_lines(file: LandingFile) -> FileLines:
+def _landing_file(root: Path, folder: Path, path: Path, known: FileStats) -> LandingFile:
+    """The file at ``path``, hashed unless ``known``; or why it cannot be read."""
+    problem = _problem(root, path, path.relative_to(folder))
+    if problem is not None:
+        return _unreadable(folder, path, problem)
+    try:
+        status = path.stat()
+        stats_key = (
+            printable_path(path.relative_to(folder)),
+            status.st_size,
+            status.st_mtime_ns,
+            status.st_ctime_ns,
+        )
+        content_hash = known.get(stats_key) or _sha256(path)
+    except OSError as error:  # no permission, an I/O error, or gone since it was listed
+        return _unreadable(folder, path, f"cannot be read: {_describe(error)}")
+    return LandingFile(
+        path=path,
+        relative_path=stats_key[0],
+        content_hash=content_hash,
+        size_bytes=status.st_size,
+        modified_ns=status.st_mtime_ns,
+        changed_ns=status.st_ctime_ns,
+    )
+
+
+def _problem(root: Path, path: Path, relative_path: Path) -> str | None:
+    """Why the entry at ``path`` must not be opened (None: it is a regular file inside the
+    landing folder ``root``, resolved)."""
+    if not _is_utf8(os.fsencode(relative_path)):
+        return "the file name is not valid UTF-8: rename the file to land it"
+    try:
+        resolved = path.resolve(strict=True)
+        mode = resolved.stat().st_mode
+    except RuntimeError:  # Python reports a symlink loop this way
+        return "a symlink loop"
+    except FileNotFoundError:
+        return (
+            "a dangling symlink (its target does not exist)"
+            if path.is_symlink()
+            else "gone since the folder was listed"
+        )
+    except OSError as error:
+        return f"cannot be resolved: {_describe(error)}"
+    if not resolved.is_relative_to(root):
+        return f"a symlink to {printable_path(resolved)}, outside the landing folder: not followed"
+    if not stat.S_ISREG(mode):
+        return f"not a regular file: {_FILE_KINDS.get(stat.S_IFMT(mode), 'a special file')}"
+    return None
+
+
+def _unreadable(folder: Path, path: Path, problem: str) -> LandingFile:
+    """An entry that is not read. Its stand-in content hash (of its path and problem) lets the
+    manifest record it once: the next run skips it while the problem stays the same."""
+    relative_path = printable_path(path.relative_to(folder)) if path != folder else "."
+    digest = hashlib.sha256(b"unreadable\0" + relative_path.encode() + b"\0" + problem.encode())
+    return LandingFile(
+        path=path,
+        relative_path=relative_path,
+        content_hash=digest.hexdigest(),
+        size_bytes=0,
+        modified_ns=None,
+        changed_ns=None,
+        problem=problem,
+    )
+
+
+def printable_path(path: os.PathLike[str]) -> str:
+    """``path`` with ``/`` separators; bytes that are not UTF-8 (a file name from another
+    encoding) as backslash escapes, so that it can be stored and shown."""
+    return printable(PurePosixPath(path).as_posix())
+
+
+def printable(text: str) -> str:
+    """``text`` (a path or an OS error) with undecodable bytes as ``\\xNN`` escapes."""
+    return os.fsencode(text).decode("utf-8", errors="backslashreplace")
+
+
+def _describe(error: OSError) -> str:
+    return printable(f"{type(error).__name__}: {error.strerror or error}")
+
+
+def read_lines(file: LandingFile, landed: LandedPrefix | None = None) -> FileLines:
     """Splits a file into numbered lines without parsing them.
 
     A trailing newline does not make an extra line; a UTF-8 byte-order mark at the start is
@@ -93,12 +206,25 @@ def read_lines(file: LandingFile) -> FileLines:
     that they can be quarantined. A gzip stream that ends before its end marker (a file cut
     short in transfer) gives the lines decompressed so far; the last one, when it has no final
     newline, is flagged ``is_truncated``.
+
+    Args:
+        file: The file.
+        landed: What earlier loads read of the same path. When the content still starts with
+            it, byte for byte, and it ended with a newline, only the lines after it are
+            returned, numbered on from it (lines appended to a landed file land once).
     """
+    if file.problem is not None:
+        return FileLines(file=file, lines=None, error=file.problem)
     try:
         data, truncation = _read_bytes(file.path)
     except (OSError, EOFError, zlib.error) as error:
         return FileLines(file=file, lines=None, error=f"{type(error).__name__}: {error}")
-    if data.startswith(UTF8_BOM):
+    read_hash, read_bytes = hashlib.sha256(data).hexdigest(), len(data)
+    first_line_number = 1
+    if landed is not None and _starts_with(data, landed):
+        data = data[landed.size_bytes :]
+        first_line_number = landed.count_lines + 1
+    elif data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
     raw_lines = data.split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
@@ -113,7 +239,9 @@ def read_lines(file: LandingFile) -> FileLines:
         valid = pa.array([_is_utf8(line) for line in raw_lines], type=pa.bool_())
     table = pa.table(
         {
-            "line_number": pa.array(range(1, len(raw_lines) + 1), type=pa.int64()),
+            "line_number": pa.array(
+                range(first_line_number, first_line_number + len(raw_lines)), type=pa.int64()
+            ),
             "line": pa.array(text_lines, type=pa.string()),
             "is_valid_utf8": valid,
             "is_truncated": pa.array(
@@ -122,7 +250,24 @@ def read_lines(file: LandingFile) -> FileLines:
             ),
         }
     )
-    return FileLines(file=file, lines=table, error=truncation)
+    return FileLines(
+        file=file,
+        lines=table,
+        error=truncation,
+        first_line_number=first_line_number,
+        read_hash=read_hash,
+        read_bytes=read_bytes,
+    )
+
+
+def _starts_with(data: bytes, landed: LandedPrefix) -> bool:
+    """Whether ``data`` is the landed content with lines appended (or nothing)."""
+    size = landed.size_bytes
+    return (
+        0 < size <= len(data)
+        and data[size - 1 : size] == b"\n"
+        and hashlib.sha256(memoryview(data)[:size]).hexdigest() == landed.content_hash
+    )
 
 
 def _read_bytes(path: Path) -> tuple[bytes, str | None]:

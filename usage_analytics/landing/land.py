@@ -5,6 +5,14 @@ copies included, dbt keeps the first received) or ``audit.quarantine`` (with a r
 file is new when its content hash is not yet in ``raw.load_manifest``; landing the same files
 again lands nothing. A batch is committed whole or not at all, so a killed landing leaves no
 partial batch behind and the next run lands the same files again.
+
+A file whose content changed since it landed (a new content hash at a landed path) lands again.
+When lines were only appended to it (its content still starts with the content landed before),
+only the new lines land, numbered on. Otherwise the whole file lands again: its valid lines are
+re-sent copies (dbt keeps the first by ``event_id``), and a line identical to one an earlier load
+quarantined (same file, line number and text) is not quarantined twice: the manifest counts it
+in ``count_already_quarantined``. Entries of the folder that cannot be read (see ``files.py``)
+are recorded once each as ``unreadable_file`` and never stop the other files.
 """
 
 import datetime as dt
@@ -21,6 +29,7 @@ from usage_analytics.faults import fault_point
 from usage_analytics.landing.files import (
     FileLines,
     FileStats,
+    LandedPrefix,
     LandingFile,
     discover,
     read_lines,
@@ -36,6 +45,8 @@ from usage_analytics.warehouse.schema import ensure_schema, has_relation
 
 DEFAULT_BATCH_BYTES = 512 * 1024 * 1024
 GZIP_EXPANSION = 8  # a gzip file is weighed as this many times its size on disk
+# received_at may lie this far past the landing time (the collector's clock runs ahead)
+DEFAULT_MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 @dataclass
@@ -52,6 +63,8 @@ class LandingResult:
     count_lines: int = 0
     count_landed: int = 0
     count_quarantined: int = 0
+    # lines of a changed file identical to a line quarantined before: not in count_lines
+    count_already_quarantined: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -70,6 +83,7 @@ def land_folder(
     now: dt.datetime | None = None,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
     select: Callable[[LandingFile], bool] | None = None,
+    max_clock_skew: dt.timedelta = DEFAULT_MAX_CLOCK_SKEW,
 ) -> LandingResult:
     """Lands the new files of ``folder`` into the warehouse behind ``con``.
 
@@ -86,6 +100,8 @@ def land_folder(
             keeps the batches it committed and lands the rest next time.
         select: Only files for which this returns true are considered (a partitioned run
             lands the files of its arrival dates); the others are listed as not selected.
+        max_clock_skew: A line whose ``received_at`` is later than the landing time plus
+            this is quarantined (``received_at_in_future``).
 
     Returns:
         What was landed, skipped and quarantined.
@@ -101,34 +117,101 @@ def land_folder(
     ensure_schema(con)
     known = {row[0] for row in con.execute("select content_hash from raw.load_manifest").fetchall()}
     new_files: list[LandingFile] = []
-    for file in discover(folder, known_file_stats(con)):
+    skipped: list[LandingFile] = []
+    stats = known_file_stats(con)
+    for file in discover(folder, stats):
         if select is not None and not select(file):
             result.files_not_selected.append(file.relative_path)
         elif file.content_hash in known:
             result.files_skipped.append(file.relative_path)
+            if file.problem is None and _stats_key(file) not in stats:
+                skipped.append(file)  # hashed again: its times changed
         else:
             known.add(file.content_hash)
             new_files.append(file)
+    _remember_file_stats(con, skipped)
     if not new_files:
         return result
 
     pii_events = _pii_events(con, tracking_plan_csv)
+    landed = landed_prefixes(con)
+    max_received_at = landed_at + max_clock_skew
     for batch in _batches(new_files, batch_bytes):
-        _land_batch(con, batch, result, timestamp_floor, pii_salt, pii_events)
+        _land_batch(
+            con, batch, result, timestamp_floor, pii_salt, pii_events, max_received_at, landed
+        )
         fault_point("landing_batch_committed")
     return result
 
 
 def known_file_stats(con: duckdb.DuckDBPyConnection) -> FileStats:
-    """The content hash of every landed file, by its path, size and modification time (none
-    for a warehouse landed before the manifest recorded modification times)."""
-    if not has_relation(con, "raw.load_manifest", "file_modified_ns"):
+    """The content hash of every landed file, by its path, size, modification and inode change
+    time (none for a warehouse landed before the manifest recorded them: those files are
+    hashed once more, and their times recorded then)."""
+    if not has_relation(con, "raw.load_manifest", "file_changed_ns"):
         return {}
     rows = con.execute(
-        "select file_path, file_size_bytes, file_modified_ns, content_hash"
-        " from raw.load_manifest where file_modified_ns is not null"
+        "select file_path, file_size_bytes, file_modified_ns, file_changed_ns, content_hash"
+        " from raw.load_manifest"
+        " where file_modified_ns is not null and file_changed_ns is not null"
     ).fetchall()
-    return {(path, size, modified): content_hash for path, size, modified, content_hash in rows}
+    return {
+        (path, size, modified, changed): content_hash
+        for path, size, modified, changed, content_hash in rows
+    }
+
+
+def _stats_key(file: LandingFile) -> tuple[str, int, int, int]:
+    return (file.relative_path, file.size_bytes, file.modified_ns or 0, file.changed_ns or 0)
+
+
+def _remember_file_stats(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> None:
+    """Records the current times of landed files that were hashed again and found unchanged
+    (the manifest lacked their times, or the file was copied, touched or its permissions
+    changed), so that the next run need not hash them again."""
+    if not files:
+        return
+    times = pa.table(
+        {
+            "file_path": [file.relative_path for file in files],
+            "content_hash": [file.content_hash for file in files],
+            "modified_ns": pa.array([file.modified_ns for file in files], pa.int64()),
+            "changed_ns": pa.array([file.changed_ns for file in files], pa.int64()),
+        }
+    )
+    con.register("landing_file_times", times)
+    try:
+        con.execute(
+            """
+            update raw.load_manifest
+            set file_modified_ns = times.modified_ns, file_changed_ns = times.changed_ns
+            from landing_file_times as times
+            where load_manifest.file_path = times.file_path
+                and load_manifest.content_hash = times.content_hash
+            """
+        )
+    finally:
+        con.unregister("landing_file_times")
+
+
+def landed_prefixes(con: duckdb.DuckDBPyConnection) -> dict[str, LandedPrefix]:
+    """What earlier loads read of each landed path: the content of its latest landed version
+    (a path landed before the manifest kept it has none, and lands whole when it changes)."""
+    rows = con.execute(
+        """
+        select file_path, read_size_bytes, read_content_hash,
+            first_line_number - 1 + count_lines
+        from raw.load_manifest
+        where status <> 'unreadable' and read_content_hash is not null
+        qualify row_number() over (
+            partition by file_path order by landed_at desc, rowid desc
+        ) = 1
+        """
+    ).fetchall()
+    return {
+        path: LandedPrefix(size_bytes=size, content_hash=content_hash, count_lines=lines)
+        for path, size, content_hash, lines in rows
+    }
 
 
 def _batches(files: list[LandingFile], batch_bytes: int) -> list[list[LandingFile]]:
@@ -155,15 +238,18 @@ def _land_batch(
     timestamp_floor: dt.date | dt.datetime,
     pii_salt: str,
     pii_events: list[str],
+    max_received_at: dt.datetime,
+    landed: dict[str, LandedPrefix],
 ) -> None:
     """Lands one batch of files in one transaction, and adds its counts to ``result``."""
     landed_at, load_id = result.landed_at, result.load_id
-    read = [read_lines(file) for file in files]
+    read = [read_lines(file, landed.get(file.relative_path)) for file in files]
     con.register("landing_lines", _lines_table([i for i in read if i.lines is not None]))
     try:
         con.execute("begin transaction")
-        _classify(con, landed_at, timestamp_floor, pii_salt, pii_events)
+        _classify(con, landed_at, timestamp_floor, pii_salt, pii_events, max_received_at)
         _quarantine_forgotten(con, landed_at, pii_salt)
+        _mark_already_quarantined(con)
         _write_identities(con, landed_at)
         _write_events(con, load_id, landed_at)
         _write_quarantine(con, load_id, landed_at)
@@ -217,6 +303,7 @@ def _classify(
     timestamp_floor: dt.date | dt.datetime,
     pii_salt: str,
     pii_events: list[str],
+    max_received_at: dt.datetime,
 ) -> None:
     """Parses, validates and hashes the batch's lines into ``landing_classified``
     (``sql/classify_lines.sql``); every value of the run (salt, times, event names) is a bound
@@ -233,6 +320,7 @@ def _classify(
             "max_line_bytes": MAX_LINE_BYTES,
             "salt": pii_salt,
             "pii_events": pii_events,
+            "max_received_at": max_received_at,
         },
     )
 
@@ -286,6 +374,34 @@ def _quarantine_forgotten(
             ))
         """,
         {"salt": pii_salt},
+    )
+
+
+def _mark_already_quarantined(con: duckdb.DuckDBPyConnection) -> None:
+    """Flags (``is_already_quarantined``) the quarantined lines that an earlier load of the
+    same file quarantined already: same file, line number and text (a changed file landed
+    whole again). They get no second quarantine row. A forgotten user's line has no text:
+    the same file and line number suffice."""
+    con.execute(
+        "alter table landing_classified add column is_already_quarantined boolean default false"
+    )
+    con.execute(
+        """
+        update landing_classified as classified
+        set is_already_quarantined = true
+        where classified.reason is not null
+            and exists (
+                select 1
+                from audit.quarantine as earlier
+                where earlier.file_path = classified.file_path
+                    and earlier.line_number = classified.line_number
+                    and (
+                        earlier.raw_line = classified.line
+                        or (earlier.reason = 'forgotten_user' and earlier.raw_line is null
+                            and classified.reason = 'forgotten_user')
+                    )
+            )
+        """
     )
 
 
@@ -360,7 +476,7 @@ def _write_quarantine(con: duckdb.DuckDBPyConnection, load_id: str, landed_at: d
             (load_id, file_path, line_number, reason, raw_line, quarantined_at)
         select ?, file_path, line_number, reason, line, ?
         from landing_classified
-        where reason is not null
+        where reason is not null and not is_already_quarantined
         order by file_path, line_number
         """,
         [load_id, landed_at],
@@ -392,25 +508,28 @@ def _write_manifest(
     con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime, read: list[FileLines]
 ) -> None:
     counts = {
-        file_path: (lines, landed, quarantined)
-        for file_path, lines, landed, quarantined in con.execute(
+        file_path: (lines, landed, quarantined, already)
+        for file_path, lines, landed, quarantined, already in con.execute(
             """
             select
                 file_path,
                 count(*),
                 count(*) filter (where reason is null),
-                count(*) filter (where reason is not null)
+                count(*) filter (where reason is not null and not is_already_quarantined),
+                count(*) filter (where is_already_quarantined)
             from landing_classified
             group by 1
             """
         ).fetchall()
     }
     for item in read:
-        lines, landed, quarantined = counts.get(item.file.relative_path, (0, 0, 0))
+        lines, landed, quarantined, already = counts.get(item.file.relative_path, (0, 0, 0, 0))
         con.execute(
             "insert into raw.load_manifest (load_id, file_path, content_hash, file_size_bytes,"
             " status, error, count_lines, count_landed, count_quarantined, landed_at,"
-            " file_modified_ns) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " file_modified_ns, file_changed_ns, first_line_number, read_content_hash,"
+            " read_size_bytes, count_already_quarantined)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 load_id,
                 item.file.relative_path,
@@ -423,6 +542,11 @@ def _write_manifest(
                 quarantined,
                 landed_at,
                 item.file.modified_ns,
+                item.file.changed_ns,
+                item.first_line_number,
+                item.read_hash,
+                item.read_bytes,
+                already,
             ],
         )
 
@@ -440,7 +564,7 @@ def _add_to_result(
         dict(
             con.execute(
                 "select reason, count(*) from landing_classified "
-                "where reason is not null group by 1"
+                "where reason is not null and not is_already_quarantined group by 1"
             ).fetchall()
         )
     )
@@ -449,10 +573,12 @@ def _add_to_result(
         1 for item in read if item.status == "truncated" and not item.ends_in_partial_line
     )
     result.quarantined_by_reason = {reason: n for reason, n in sorted(reasons.items()) if n}
-    lines, landed, quarantined = con.execute(
-        "select count(*), count(*) filter (where reason is null), "
-        "count(*) filter (where reason is not null) from landing_classified"
+    landed, quarantined, already = con.execute(
+        "select count(*) filter (where reason is null),"
+        " count(*) filter (where reason is not null and not is_already_quarantined),"
+        " count(*) filter (where is_already_quarantined) from landing_classified"
     ).fetchone()
-    result.count_lines += lines
+    result.count_lines += landed + quarantined
     result.count_landed += landed
     result.count_quarantined += quarantined
+    result.count_already_quarantined += already

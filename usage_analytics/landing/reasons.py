@@ -25,6 +25,7 @@ QUARANTINE_REASONS: tuple[str, ...] = (
     "invalid_received_at",  # received_at present but not a valid ISO-8601 timestamp
     "timestamp_before_floor",  # before the var timestamp_floor (default 2000-01-01)
     "timestamp_after_received_at",  # more than one day after received_at
+    "received_at_in_future",  # received_at after the landing time plus the allowed clock skew
 )
 
 MAX_LINE_BYTES = 64 * 1024

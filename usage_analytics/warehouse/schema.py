@@ -23,7 +23,15 @@ TABLES: dict[str, str] = {
         count_quarantined bigint not null,  -- lines written to audit.quarantine
         landed_at timestamp not null,
         -- with the path and size, a later run knows the file without reading it again
-        file_modified_ns bigint
+        file_modified_ns bigint,
+        file_changed_ns bigint,             -- the inode change time: no rewrite can keep it
+        -- a file landed before and only appended to since: its new lines are this load's
+        first_line_number bigint,           -- 1, or the first line after the landed prefix
+        read_content_hash varchar,          -- SHA-256 of the whole content read (decompressed)
+        read_size_bytes bigint,             -- its length
+        -- lines identical (file, line number, text) to a line an earlier load quarantined:
+        -- not quarantined again (part of count_lines, neither landed nor quarantined)
+        count_already_quarantined bigint
     """,
     "raw.identities": """
         identity_key bigint not null,
@@ -108,6 +116,11 @@ TABLES: dict[str, str] = {
 # (table, column, type, backfill expression or None): columns added after the first release
 MIGRATIONS: tuple[tuple[str, str, str, str | None], ...] = (
     ("raw.load_manifest", "file_modified_ns", "bigint", None),
+    ("raw.load_manifest", "file_changed_ns", "bigint", None),
+    ("raw.load_manifest", "first_line_number", "bigint", "1"),
+    ("raw.load_manifest", "read_content_hash", "varchar", None),
+    ("raw.load_manifest", "read_size_bytes", "bigint", None),
+    ("raw.load_manifest", "count_already_quarantined", "bigint", "0"),
     ("raw.events", "has_analytics_consent", "boolean", analytics_consent_sql("context")),
     ("audit.quarantine", "forget_request_id", "varchar", None),
     ("audit.quarantine", "scrubbed_at", "timestamp", None),

@@ -162,6 +162,8 @@ lines_classified as (
             when received_at is null then 'invalid_received_at'
             when event_at < $timestamp_floor then 'timestamp_before_floor'
             when event_at > received_at + interval 1 day then 'timestamp_after_received_at'
+            -- $max_received_at: the landing time plus the allowed clock skew
+            when received_at > $max_received_at then 'received_at_in_future'
         end as reason
 
     from fields_typed
