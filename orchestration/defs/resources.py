@@ -103,11 +103,22 @@ class Landing(dg.ConfigurableResource):
         gt=0,
         description="Landing commits one transaction per batch of about this many bytes.",
     )
+    max_clock_skew_seconds: int = Field(
+        default=300,
+        ge=0,
+        description="A line whose received_at is later than the landing time plus this is"
+        " quarantined (received_at_in_future).",
+    )
 
     @property
     def folder(self) -> Path:
         """The landing folder, absolute."""
         return from_repo_root(self.events_dir)
+
+    @property
+    def max_clock_skew(self) -> dt.timedelta:
+        """How far past the landing time a line's received_at may lie."""
+        return dt.timedelta(seconds=self.max_clock_skew_seconds)
 
 
 class QualityGates(dg.ConfigurableResource):
@@ -177,6 +188,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "USAGE_ANALYTICS_EVENTS_DIR": ("landing", "events_dir"),
     "USAGE_ANALYTICS_PII_SALT": ("landing", "pii_salt"),
     "USAGE_ANALYTICS_LANDING_BATCH_BYTES": ("landing", "batch_bytes"),
+    "USAGE_ANALYTICS_MAX_CLOCK_SKEW_SECONDS": ("landing", "max_clock_skew_seconds"),
     "USAGE_ANALYTICS_MAX_QUARANTINED_SHARE": ("quality_gates", "max_quarantined_share"),
     "USAGE_ANALYTICS_MAX_UNKNOWN_EVENT_SHARE": ("quality_gates", "max_unknown_event_share"),
     "USAGE_ANALYTICS_SHARE_MIN_LINES": ("quality_gates", "share_min_lines"),

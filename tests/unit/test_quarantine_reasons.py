@@ -34,6 +34,7 @@ CONTRACT_REASONS = (
     "invalid_timestamp",
     "timestamp_before_floor",
     "timestamp_after_received_at",
+    "received_at_in_future",
     "unreadable_file",
 )
 
@@ -64,6 +65,7 @@ LINE_CASES: dict[str, str | bytes] = {
     "timestamp_after_received_at": dumps(
         timestamp="2024-05-03T10:00:00Z", received_at="2024-05-01T10:00:00Z"
     ),
+    "received_at_in_future": dumps(received_at="2099-01-01T00:00:00Z"),
 }
 # Cases built from whole files: test_unreadable_file here; truncated_file in
 # test_landing_behaviour.py and the bad-input corpus (tests/fixtures/bad_input.py).
@@ -385,6 +387,41 @@ def test_timestamp_after_received_at_boundary(
     landed, quarantined = land_one(tmp_path, line)
     assert quarantined == expected
     assert len(landed) == 1 - len(expected)
+
+
+@pytest.mark.parametrize(
+    ("skew", "received_at", "expected"),
+    [
+        (None, "2024-06-01T12:05:00Z", []),  # the default skew: 5 minutes
+        (None, "2024-06-01T12:05:01Z", ["received_at_in_future"]),
+        (None, "2024-06-01T14:05:01+02:00", ["received_at_in_future"]),
+        (dt.timedelta(0), "2024-06-01T12:00:00Z", []),
+        (dt.timedelta(0), "2024-06-01T12:00:00.000001Z", ["received_at_in_future"]),
+        (dt.timedelta(hours=1), "2024-06-01T13:00:00Z", []),
+    ],
+)
+def test_received_at_in_future_boundary(
+    tmp_path: Path, skew: dt.timedelta | None, received_at: str, expected: list[str]
+) -> None:
+    """received_at may lie up to the allowed clock skew past the landing time (NOW)."""
+    options = {} if skew is None else {"max_clock_skew": skew}
+    landed, quarantined = land_one(tmp_path, event(received_at=received_at), **options)
+    assert quarantined == expected
+    assert len(landed) == 1 - len(expected)
+
+
+def test_received_at_in_future_of_an_anonymous_line_never_lands(tmp_path: Path) -> None:
+    """The poison line: far in the future and carrying only an anonymous id (no `forget`
+    could remove it). Its timestamp lies within a day of its received_at, so only the
+    received_at rule catches it."""
+    line = event(
+        user_id=DROP,
+        anonymous_id="device-1",
+        timestamp="2099-01-01T00:00:00Z",
+        received_at="2099-01-01T00:00:01Z",
+    )
+    landed, quarantined = land_one(tmp_path, line)
+    assert (landed, quarantined) == ([], ["received_at_in_future"])
 
 
 @pytest.mark.parametrize(

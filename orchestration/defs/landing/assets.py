@@ -72,6 +72,7 @@ def land_events(
                 tracking_plan_csv=SEEDS_DIR / "tracking_plan.csv",
                 batch_bytes=landing.batch_bytes,
                 select=select,
+                max_clock_skew=landing.max_clock_skew,
             )
     except duckdb.IOException as error:  # the file is locked by another writer: transient
         raise dg.RetryRequested(

@@ -20,7 +20,7 @@ import pandas as pd
 from expectations.runner import SuiteResult, read_frame, validate
 from expectations.suites import landing
 from orchestration.defs.landing.assets import RAW_EVENTS
-from orchestration.defs.resources import DbtBuild, QualityGates, Warehouse
+from orchestration.defs.resources import DbtBuild, Landing, QualityGates, Warehouse
 from usage_analytics.dbt_vars import timestamp_floor
 from usage_analytics.paths import SEEDS_DIR
 from usage_analytics.publishing.marts import pending_load_ids
@@ -58,6 +58,7 @@ def landing_gates(
     warehouse: Warehouse,
     quality_gates: QualityGates,
     dbt_build: DbtBuild,
+    landing: Landing,
 ) -> Iterator[dg.AssetCheckResult]:
     """Validates the lines of every pending landing batch with the landing suites.
 
@@ -66,13 +67,23 @@ def landing_gates(
     until a publication includes it. The volume warning compares the run's own batch (the one
     the latest ``raw/events`` materialization reports) with the batches before it. Nothing
     pending passes both checks without validating anything.
+
+    Landing quarantines every line that would fail a line's expectation (the clock skew it
+    allows ``received_at`` is allowed here too), so only a batch's shares, a threshold
+    tightened since it landed, or lines landed by an older version can fail it again and
+    again: docs/quality.md#pending-batches says what an operator does then.
     """
     load_id = _latest_load_id(context)
     selected = {key.name for key in context.selected_asset_check_keys}
     with warehouse.read_only() as con:
         pending = read_pending(con, load_id, quality_gates.volume_trailing_batches)
     if LANDING_BATCH_CHECK in selected:
-        yield _batch_check(pending, quality_gates, timestamp_floor(dbt_build.effective_vars()))
+        yield _batch_check(
+            pending,
+            quality_gates,
+            timestamp_floor(dbt_build.effective_vars()),
+            landing.max_clock_skew,
+        )
     if LANDING_VOLUME_CHECK in selected:
         yield _volume_check(pending, load_id, quality_gates.volume_band)
 
@@ -115,7 +126,7 @@ def read_pending(
 
 
 def _batch_check(
-    pending: PendingLines, gates: QualityGates, floor: dt.datetime
+    pending: PendingLines, gates: QualityGates, floor: dt.datetime, clock_skew: dt.timedelta
 ) -> dg.AssetCheckResult:
     """The blocking check of every pending line."""
     batches = ", ".join(pending.load_ids) or "none"
@@ -128,7 +139,7 @@ def _batch_check(
     with_shares = len(frame) >= gates.share_min_lines
     thresholds = landing.LandingBatchThresholds(
         timestamp_floor=floor,
-        max_event_at=pending.landed_at + MAX_EVENT_AFTER_LANDING,
+        max_event_at=pending.landed_at + MAX_EVENT_AFTER_LANDING + clock_skew,
         max_quarantined_share=gates.max_quarantined_share if with_shares else None,
         max_unknown_event_share=gates.max_unknown_event_share if with_shares else None,
     )
