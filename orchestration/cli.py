@@ -1,4 +1,5 @@
-"""``usage-analytics``: generate sample events, run the pipeline, forget a user."""
+"""``usage-analytics``: generate sample events, run the pipeline, forget a user, quarantine a
+landed event."""
 
 import argparse
 import datetime as dt
@@ -80,6 +81,26 @@ def _parser() -> argparse.ArgumentParser:
         "--vars", default="", help="dbt vars of the rebuild (the ones your runs use)"
     )
     forget.set_defaults(handler=_forget)
+
+    quarantine = commands.add_parser(
+        "quarantine",
+        help="move landed events to audit.quarantine by event id and rebuild (the remedy for"
+        " a landed line that fails a blocking gate on every run)",
+    )
+    quarantine.add_argument(
+        "--event-id",
+        dest="event_ids",
+        action="append",
+        required=True,
+        help="the event id, as landed (repeat for several)",
+    )
+    quarantine.add_argument(
+        "--warehouse", type=Path, help="DuckDB file (default data/warehouse.duckdb)"
+    )
+    quarantine.add_argument(
+        "--vars", default="", help="dbt vars of the rebuild (the ones your runs use)"
+    )
+    quarantine.set_defaults(handler=_quarantine)
 
     contracts = commands.add_parser(
         "sync-contracts",
@@ -307,6 +328,67 @@ def _forget_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", salt: str, use
         )
     print("  compacted   the warehouse file was rewritten without the deleted rows' bytes")
     return 0
+
+
+def _quarantine(args: argparse.Namespace) -> int:
+    """Moves landed events (every copy of the ids) to audit.quarantine, then rebuilds every dbt
+    model from the raw layer (no landing), which publishes once the gates pass.
+
+    Exit codes: 0 moved and published; 1 moved, but a gate or the rebuild failed; 2 nothing
+    done (no id, no warehouse, or none of the ids is landed); 3 the warehouse is busy.
+    """
+    from usage_analytics.warehouse.lock import WarehouseBusyError, exclusive_warehouse
+
+    if not any(event_id.strip() for event_id in args.event_ids):
+        return _fail("quarantine", "--event-id is empty", 2)
+    try:
+        warehouse, dbt_build = _command_resources(args)
+    except ValueError as error:
+        return _fail("quarantine", error, 2)
+    if not warehouse.path.is_file():
+        return _fail("quarantine", f"no warehouse at {warehouse.path}", 2)
+    try:
+        with exclusive_warehouse(
+            warehouse.path,
+            timeout_seconds=warehouse.lock_timeout_seconds,
+            on_wait=lambda message: print(f"usage-analytics quarantine: {message}", flush=True),
+        ):
+            return _quarantine_locked(warehouse, dbt_build, args.event_ids)
+    except WarehouseBusyError as error:
+        return _fail("quarantine", error, 3)
+
+
+def _quarantine_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", event_ids: list[str]) -> int:
+    """The quarantine itself, while this process holds the warehouse (see _quarantine)."""
+    import duckdb
+
+    from orchestration.run import run_pipeline
+    from usage_analytics.landing.operator_quarantine import OPERATOR_REASON, quarantine_events
+
+    con = duckdb.connect(str(warehouse.path))
+    try:
+        result = quarantine_events(con, event_ids)
+    finally:
+        con.close()
+    if not result.count_lines_moved:
+        missing = ", ".join(result.event_ids_not_found)
+        return _fail("quarantine", f"no landed event has the id(s) {missing}: nothing moved", 2)
+    not_found = (
+        f"; not landed: {', '.join(result.event_ids_not_found)}"
+        if result.event_ids_not_found
+        else ""
+    )
+    print(
+        f"usage-analytics quarantine: {result.count_lines_moved} landed line(s) moved from"
+        f" raw.events to audit.quarantine (reason {OPERATOR_REASON}){not_found}"
+    )
+    if not _contracts_synced("quarantine"):
+        return 1
+    # full refresh: the incremental models only see what lands, not what was moved out
+    summary = run_pipeline(warehouse, dbt_build, full_refresh=True)
+    summary.command = "quarantine"
+    print(summary.render())
+    return 0 if summary.success else 1
 
 
 def _sync_contracts(args: argparse.Namespace) -> int:

@@ -54,8 +54,9 @@ def test_corpus_is_well_formed() -> None:
 def test_corpus_has_thirty_kinds_and_every_reason() -> None:
     assert len(CASES) >= 30
     produced = set().union(*(case.reasons() for case in CORPUS))
-    # forgotten_user needs a forget request first: tests/unit/test_privacy_landing.py
-    expected = set(QUARANTINE_REASONS) - {"forgotten_user"}
+    # forgotten_user needs a forget request first: tests/unit/test_privacy_landing.py;
+    # quarantined_by_operator a command after landing: tests/unit/test_operator_quarantine.py
+    expected = set(QUARANTINE_REASONS) - {"forgotten_user", "quarantined_by_operator"}
     assert expected <= produced, expected - produced
     assert produced <= set(QUARANTINE_REASONS)
 

@@ -71,6 +71,8 @@ LINE_CASES: dict[str, str | bytes] = {
 # test_landing_behaviour.py and the bad-input corpus (tests/fixtures/bad_input.py).
 FILE_CASES = {"unreadable_file", "truncated_file"}
 FORGET_CASES = {"forgotten_user"}  # needs a forget request: tests/unit/test_privacy_landing.py
+# given after landing by `usage-analytics quarantine`: tests/unit/test_operator_quarantine.py
+OPERATOR_CASES = {"quarantined_by_operator"}
 
 
 def good(number: int) -> dict:
@@ -127,7 +129,12 @@ def test_unreadable_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("reason", QUARANTINE_REASONS)
 def test_every_reason_has_a_case(reason: str) -> None:
-    assert reason in LINE_CASES or reason in FILE_CASES or reason in FORGET_CASES
+    assert (
+        reason in LINE_CASES
+        or reason in FILE_CASES
+        or reason in FORGET_CASES
+        or reason in OPERATOR_CASES
+    )
 
 
 @pytest.mark.parametrize("reason", CONTRACT_REASONS)

@@ -1,11 +1,13 @@
 """Quarantine reason codes, in the order they are tested: a line gets the first that applies.
 
 ``forgotten_user`` is the exception: it overrides any other reason of a line whose ids can be
-read, so that no text of a forgotten user is kept.
+read, so that no text of a forgotten user is kept. ``quarantined_by_operator`` is no rule of
+landing: ``usage-analytics quarantine`` gives it to landed events it moves out of raw.events.
 """
 
 QUARANTINE_REASONS: tuple[str, ...] = (
     "forgotten_user",  # a user `usage-analytics forget` removed (raw_line left empty)
+    "quarantined_by_operator",  # a landed event `usage-analytics quarantine` moved (after landing)
     "unreadable_file",  # file-level: the file cannot be read or decompressed at all
     "truncated_file",  # the last, unfinished line of a gzip file cut short (a file-level row,
     # line_number null, when the cut falls between lines); its complete lines are landed

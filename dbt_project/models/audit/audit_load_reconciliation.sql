@@ -6,6 +6,9 @@
     never deduplicated: each such copy counts once). Lines of forgotten users are quarantine
     rows (`forgotten_user`, no text); those `forget` removed from raw.events after landing are
     `count_forgotten_after_load`, which the load-time counts are compared with.
+    A changed file lands again: a line identical to one an earlier load of the file quarantined
+    (same line number and text) gets no second quarantine row; the manifest counts it
+    (`count_already_quarantined`) and it is a duplicate, like a re-sent copy.
 #}
 with
 
@@ -103,6 +106,7 @@ files_reconciled as (
         (
             coalesce(copies_per_file.count_valid_lines, 0)
             - coalesce(kept_per_file.count_loaded, 0)
+            + coalesce(load_manifest.count_already_quarantined, 0)
         ) as count_duplicates,
         coalesce(quarantined_per_file.count_quarantined, 0) as count_quarantined,
         coalesce(kept_per_file.count_loaded, 0) as count_modelled,
@@ -110,6 +114,7 @@ files_reconciled as (
         coalesce(quarantined_per_file.count_forgotten, 0) as count_forgotten,
         coalesce(quarantined_per_file.count_forgotten_after_load, 0)
             as count_forgotten_after_load,
+        coalesce(load_manifest.count_already_quarantined, 0) as count_already_quarantined,
         load_manifest.count_landed as count_landed_at_load,
         load_manifest.count_quarantined as count_quarantined_at_load
 
@@ -140,7 +145,8 @@ files_checked as (
         (
             count_lines = count_loaded + count_duplicates + count_quarantined
             and count_landed_at_load = (
-                count_loaded + count_duplicates + count_forgotten_after_load
+                count_loaded + count_duplicates - count_already_quarantined
+                + count_forgotten_after_load
             )
             and count_quarantined_at_load = count_quarantined - count_forgotten_after_load
         ) as is_reconciled

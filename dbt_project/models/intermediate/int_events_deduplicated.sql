@@ -3,7 +3,8 @@
 -- depends_on: {{ ref('custom_dimensions') }}
 {#
     Copies of one event_id become one event: the copy received first; ties by file path, then
-    line number (CONTRACT §1).
+    line number (CONTRACT §1), then the earlier landing (a changed file lands again, and the
+    lines it still has are copies of the lines landed before).
 
     Incremental (delete+insert on event_id): for each event_id with copies landed since the
     model was last built (macro incremental_build_plan), a run ranks the new copies with the
@@ -77,7 +78,7 @@ event_copies_ranked as (
         *,
         row_number() over (
             partition by event_id
-            order by received_at, file_path, line_number
+            order by received_at, file_path, line_number, loaded_at
         ) as copy_rank
 
     from event_copies_to_rank
