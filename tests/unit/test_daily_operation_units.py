@@ -56,7 +56,9 @@ def _warehouse_landed_at(path: Path, landed_at: dt.datetime | None) -> Path:
         ensure_schema(con)
         if landed_at is not None:
             con.execute(
-                "insert into raw.load_manifest values "
+                "insert into raw.load_manifest (load_id, file_path, content_hash,"
+                " file_size_bytes, status, error, count_lines, count_landed, count_quarantined,"
+                " landed_at, file_modified_ns) values "
                 "('l1', 'a.ndjson', 'h1', 10, 'landed', null, 5, 5, 0, $1, null), "
                 "('l2', 'b.ndjson', 'h2', 10, 'landed', null, 5, 0, 5, $2, null)",
                 # a later file that brought no valid event does not make the landing fresh
