@@ -117,20 +117,21 @@ def discover(folder: Path, known: FileStats | None = None) -> list[LandingFile]:
 
 def _landing_file(root: Path, folder: Path, path: Path, known: FileStats) -> LandingFile:
     """The file at ``path``, hashed unless ``known``; or why it cannot be read."""
-    problem = _problem(root, path, path.relative_to(folder))
-    if problem is not None:
-        return _unreadable(folder, path, problem)
+    relative_path = path.relative_to(folder)
     try:
-        status = path.stat()
-        stats_key = (
-            printable_path(path.relative_to(folder)),
-            status.st_size,
-            status.st_mtime_ns,
-            status.st_ctime_ns,
-        )
-        content_hash = known.get(stats_key) or _sha256(path)
+        status, problem = _regular_file(root, path, relative_path)
+        if status is not None:
+            stats_key = (
+                printable_path(relative_path),
+                status.st_size,
+                status.st_mtime_ns,
+                status.st_ctime_ns,
+            )
+            content_hash = known.get(stats_key) or _sha256(path)
     except OSError as error:  # no permission, an I/O error, or gone since it was listed
-        return _unreadable(folder, path, f"cannot be read: {_describe(error)}")
+        status, problem = None, f"cannot be read: {_describe(error)}"
+    if status is None:
+        return _unreadable(folder, path, problem or "cannot be read")
     return LandingFile(
         path=path,
         relative_path=stats_key[0],
@@ -141,29 +142,35 @@ def _landing_file(root: Path, folder: Path, path: Path, known: FileStats) -> Lan
     )
 
 
-def _problem(root: Path, path: Path, relative_path: Path) -> str | None:
-    """Why the entry at ``path`` must not be opened (None: it is a regular file inside the
-    landing folder ``root``, resolved)."""
+def _regular_file(
+    root: Path, path: Path, relative_path: Path
+) -> tuple[os.stat_result | None, str | None]:
+    """The status of the regular file at ``path`` (of its target, for a symlink that resolves
+    inside the landing folder ``root``), or why it must not be opened.
+
+    Raises:
+        OSError: The entry cannot even be looked at (gone, no permission on its folder).
+    """
     if not _is_utf8(os.fsencode(relative_path)):
-        return "the file name is not valid UTF-8: rename the file to land it"
-    try:
-        resolved = path.resolve(strict=True)
-        mode = resolved.stat().st_mode
-    except RuntimeError:  # Python reports a symlink loop this way
-        return "a symlink loop"
-    except FileNotFoundError:
-        return (
-            "a dangling symlink (its target does not exist)"
-            if path.is_symlink()
-            else "gone since the folder was listed"
-        )
-    except OSError as error:
-        return f"cannot be resolved: {_describe(error)}"
-    if not resolved.is_relative_to(root):
-        return f"a symlink to {printable_path(resolved)}, outside the landing folder: not followed"
-    if not stat.S_ISREG(mode):
-        return f"not a regular file: {_FILE_KINDS.get(stat.S_IFMT(mode), 'a special file')}"
-    return None
+        return None, "the file name is not valid UTF-8: rename the file to land it"
+    status = path.lstat()
+    if stat.S_ISLNK(status.st_mode):
+        try:
+            resolved = path.resolve(strict=True)
+            status = resolved.stat()
+        except RuntimeError:  # Python reports a symlink loop this way
+            return None, "a symlink loop"
+        except FileNotFoundError:
+            return None, "a dangling symlink (its target does not exist)"
+        except OSError as error:
+            return None, f"a symlink that cannot be resolved: {_describe(error)}"
+        if not resolved.is_relative_to(root):
+            target = printable_path(resolved)
+            return None, f"a symlink to {target}, outside the landing folder: not followed"
+    if not stat.S_ISREG(status.st_mode):
+        kind = _FILE_KINDS.get(stat.S_IFMT(status.st_mode), "a special file")
+        return None, f"not a regular file: {kind}"
+    return status, None
 
 
 def _unreadable(folder: Path, path: Path, problem: str) -> LandingFile:

@@ -95,6 +95,7 @@ def land_events(
         "count_lines": result.count_lines,
         "count_landed": result.count_landed,
         "count_quarantined": result.count_quarantined,
+        "count_already_quarantined": result.count_already_quarantined,
         "quarantined_by_reason": dg.MetadataValue.json(result.quarantined_by_reason),
     }
     for spec in context.assets_def.specs:
