@@ -52,3 +52,24 @@ def test_no_event_id_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no event id"):
         quarantine_events(con, [" "])
     assert len(events(con)) == 1
+
+
+def test_the_landing_gate_allows_the_clock_skew_landing_allows(tmp_path: Path) -> None:
+    """A line landing accepts (received_at within the skew, its timestamp a day after that)
+    passes the landing gate: landing and gate agree, so such a line cannot block."""
+    from orchestration.defs.quality.checks import _batch_check, read_pending
+    from orchestration.defs.resources import Landing, QualityGates
+
+    ahead = NOW + dt.timedelta(minutes=4)
+    line = event(
+        event_id="ahead",
+        received_at=ahead.isoformat(),
+        timestamp=(ahead + dt.timedelta(days=1)).isoformat(),
+    )
+    folder = tmp_path / "landing"
+    write_lines(folder, "a.jsonl", [line])
+    con, result = land(tmp_path, folder)
+    assert [e["event_id"] for e in events(con)] == ["ahead"]
+    pending = read_pending(con, result.load_id, trailing_batches=7)
+    check = _batch_check(pending, QualityGates(), dt.datetime(2000, 1, 1), Landing().max_clock_skew)
+    assert check.passed, check.description
