@@ -162,3 +162,25 @@ def test_a_poison_line_is_removed_by_its_event_id(stages: dict[str, dict[str, ob
     moved = [row for row in quarantined["quarantine"] if row[2] == "quarantined_by_operator"]
     assert [(path, line) for path, line, _, _ in moved] == [("2026/01/06/poison.ndjson", 1)]
     assert "1 landed line(s) moved" in quarantined["output"]
+
+
+def test_quarantine_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    """Exit 2 with one line, nothing moved: no warehouse, an empty id, an id not landed."""
+    from usage_analytics.warehouse.schema import ensure_schema
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    missing = run_cli("quarantine", "--event-id", "x", "--warehouse", str(warehouse))
+    con = duckdb.connect(str(warehouse))
+    ensure_schema(con)
+    con.close()
+    empty = run_cli("quarantine", "--event-id", " ", "--warehouse", str(warehouse))
+    unknown = run_cli("quarantine", "--event-id", "nope", "--warehouse", str(warehouse))
+    for done, message in [
+        (missing, "no warehouse at"),
+        (empty, "--event-id is empty"),
+        (unknown, "no landed event has the id(s) nope: nothing moved"),
+    ]:
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("usage-analytics quarantine: "), done.stderr
+        assert message in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
