@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.unit.landing_helpers import (
     NOW,
@@ -201,3 +202,30 @@ def test_a_forgotten_users_line_is_not_quarantined_twice(tmp_path: Path) -> None
     con, third = land(tmp_path, folder, con=con, now=LATEST)
     assert (third.count_lines, third.count_landed, third.count_already_quarantined) == (1, 1, 1)
     assert [(q["line_number"], q["reason"]) for q in quarantine(con)] == [(1, "forgotten_user")]
+
+
+def test_times_missing_from_an_older_manifest_are_recorded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warehouse landed before the manifest kept inode change times hashes its files once
+    more, records their times, and then no more."""
+    from usage_analytics.landing import files as landing_files
+
+    folder = tmp_path / "landing"
+    write_lines(folder, "a.jsonl", [event(event_id="1")])
+    con, _ = land(tmp_path, folder)
+    con.execute("update raw.load_manifest set file_changed_ns = null")
+    hashed: list[str] = []
+    real_sha256 = landing_files._sha256
+
+    def sha256(path: Path) -> str:
+        hashed.append(path.name)
+        return real_sha256(path)
+
+    monkeypatch.setattr(landing_files, "_sha256", sha256)
+    con, second = land(tmp_path, folder, con=con, now=LATER)
+    assert (hashed, second.files_skipped) == (["a.jsonl"], ["a.jsonl"])
+    (changed,) = con.execute("select file_changed_ns from raw.load_manifest").fetchone()
+    assert changed == (folder / "a.jsonl").stat().st_ctime_ns
+    con, third = land(tmp_path, folder, con=con, now=LATEST)
+    assert (hashed, third.files_skipped) == (["a.jsonl"], ["a.jsonl"])

@@ -16,7 +16,8 @@ from usage_analytics.warehouse.schema import has_relation
 
 def landed_hashes(warehouse: Path) -> tuple[set[str], FileStats]:
     """Content hashes of every file in raw.load_manifest (empty for a new warehouse), and
-    those hashes by path, size and modification time (files that need not be read again).
+    those hashes by path, size, modification and inode change time (files that need not be
+    read again).
 
     Raises:
         duckdb.IOException: Another process is writing the warehouse.
