@@ -138,3 +138,15 @@ def test_a_symlinked_folder_is_not_entered(tmp_path: Path) -> None:
     con, _ = land(tmp_path, folder)
     assert [e["event_id"] for e in events(con)] == ["a"]
     assert quarantine(con) == []
+
+
+def test_a_file_replaced_by_a_fifo_after_discovery_is_not_read(tmp_path: Path) -> None:
+    """Reading checks again, once the file is open, that it is a regular file."""
+    folder = tmp_path / "landing"
+    write_lines(folder, "a.jsonl", [event(event_id="a")])
+    (file,) = landing_files.discover(folder)
+    (folder / "a.jsonl").unlink()
+    os.mkfifo(folder / "a.jsonl")
+    read = landing_files.read_lines(file)
+    assert read.status == "unreadable"
+    assert "not a regular file" in (read.error or "")

@@ -7,6 +7,7 @@ the ``problem`` that keeps it out, so that landing records it (``unreadable_file
 everything else.
 """
 
+import errno
 import hashlib
 import os
 import stat
@@ -14,6 +15,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -282,7 +284,8 @@ def _read_bytes(path: Path) -> tuple[bytes, str | None]:
     cut short. Raises when nothing can be read: not gzip, corrupt data, or a cut before any
     data."""
     if not path.name.lower().endswith(".gz"):
-        return path.read_bytes(), None
+        with _open_regular(path) as handle:
+            return handle.read(), None
     return _gunzip(path)
 
 
@@ -292,7 +295,7 @@ def _gunzip(path: Path) -> tuple[bytes, str | None]:
     output: list[bytes] = []
     decompressor = zlib.decompressobj(wbits=31)  # gzip header and trailer (CRC) only
     fed = False  # the current member has received input
-    with open(path, "rb") as handle:
+    with _open_regular(path) as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             while chunk:
                 fed = True
@@ -315,6 +318,21 @@ def _gunzip(path: Path) -> tuple[bytes, str | None]:
     return data, None
 
 
+def _open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading, checked again to be a regular file once open (it may have
+    been replaced since discovery): opening does not block on a FIFO, reading it never
+    happens."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (replaced since it was listed)")
+        os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
 def _is_utf8(line: bytes) -> bool:
     try:
         line.decode("utf-8")
@@ -325,7 +343,7 @@ def _is_utf8(line: bytes) -> bool:
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with _open_regular(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
