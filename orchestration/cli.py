@@ -3,7 +3,9 @@
 import argparse
 import datetime as dt
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +21,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script.
 
     Exit codes (README "Exit codes"): 0 success; 1 a blocking gate failed; 2 bad invocation or
-    input, nothing run; 3 the warehouse is busy. An error is one line on stderr.
+    input, nothing run; 3 the warehouse is busy; 130 interrupted (Ctrl-C or SIGTERM). An error
+    is one line on stderr.
     """
     parser = _parser()
     try:
@@ -27,7 +30,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as error:
         print(f"usage-analytics{error.command}: {error}", file=sys.stderr)
         return 2
-    return int(args.handler(args))
+    # SIGTERM stops a command as Ctrl-C does: dagster-dbt then stops its dbt child, and the
+    # warehouse lock is let go (a kill -9 is covered by orchestration/dbt_launcher.py)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return _fail(args.command, "interrupted", 130)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 class _UsageError(Exception):

@@ -24,7 +24,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from pydantic import Field, field_validator
 
-from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
+from orchestration.dbt_project import dbt_child_executable, dbt_project
 from usage_analytics.dbt_vars import dbt_vars_argument, effective_vars
 from usage_analytics.paths import REPO_ROOT, from_repo_root
 from usage_analytics.warehouse.lock import exclusive_warehouse
@@ -255,6 +255,6 @@ def build_resources() -> dict[str, Any]:
         "dbt": DbtCliResource(
             project_dir=project,
             target=project.target,
-            dbt_executable=DBT_EXECUTABLE,
+            dbt_executable=dbt_child_executable(),  # dies with the run (kill -9 too)
         ),
     }

@@ -48,7 +48,9 @@ users_summarized as (
     select
         user_key,
         min(event_at) as first_seen_at,
-        min(case when event_name = {{ literal_var('signup_event') }} then event_at end) as signed_up_at,
+        min(
+            case when event_name = {{ literal_var('signup_event') }} then event_at end
+        ) as signed_up_at,
         {%- for dimension in user_dimensions %}
         {{ latest_value(dimension['name'], 'event_at') }} as {{ dimension['name'] }},
         {%- endfor %}
