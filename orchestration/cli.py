@@ -24,12 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     input, nothing run; 3 the warehouse is busy; 130 interrupted (Ctrl-C or SIGTERM). An error
     is one line on stderr.
     """
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except _UsageError as error:
-        print(f"usage-analytics{error.command}: {error}", file=sys.stderr)
-        return 2
+    args = _parser().parse_args(argv)  # a bad command line: one line, SystemExit(2)
     # SIGTERM stops a command as Ctrl-C does: dagster-dbt then stops its dbt child, and the
     # warehouse lock is let go (a kill -9 is covered by orchestration/dbt_launcher.py)
     in_main_thread = threading.current_thread() is threading.main_thread()
@@ -44,23 +39,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-class _UsageError(Exception):
-    """A command line argparse rejects, with the (sub)command it belongs to."""
-
-    def __init__(self, command: str, message: str) -> None:
-        super().__init__(message)
-        self.command = command
+    """SIGTERM as SIGINT: whoever handles SIGINT now (Dagster, while a step runs, forwards it to
+    dbt and stops the run; otherwise Python raises KeyboardInterrupt). Dagster maps SIGTERM to
+    its own SIGINT handler while it executes, to the same effect."""
+    signal.raise_signal(signal.SIGINT)
 
 
 class _OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line (``main`` prints it and returns 2), not
-    argparse's usage block."""
+    """An argument parser whose errors are one line on stderr (then exit 2, as argparse
+    exits), not argparse's usage block."""
 
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(self.prog.removeprefix("usage-analytics"), f"{message} (see --help)")
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
 def _date_argument(text: str) -> dt.date:
@@ -321,7 +311,13 @@ def _locked(
         return _fail(command, error, 3)
     summary.command = command
     print(summary.render())
+    if any(_INTERRUPTED in step for step in summary.steps_failed):
+        return _fail(command, "interrupted (Ctrl-C or SIGTERM)", 130)
     return 0 if summary.success else 1
+
+
+# how a step stopped by Ctrl-C or SIGTERM fails (Dagster forwards the signal to dbt)
+_INTERRUPTED = "DagsterExecutionInterruptedError"
 
 
 def _fail(command: str, error: object, code: int) -> int:

@@ -78,3 +78,28 @@ def test_kill_9_of_the_command_kills_its_dbt_build(tmp_path: Path) -> None:
             command.wait()
     rerun = run_cli("run", "--events", str(events), "--warehouse", str(warehouse))
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+
+
+def test_sigterm_stops_the_command_and_its_dbt_build(tmp_path: Path) -> None:
+    events, warehouse = tmp_path / "events", tmp_path / "w.duckdb"
+    generated = run_cli("generate", "--out", str(events), "--users", "20", "--days", "3")
+    assert generated.returncode == 0, generated.stderr
+    command = subprocess.Popen(
+        [*CLI, "run", "--events", str(events), "--warehouse", str(warehouse)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        dbt = _dbt_build_child(command.pid, timeout=300)
+        command.send_signal(signal.SIGTERM)
+        _, stderr = command.communicate(timeout=120)
+    finally:
+        if command.poll() is None:
+            command.kill()
+            command.wait()
+    assert command.returncode == 130
+    assert stderr.strip().splitlines()[-1].startswith("usage-analytics run: interrupted")
+    assert not _alive(dbt)
