@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -61,7 +61,7 @@ def _date_argument(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
-def _at_least(minimum: int) -> Any:
+def _at_least(minimum: int) -> Callable[[str], int]:
     """An integer option type accepting ``minimum`` and above."""
 
     def whole_number(text: str) -> int:
@@ -214,8 +214,8 @@ def _land_and_build(
         return _fail(command, error, 2)
     if not landing.folder.is_dir():
         return _fail(command, f"no landing folder at {str(landing.folder)!r}", 2)
-    problem = _warehouse_problem(resources[0].path) or _no_events_problem(
-        landing.folder, resources[0].path
+    problem = _no_events_problem(landing.folder, resources[0].path) or _warehouse_problem(
+        resources[0].path
     )
     if problem:
         return _fail(command, problem, 2)
@@ -267,8 +267,9 @@ def _warehouse_problem(path: Path) -> str | None:
 
 
 def _no_events_problem(folder: Path, warehouse: Path) -> str | None:
-    """ "No events landed": the landing folder holds no event file and the warehouse has no
-    events yet (a first run would otherwise fail a not-null test far downstream)."""
+    """Why nothing can land (None: something can): the landing folder holds no event file and
+    there is no warehouse yet, so a first run would only fail a not-null test far downstream.
+    With a warehouse, a folder with nothing new is a normal run."""
     from usage_analytics.landing.files import LANDING_SUFFIXES
 
     for _, _, names in os.walk(folder):
