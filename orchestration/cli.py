@@ -3,11 +3,14 @@ landed event."""
 
 import argparse
 import datetime as dt
+import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from usage_analytics import __version__
 
@@ -16,29 +19,92 @@ if TYPE_CHECKING:  # imported where used: `generate` and `--version` need none o
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    return int(args.handler(args))
+    """Entry point of the console script.
+
+    Exit codes (README "Exit codes"): 0 success; 1 a blocking gate failed; 2 bad invocation or
+    input, nothing run; 3 the warehouse is busy; 130 interrupted (Ctrl-C or SIGTERM). An error
+    is one line on stderr.
+    """
+    args = _parser().parse_args(argv)  # a bad command line: one line, SystemExit(2)
+    # SIGTERM stops a command as Ctrl-C does: dagster-dbt then stops its dbt child, and the
+    # warehouse lock is let go (a kill -9 is covered by orchestration/dbt_launcher.py)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return _fail(args.command, "interrupted", 130)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM as SIGINT: whoever handles SIGINT now (Dagster, while a step runs, forwards it to
+    dbt and stops the run; otherwise Python raises KeyboardInterrupt). Dagster maps SIGTERM to
+    its own SIGINT handler while it executes, to the same effect."""
+    signal.raise_signal(signal.SIGINT)
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (then exit 2, as argparse
+    exits), not argparse's usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def _date_argument(text: str) -> dt.date:
+    """A ``YYYY-MM-DD`` option value (a real calendar date)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An integer option type accepting ``minimum`` and above."""
+
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= {minimum}")
+        return value
+
+    return whole_number
+
+
+def _share(text: str) -> float:
+    """A share option value, from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share from 0 to 1")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="usage-analytics",
         description="Product usage analytics warehouse: Dagster + dbt on DuckDB.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
 
     generate = commands.add_parser("generate", help="write a synthetic product's events")
     generate.add_argument("--out", type=Path, required=True, help="folder to write NDJSON into")
-    generate.add_argument("--users", type=int, default=2000)
-    generate.add_argument("--days", type=int, default=60)
+    generate.add_argument("--users", type=_at_least(1), default=2000)
+    generate.add_argument("--days", type=_at_least(1), default=60)
     generate.add_argument("--seed", type=int, default=42)
-    generate.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 1, 5))
+    generate.add_argument("--start", type=_date_argument, default=dt.date(2026, 1, 5))
     generate.add_argument(
         "--dirty-share",
-        type=float,
+        type=_share,
         default=0.01,
         help="share of lines that are duplicates, late or malformed (default 0.01)",
     )
@@ -57,10 +123,10 @@ def _parser() -> argparse.ArgumentParser:
         help="land the files of a range of arrival dates (daily partitions), then build once",
     )
     backfill.add_argument(
-        "--from", dest="first", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD"
+        "--from", dest="first", type=_date_argument, required=True, help="YYYY-MM-DD"
     )
     backfill.add_argument(
-        "--to", dest="last", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD"
+        "--to", dest="last", type=_date_argument, required=True, help="YYYY-MM-DD"
     )
     backfill.add_argument("--events", type=Path, help="landing folder (default: bundled sample)")
     backfill.add_argument(
@@ -118,15 +184,19 @@ def _generate(args: argparse.Namespace) -> int:
     from event_generator import generate_events
 
     started = time.perf_counter()
-    summary = generate_events(
-        args.out,
-        users=args.users,
-        days=args.days,
-        seed=args.seed,
-        start=args.start,
-        dirty_share=args.dirty_share,
-        gzip=args.gzip,
-    )
+    try:
+        summary = generate_events(
+            args.out,
+            users=args.users,
+            days=args.days,
+            seed=args.seed,
+            start=args.start,
+            dirty_share=args.dirty_share,
+            gzip=args.gzip,
+        )
+    except OSError as error:
+        where = error.filename or args.out
+        return _fail("generate", f"cannot write into --out {str(where)!r}: {error.strerror}", 2)
     print(
         f"generated {summary.count_events:,} events of {summary.count_users:,} users"
         f" ({summary.first_date} .. {summary.last_date}) in {summary.count_files} files"
@@ -164,7 +234,12 @@ def _land_and_build(
     except ValueError as error:
         return _fail(command, error, 2)
     if not landing.folder.is_dir():
-        return _fail(command, f"no landing folder at {landing.folder}", 2)
+        return _fail(command, f"no landing folder at {str(landing.folder)!r}", 2)
+    problem = _no_events_problem(landing.folder, resources[0].path) or _warehouse_problem(
+        resources[0].path
+    )
+    if problem:
+        return _fail(command, problem, 2)
     if partitions is not None:
         problem = _partition_range_problem(partitions_start, *partitions)
         if problem:
@@ -180,18 +255,51 @@ def _command_resources(args: argparse.Namespace) -> tuple["Warehouse", "DbtBuild
     """The warehouse and the dbt build of a command: its options over the environment.
 
     Raises:
-        ValueError: A var or a setting is invalid (one line naming it).
+        ValueError: A var, a setting or a seed row is invalid (one line naming it).
     """
     from orchestration.defs.resources import DbtBuild, Warehouse, from_env
-    from usage_analytics.dbt_vars import parse_vars
+    from usage_analytics.analyst_inputs import check_analyst_inputs
+    from usage_analytics.dbt_vars import effective_vars
 
-    parse_vars(args.vars)  # the clearest message for an unknown or invalid var
+    check_analyst_inputs()  # the tracking plan first: signup_event must be one of its events
+    effective_vars(args.vars)  # the clearest message for an unknown or invalid var
     warehouse = from_env("warehouse", Warehouse, **_path_option("database", args.warehouse))
     return warehouse, from_env("dbt_build", DbtBuild, dbt_vars=args.vars)
 
 
 def _path_option(field: str, path: Path | None) -> dict[str, str]:
     return {} if path is None else {field: str(path.expanduser().resolve())}
+
+
+def _warehouse_problem(path: Path) -> str | None:
+    """Why the warehouse file cannot be written (None: it can), creating its folder."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot create the warehouse folder {str(path.parent)!r}: {error.strerror}"
+    if path.is_dir():
+        return f"the warehouse {str(path)!r} is a folder, not a DuckDB file"
+    target = path if path.exists() else path.parent
+    if not os.access(target, os.W_OK) or (
+        not path.exists() and not os.access(path.parent, os.X_OK)
+    ):
+        return f"cannot write the warehouse {str(path)!r}: permission denied on {str(target)!r}"
+    return None
+
+
+def _no_events_problem(folder: Path, warehouse: Path) -> str | None:
+    """Why nothing can land (None: something can): the landing folder holds no event file and
+    there is no warehouse yet, so a first run would only fail a not-null test far downstream.
+    With a warehouse, a folder with nothing new is a normal run."""
+    from usage_analytics.landing.files import LANDING_SUFFIXES
+
+    for _, _, names in os.walk(folder):
+        if any(name.lower().endswith(LANDING_SUFFIXES) for name in names):
+            return None
+    if warehouse.is_file() and warehouse.stat().st_size > 0:
+        return None  # an incremental run with nothing new: the marts stay as they are
+    suffixes = ", ".join(f"*{suffix}" for suffix in LANDING_SUFFIXES)
+    return f"no events landed: {str(folder)!r} holds no event files ({suffixes})"
 
 
 def _contracts_synced(command: str) -> bool:
@@ -214,7 +322,6 @@ def _locked(
     from usage_analytics.warehouse.lock import WarehouseBusyError, exclusive_warehouse
 
     warehouse, dbt_build = resources
-    warehouse.path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with exclusive_warehouse(
             warehouse.path,
@@ -226,7 +333,13 @@ def _locked(
         return _fail(command, error, 3)
     summary.command = command
     print(summary.render())
+    if any(_INTERRUPTED in step for step in summary.steps_failed):
+        return _fail(command, "interrupted (Ctrl-C or SIGTERM)", 130)
     return 0 if summary.success else 1
+
+
+# how a step stopped by Ctrl-C or SIGTERM fails (Dagster forwards the signal to dbt)
+_INTERRUPTED = "DagsterExecutionInterruptedError"
 
 
 def _fail(command: str, error: object, code: int) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 
+from orchestration.dbt_launcher import launcher_path
 from usage_analytics.paths import DBT_PROJECT_DIR, SEEDS_DIR
 
 _GENERATED_DIRS = {"target", "logs", "dbt_packages"}
@@ -23,6 +24,12 @@ _GENERATED_DIRS = {"target", "logs", "dbt_packages"}
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 # dbt `meta` keys the publish step reads from the mart models (see publish/assets.py)
 PUBLISH_META_KEYS = ("publish_unit", "publish_range")
+
+
+def dbt_child_executable() -> str:
+    """What dagster-dbt runs as ``dbt``: ``DBT_EXECUTABLE`` started so that it dies with the
+    process that starts it (orchestration/dbt_launcher.py)."""
+    return launcher_path(DBT_EXECUTABLE)
 
 
 @functools.cache
@@ -103,6 +110,6 @@ def prepare_manifest(force: bool = False) -> None:
     if force or manifest_is_stale():
         fingerprint = inputs_fingerprint()  # taken before parsing: a later edit re-parses
         project = dbt_project()
-        parse = DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE)
+        parse = DbtCliResource(project_dir=project, dbt_executable=dbt_child_executable())
         parse.cli(["parse", "--quiet"], target_path=project.target_path).wait()
         _fingerprint_path().write_text(fingerprint)

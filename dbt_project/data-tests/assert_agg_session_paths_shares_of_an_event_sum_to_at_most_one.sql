@@ -36,5 +36,5 @@ from events_checked
 where sum_of_shares > 1 + 1e-9
     or count_transitions > count_event_occurrences
     or count_event_occurrences <> min_event_occurrences
-    or count_next_events_kept > {{ var('path_top_n') }}
+    or count_next_events_kept > {{ int_var('path_top_n') }}
     or count_rows <> count_distinct_ranks

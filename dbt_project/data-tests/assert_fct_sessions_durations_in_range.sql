@@ -22,4 +22,4 @@ from sessions
 
 where ended_at < started_at
     or duration_seconds < 0
-    or duration_seconds > {{ var('max_session_hours') }} * 3600
+    or duration_seconds > {{ int_var('max_session_hours') }} * 3600

@@ -1,9 +1,11 @@
-{{ config(severity='warn') }}
 {#
-    A funnel step names an event that the tracking plan does not know: likely a typo (event
-    names in seeds are the normalized snake_case names). A warning, not an error, since
-    untracked events still land.
+    A funnel step names an event that the tracking plan does not know: a typo (event names in
+    seeds are the normalized snake_case names) that would publish a step with 0 users. An
+    error, so the marts are not published; `usage-analytics run` rejects the row before it
+    builds anything (usage_analytics/analyst_inputs.py). Untracked events still land.
 #}
+{{ config(meta={'dagster': {'ref': {'name': 'funnel_definitions'}}}) }}
+
 with
 
 funnel_definitions as (

@@ -56,7 +56,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- if model.resource_type == 'unit_test' -%}
-        {{ return("cast('" ~ var('unit_test_landed_after') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+        {{ return(literal_var('unit_test_landed_after')) }}
     {%- endif -%}
     {%- set readers = [] -%}
     {%- for node in graph.nodes.values() -%}

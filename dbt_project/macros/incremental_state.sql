@@ -73,7 +73,7 @@
     {%- endif -%}
     {%- set parts = [model.raw_code] -%}
     {%- for name in ['session_timeout_minutes', 'max_session_hours', 'reporting_timezone'] -%}
-        {%- do parts.append(name ~ '=' ~ var(name)) -%}
+        {%- do parts.append(name ~ '=' ~ checked_var(name)) -%}
     {%- endfor -%}
     {%- for macro_name in usage_analytics | list | sort -%}
         {%- set macro_sql = usage_analytics[macro_name].macro.macro_sql -%}

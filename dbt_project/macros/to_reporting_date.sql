@@ -9,11 +9,11 @@
 {%- endmacro %}
 
 {% macro default__to_reporting_timestamp(column) -%}
-    (({{ column }}) at time zone 'UTC') at time zone '{{ var("reporting_timezone") }}'
+    (({{ column }}) at time zone 'UTC') at time zone {{ literal_var('reporting_timezone') }}
 {%- endmacro %}
 
 {% macro spark__to_reporting_timestamp(column) -%}
-    from_utc_timestamp({{ column }}, '{{ var("reporting_timezone") }}')
+    from_utc_timestamp({{ column }}, {{ literal_var('reporting_timezone') }})
 {%- endmacro %}
 
 {% macro to_reporting_date(column) -%}

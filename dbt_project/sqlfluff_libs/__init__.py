@@ -10,12 +10,19 @@ while parsing (`execute` is false, as in dbt's parse phase, so nothing runs a qu
   the SQL sqlfluff parses is the SQL DuckDB runs (sqlfluff does not lint generated code,
   but it must parse it);
 - `adapter.dispatch`: the project's own `duckdb__` / `default__` implementation, as dbt
-  picks it.
+  picks it;
+- `var`: the defaults of dbt_project.yml (sqlfluff's stand-in returns a placeholder, which the
+  checks of macros/typed_vars.sql would reject), with `modules.re` and `exceptions` that those
+  checks use.
 """
 
+import re
+import types
+from pathlib import Path
 from typing import Any
 
 import jinja2
+import yaml
 
 execute = False
 
@@ -116,5 +123,22 @@ class _Adapter:
         return []
 
 
+def _var_defaults() -> dict[str, Any]:
+    project = yaml.safe_load((Path(__file__).parents[1] / "dbt_project.yml").read_text())
+    # the unit-test-only var has no project default
+    return {**project["vars"][project["name"]], "unit_test_landed_after": "2026-01-01 00:00:00"}
+
+
+def var(name: str, default: Any = None) -> Any:
+    """dbt's `var`, from the defaults of dbt_project.yml."""
+    return _var_defaults().get(name, default)
+
+
+def _raise_compiler_error(message: str) -> None:
+    raise jinja2.TemplateError(message)
+
+
 dbt = _DbtMacros()
 adapter = _Adapter()
+modules = types.SimpleNamespace(re=re)
+exceptions = types.SimpleNamespace(raise_compiler_error=_raise_compiler_error)

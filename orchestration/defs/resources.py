@@ -24,8 +24,8 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from pydantic import Field, field_validator
 
-from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
-from usage_analytics.dbt_vars import effective_vars, parse_vars
+from orchestration.dbt_project import dbt_child_executable, dbt_project
+from usage_analytics.dbt_vars import dbt_vars_argument, effective_vars
 from usage_analytics.paths import REPO_ROOT, from_repo_root
 from usage_analytics.warehouse.lock import exclusive_warehouse
 from usage_analytics.warehouse.read import read_only
@@ -159,13 +159,17 @@ class DbtBuild(dg.ConfigurableResource):
 
     @field_validator("dbt_vars")
     @classmethod
-    def _known_vars(cls, value: str) -> str:
-        parse_vars(value)
+    def _valid_vars(cls, value: str) -> str:
+        effective_vars(value)  # every var known and its value accepted (VarError otherwise)
         return value
 
     def effective_vars(self) -> dict[str, Any]:
         """The project's dbt var defaults overridden by this run's vars."""
         return effective_vars(self.dbt_vars)
+
+    def dbt_vars_argument(self) -> str:
+        """dbt's ``--vars`` for this run: the validated, typed vars as JSON ("" for none)."""
+        return dbt_vars_argument(self.dbt_vars)
 
 
 class Scheduling(pydantic.BaseModel):
@@ -263,6 +267,6 @@ def build_resources() -> dict[str, Any]:
         "dbt": DbtCliResource(
             project_dir=project,
             target=project.target,
-            dbt_executable=DBT_EXECUTABLE,
+            dbt_executable=dbt_child_executable(),  # dies with the run (kill -9 too)
         ),
     }

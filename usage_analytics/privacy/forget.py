@@ -363,9 +363,11 @@ def compact_warehouse(warehouse: Path) -> None:
     compacted.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{warehouse}' as \"{warehouse.stem}\" (read_only)")
-        con.execute(f"attach '{compacted}' as compacted_warehouse")
-        con.execute(f'copy from database "{warehouse.stem}" to compacted_warehouse')
+        # paths as bound parameters, the catalog name quoted: any file name works
+        catalog = '"' + warehouse.stem.replace('"', '""') + '"'
+        con.execute(f"attach $path as {catalog} (read_only)", {"path": str(warehouse)})
+        con.execute("attach $path as compacted_warehouse", {"path": str(compacted)})
+        con.execute(f"copy from database {catalog} to compacted_warehouse")
         con.execute("detach compacted_warehouse")
     except BaseException:
         compacted.unlink(missing_ok=True)

@@ -34,7 +34,7 @@ late_copies as (
     from event_copies_dated
 
     where event_date < cast({{ dbt.dateadd(
-        'day', -1 * var('lookback_days') | int, 'landed_date'
+        'day', -1 * int_var('lookback_days'), 'landed_date'
     ) }} as date)
 
 ),
@@ -47,7 +47,7 @@ late_arrivals as (
         count(*) as count_late_copies,
         count(distinct user_key_hint) as count_ids_touched,
         min(event_date) as oldest_event_date,
-        {{ var('lookback_days') | int }} as lookback_days,
+        {{ int_var('lookback_days') }} as lookback_days,
         'rebuilt_from_session_before' as handling
 
     from late_copies

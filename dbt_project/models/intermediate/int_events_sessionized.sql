@@ -38,8 +38,8 @@
     post_hook=["{{ record_incremental_state() }}"],
 ) }}
 {%- set build_plan = incremental_build_plan() -%}
-{%- set timeout_seconds = var('session_timeout_minutes') | int * 60 -%}
-{%- set max_seconds = var('max_session_hours') | int * 3600 -%}
+{%- set timeout_seconds = int_var('session_timeout_minutes') * 60 -%}
+{%- set max_seconds = int_var('max_session_hours') * 3600 -%}
 
 with recursive
 

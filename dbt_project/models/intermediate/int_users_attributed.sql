@@ -48,7 +48,9 @@ users_summarized as (
     select
         user_key,
         min(event_at) as first_seen_at,
-        min(case when event_name = '{{ var("signup_event") }}' then event_at end) as signed_up_at,
+        min(
+            case when event_name = {{ literal_var('signup_event') }} then event_at end
+        ) as signed_up_at,
         {%- for dimension in user_dimensions %}
         {{ latest_value(dimension['name'], 'event_at') }} as {{ dimension['name'] }},
         {%- endfor %}
@@ -110,9 +112,9 @@ users_attributed as (
             as count_active_days_last_28_days,
         case
             when users_active_days.count_active_days_last_28_days
-                >= {{ var('activity_segment_power_days') }} then 'power'
+                >= {{ int_var('activity_segment_power_days') }} then 'power'
             when users_active_days.count_active_days_last_28_days
-                >= {{ var('activity_segment_core_days') }} then 'core'
+                >= {{ int_var('activity_segment_core_days') }} then 'core'
             when users_active_days.count_active_days_last_28_days >= 1 then 'casual'
             else 'dormant'
         end as activity_segment,

@@ -77,7 +77,7 @@ session_paths as (
 
     from transitions_ranked
 
-    where next_event_rank <= {{ var('path_top_n') }}
+    where next_event_rank <= {{ int_var('path_top_n') }}
         or next_event_name = '(session_end)'
 
 )

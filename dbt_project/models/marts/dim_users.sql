@@ -99,7 +99,7 @@ select
     count_events,
     count_active_days,
     days_since_last_seen,
-    days_since_last_seen >= {{ var('inactive_after_days') }} as is_inactive,
+    days_since_last_seen >= {{ int_var('inactive_after_days') }} as is_inactive,
     acquisition_channel,
     acquisition_source,
     acquisition_medium,

@@ -52,8 +52,8 @@ def build_dbt_models(project: DbtProject) -> dg.AssetsDefinition:
         args = ["build"]
         if not dbt_build.unit_tests:
             args += ["--exclude-resource-type", "unit_test"]
-        if dbt_build.dbt_vars:
-            args += ["--vars", dbt_build.dbt_vars]
+        if dbt_build.dbt_vars:  # validated and typed: the text as given never reaches dbt
+            args += ["--vars", dbt_build.dbt_vars_argument()]
         if config.full_refresh:
             args.append("--full-refresh")
         invocation = dbt.cli(

@@ -1,0 +1,223 @@
+"""Checks of the definitions analysts edit (seeds/*.csv, CONTRACT §4) before anything runs.
+
+``check_analyst_inputs`` reads the tracking plan, the funnel and the retention definitions and
+raises ``AnalystInputError`` at the first bad row, naming the file, the line (as an editor
+numbers it, the header being line 1), the column and the value. The accepted values of a column
+are read from the seeds' YAML (``seeds/_*.yml``, the ``accepted_values`` tests), so each list
+lives in one place; event names are checked with landing's own normalization
+(``normalize_event_name``). The same rules run again as error-severity dbt tests on the seeds,
+so a ``dbt build`` run outside ``usage-analytics`` also stops before the marts are published.
+The custom dimensions seed is checked by ``usage_analytics.custom_dimensions``.
+"""
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import duckdb
+import yaml
+
+from usage_analytics.landing.rules import create_landing_macros
+from usage_analytics.paths import SEEDS_DIR
+
+TRACKING_PLAN = "tracking_plan.csv"
+FUNNEL_DEFINITIONS = "funnel_definitions.csv"
+RETENTION_DEFINITIONS = "retention_definitions.csv"
+ANY_ACTIVE_EVENT = "*"  # retention: any event that counts as active
+MAX_FUNNEL_STEPS = 10  # the steps int_funnel_attempt_steps unrolls
+BOOLEANS = ("true", "false")
+
+Row = tuple[int, dict[str, str]]  # (line number, row)
+
+
+class AnalystInputError(ValueError):
+    """A seed row that cannot be used (the message names the file, line, column and value)."""
+
+
+def check_analyst_inputs(seeds_dir: Path = SEEDS_DIR) -> None:
+    """Checks the tracking plan, the funnel and the retention definitions.
+
+    Raises:
+        AnalystInputError: At the first bad row.
+    """
+    events = _check_tracking_plan(seeds_dir)
+    _check_funnels(seeds_dir, events)
+    _check_retentions(seeds_dir, events)
+
+
+def tracking_plan_events(seeds_dir: Path = SEEDS_DIR) -> frozenset[str]:
+    """The event names of the tracking plan (as written; ``check_analyst_inputs`` checks them)."""
+    return frozenset(row["event_name"] for _, row in _rows(seeds_dir / TRACKING_PLAN))
+
+
+def _check_tracking_plan(seeds_dir: Path) -> frozenset[str]:
+    path = seeds_dir / TRACKING_PLAN
+    rows = list(_rows(path))
+    categories = accepted_values(seeds_dir, "tracking_plan", "category")
+    names = [row["event_name"] for _, row in rows]
+    normalized = _normalized_event_names(names)
+    seen: set[str] = set()
+    for (line, row), name in zip(rows, normalized, strict=True):
+        if row["event_name"] != name:
+            suggestion = f" (normalized: '{name}')" if name else ""
+            _fail(path, line, "event_name", row, f"is not a normalized snake_case name{suggestion}")
+        if row["event_name"] in seen:
+            _fail(path, line, "event_name", row, "is listed twice")
+        seen.add(row["event_name"])
+        _require_in(path, line, row, "category", categories)
+        for column in ("counts_as_active", "contains_pii"):
+            _require_in(path, line, row, column, BOOLEANS, casefold=True)
+    return frozenset(seen)
+
+
+def _check_funnels(seeds_dir: Path, events: frozenset[str]) -> None:
+    path = seeds_dir / FUNNEL_DEFINITIONS
+    units = accepted_values(seeds_dir, "funnel_definitions", "conversion_window_unit")
+    steps: dict[str, list[tuple[int, int, dict[str, str]]]] = {}
+    windows: dict[str, tuple[str, str]] = {}
+    for line, row in _rows(path):
+        if not row["funnel_name"]:
+            _fail(path, line, "funnel_name", row, "is empty")
+        step = _whole_number(path, line, row, "step_number", minimum=1)
+        _require_event(path, line, row, "event_name", events)
+        value, unit = row["conversion_window_value"], row["conversion_window_unit"]
+        if value:
+            _whole_number(path, line, row, "conversion_window_value", minimum=0)
+        if unit:
+            _require_in(path, line, row, "conversion_window_unit", units)
+        if bool(value) != bool(unit):
+            _fail(path, line, "conversion_window_value", row, "needs a unit (or both empty)")
+        window = windows.setdefault(row["funnel_name"], (value, unit))
+        if window != (value, unit):
+            first = " ".join(window) if any(window) else "no window"
+            _fail(
+                path, line, "conversion_window_value", row, f"differs from the funnel's ({first})"
+            )
+        steps.setdefault(row["funnel_name"], []).append((step, line, row))
+    for funnel_steps in steps.values():
+        for expected, (step, line, row) in enumerate(sorted(funnel_steps, key=_by_step), start=1):
+            if step > MAX_FUNNEL_STEPS:
+                _fail(path, line, "step_number", row, f"is above {MAX_FUNNEL_STEPS} (the most)")
+            if step < expected:
+                _fail(path, line, "step_number", row, "is listed twice in the funnel")
+            if step > expected:
+                _fail(path, line, "step_number", row, f"leaves a gap: no step {expected}")
+
+
+def _by_step(step: tuple[int, int, dict[str, str]]) -> tuple[int, int]:
+    return step[0], step[1]
+
+
+def _check_retentions(seeds_dir: Path, events: frozenset[str]) -> None:
+    path = seeds_dir / RETENTION_DEFINITIONS
+    periods = accepted_values(seeds_dir, "retention_definitions", "period")
+    cohort_types = accepted_values(seeds_dir, "retention_definitions", "cohort_type")
+    seen: set[str] = set()
+    for line, row in _rows(path):
+        if not row["retention_name"] or row["retention_name"] in seen:
+            _fail(path, line, "retention_name", row, "is empty or listed twice")
+        seen.add(row["retention_name"])
+        for column in ("cohort_event", "return_event"):
+            if row[column] != ANY_ACTIVE_EVENT:
+                _require_event(path, line, row, column, events, also="or '*'")
+        _require_in(path, line, row, "period", periods)
+        _require_in(path, line, row, "cohort_type", cohort_types)
+
+
+def _seed_yaml_columns(seeds_dir: Path) -> dict[tuple[str, str], list[str]]:
+    """``(seed, column) -> accepted values`` from every ``accepted_values`` test of the seeds'
+    YAML files."""
+    accepted: dict[tuple[str, str], list[str]] = {}
+    for yml in sorted(seeds_dir.glob("*.yml")):
+        document = yaml.safe_load(yml.read_text(encoding="utf-8")) or {}
+        for seed in document.get("seeds", []):
+            for column in seed.get("columns", []):
+                for test in column.get("data_tests", []):
+                    if isinstance(test, dict) and "accepted_values" in test:
+                        spec = test["accepted_values"]
+                        values = spec.get("arguments", spec).get("values", [])
+                        accepted[(seed["name"], column["name"])] = [str(v) for v in values]
+    return accepted
+
+
+def accepted_values(seeds_dir: Path, seed: str, column: str) -> list[str]:
+    """The values the ``accepted_values`` test of a seed column allows (seeds/_*.yml)."""
+    try:
+        return _seed_yaml_columns(seeds_dir)[(seed, column)]
+    except KeyError:
+        raise AnalystInputError(
+            f"seeds/*.yml: no accepted_values test on {seed}.{column}"
+        ) from None
+
+
+def _rows(path: Path) -> Iterator[Row]:
+    """The rows of a seed, stripped, with their line numbers (the header is line 1).
+
+    Raises:
+        AnalystInputError: The file is missing or unreadable.
+    """
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            for row in reader:
+                yield (
+                    reader.line_num,
+                    {str(key): (value or "").strip() for key, value in row.items()},
+                )
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise AnalystInputError(f"seeds/{path.name}: cannot be read ({error})") from error
+
+
+def _normalized_event_names(names: list[str]) -> list[str]:
+    """Each name through landing's ``normalize_event_name`` (CONTRACT §1)."""
+    con = duckdb.connect()
+    try:
+        create_landing_macros(con)
+        return [
+            con.execute(
+                "select coalesce(normalize_event_name($name), '')", {"name": name}
+            ).fetchall()[0][0]
+            for name in names
+        ]
+    finally:
+        con.close()
+
+
+def _fail(path: Path, line: int, column: str, row: dict[str, str], problem: str) -> NoReturn:
+    raise AnalystInputError(
+        f"seeds/{path.name} line {line}: {column} {row.get(column, '')!r} {problem}"
+    )
+
+
+def _require_in(
+    path: Path,
+    line: int,
+    row: dict[str, str],
+    column: str,
+    values: list[str] | tuple[str, ...],
+    casefold: bool = False,
+) -> None:
+    value = row.get(column, "")
+    if (value.lower() if casefold else value) not in values:
+        _fail(path, line, column, row, f"is not one of {', '.join(values)}")
+
+
+def _require_event(
+    path: Path,
+    line: int,
+    row: dict[str, str],
+    column: str,
+    events: frozenset[str],
+    also: str = "",
+) -> None:
+    if row.get(column, "") not in events:
+        accepted = f" ({also})" if also else ""
+        _fail(path, line, column, row, f"is not in the tracking plan{accepted}")
+
+
+def _whole_number(path: Path, line: int, row: dict[str, str], column: str, minimum: int) -> int:
+    value = row.get(column, "")
+    if not value.isdigit() or int(value) < minimum:
+        _fail(path, line, column, row, f"is not a whole number of at least {minimum}")
+    return int(value)
