@@ -27,9 +27,11 @@ from usage_analytics.landing.files import (
 )
 from usage_analytics.landing.reasons import MAX_LINE_BYTES
 from usage_analytics.landing.rules import (
+    DEFAULT_PERSONAL_KEYS,
     analytics_consent_sql,
     create_landing_macros,
     landing_sql,
+    personal_key_pattern,
     pii_digest_sql,
 )
 from usage_analytics.warehouse.schema import ensure_schema, has_relation
@@ -67,6 +69,7 @@ def land_folder(
     pii_salt: str,
     timestamp_floor: dt.date | dt.datetime,
     tracking_plan_csv: Path | None = None,
+    personal_keys_csv: Path | None = None,
     now: dt.datetime | None = None,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
     select: Callable[[LandingFile], bool] | None = None,
@@ -80,6 +83,9 @@ def land_folder(
         timestamp_floor: Events before this instant are quarantined.
         tracking_plan_csv: The tracking plan; its ``contains_pii`` events get their property
             values hashed. Without it no property is hashed.
+        personal_keys_csv: The seed of personal keys (column ``key_name``) that add to
+            ``DEFAULT_PERSONAL_KEYS``: their values are hashed wherever they appear in
+            ``properties``, ``traits`` and ``context.traits``.
         now: The landing time (default: the current UTC time).
         batch_bytes: Files are landed in batches of about this many bytes, each committed
             in one transaction with its manifest rows, so memory stays bounded; a killed run
@@ -113,8 +119,9 @@ def land_folder(
         return result
 
     pii_events = _pii_events(con, tracking_plan_csv)
+    personal_keys = _personal_keys(con, personal_keys_csv)
     for batch in _batches(new_files, batch_bytes):
-        _land_batch(con, batch, result, timestamp_floor, pii_salt, pii_events)
+        _land_batch(con, batch, result, timestamp_floor, pii_salt, pii_events, personal_keys)
         fault_point("landing_batch_committed")
     return result
 
@@ -155,6 +162,7 @@ def _land_batch(
     timestamp_floor: dt.date | dt.datetime,
     pii_salt: str,
     pii_events: list[str],
+    personal_keys: list[str],
 ) -> None:
     """Lands one batch of files in one transaction, and adds its counts to ``result``."""
     landed_at, load_id = result.landed_at, result.load_id
@@ -162,7 +170,7 @@ def _land_batch(
     con.register("landing_lines", _lines_table([i for i in read if i.lines is not None]))
     try:
         con.execute("begin transaction")
-        _classify(con, landed_at, timestamp_floor, pii_salt, pii_events)
+        _classify(con, landed_at, timestamp_floor, pii_salt, pii_events, personal_keys)
         _quarantine_forgotten(con, landed_at, pii_salt)
         _write_identities(con, landed_at)
         _write_events(con, load_id, landed_at)
@@ -211,12 +219,40 @@ def _pii_events(con: duckdb.DuckDBPyConnection, tracking_plan_csv: Path | None) 
     return [name for (name,) in rows]
 
 
+def _personal_keys(con: duckdb.DuckDBPyConnection, personal_keys_csv: Path | None) -> list[str]:
+    """The personal keys, normalized like event names: the defaults and the seed's rows.
+
+    Raises:
+        ValueError: A seed row whose ``key_name`` is empty or normalizes to nothing (named by
+            its line in the file).
+    """
+    create_landing_macros(con)
+    rows: list[tuple[int, str | None]] = []
+    if personal_keys_csv is not None and personal_keys_csv.exists():
+        rows = con.execute(
+            "select row_number() over () + 1, key_name"
+            " from read_csv(?, header = true, all_varchar = true)",
+            [str(personal_keys_csv)],
+        ).fetchall()
+    keys = [key for _, key in rows] + list(DEFAULT_PERSONAL_KEYS)
+    ((normalized,),) = con.execute(
+        "select list_transform(?::varchar[], lambda key: normalize_event_name(key))", [keys]
+    ).fetchall()
+    for (line, key), name in zip(rows, normalized, strict=False):
+        if not name:
+            raise ValueError(
+                f"{personal_keys_csv}, line {line}: key_name {key!r} is not a usable key"
+            )
+    return sorted(set(normalized))
+
+
 def _classify(
     con: duckdb.DuckDBPyConnection,
     landed_at: dt.datetime,
     timestamp_floor: dt.date | dt.datetime,
     pii_salt: str,
     pii_events: list[str],
+    personal_keys: list[str],
 ) -> None:
     """Parses, validates and hashes the batch's lines into ``landing_classified``
     (``sql/classify_lines.sql``); every value of the run (salt, times, event names) is a bound
@@ -233,6 +269,8 @@ def _classify(
             "max_line_bytes": MAX_LINE_BYTES,
             "salt": pii_salt,
             "pii_events": pii_events,
+            "personal_keys": personal_keys,
+            "personal_key_pattern": personal_key_pattern(personal_keys),
         },
     )
 

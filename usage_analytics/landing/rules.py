@@ -17,6 +17,48 @@ def landing_sql(name: str) -> str:
     return (resources.files("usage_analytics.landing") / "sql" / name).read_text(encoding="utf-8")
 
 
+# Keys whose values are personal data wherever they appear in `properties`, `traits` and
+# `context.traits` (CONTRACT §1), as normalized keys: a key matches when it normalizes to one of
+# these like an event name (lower-cased, camelCase split, a leading `$` and any other run of
+# non-alphanumerics turned into `_`), so `Email`, `$email`, `firstName` and `First Name` match.
+# Analysts add keys in seeds/personal_keys.csv.
+DEFAULT_PERSONAL_KEYS: tuple[str, ...] = (
+    # email
+    "email", "email_address", "e_mail",
+    # phone
+    "phone", "phone_number", "mobile", "mobile_phone", "mobile_number", "cell_phone",
+    "telephone", "fax",
+    # names
+    "name", "full_name", "first_name", "last_name", "middle_name", "given_name",
+    "family_name", "surname", "maiden_name", "display_name", "username", "user_name",
+    # address
+    "address", "street", "street_address", "address_line1", "address_line2",
+    "postal_address", "home_address", "billing_address", "shipping_address",
+    "postal_code", "postcode", "zip", "zip_code",
+    # network and identity documents
+    "ip", "ip_address", "birthday", "date_of_birth", "birth_date", "dob", "ssn",
+    "social_security_number", "national_id", "passport_number", "tax_id",
+)  # fmt: skip
+
+# A run of characters that normalize to `_` inside a key's JSON text: anything but letters,
+# digits, the quote ending the key and a backslash, or one JSON escape.
+_KEY_SEPARATOR = r'(?:[^"\\\p{L}\p{N}]|\\u[0-9a-fA-F]{4}|\\.)*'
+
+
+def personal_key_pattern(personal_keys: list[str]) -> str:
+    """A regular expression (RE2) that matches, in the JSON text of an object, each key that
+    normalizes to one of ``personal_keys`` (already normalized): the parts of a key between its
+    ``_``s in order, case-insensitively, with any separators (or none, for camelCase) around and
+    between them. It also matches some keys that do not normalize to one: landing uses it to
+    skip the objects that cannot hold a personal key, then compares the normalized keys."""
+    alternatives = "|".join(
+        _KEY_SEPARATOR.join(part for part in key.split("_") if part)
+        for key in sorted(personal_keys)
+        if key
+    )
+    return f'(?i)"{_KEY_SEPARATOR}(?:{alternatives}){_KEY_SEPARATOR}":'
+
+
 def create_landing_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Creates (or replaces) landing's temp macros on ``con`` (``sql/macros.sql``), among them
     ``normalize_event_name(name)``, CONTRACT §1's event name normalization."""
