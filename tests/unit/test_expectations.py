@@ -123,3 +123,24 @@ def test_landing_batch_without_share_thresholds_leaves_the_shares_out() -> None:
     build = functools.partial(landing.landing_batch_expectations, thresholds)
     result = validate("landing_batch", frame, build)
     assert result.passed and len(result.results) == len(landing.REQUIRED_COLUMNS) + 3
+
+
+def test_landing_batch_fails_on_the_duplicate_rate() -> None:
+    thresholds = landing.LandingBatchThresholds(
+        timestamp_floor=BATCH_THRESHOLDS.timestamp_floor,
+        max_event_at=BATCH_THRESHOLDS.max_event_at,
+        max_quarantined_share=None,
+        max_unknown_event_share=None,
+        max_duplicate_rate=0.5,
+    )
+    build = functools.partial(landing.landing_batch_expectations, thresholds)
+    # four valid lines of one event id (rate 0.75); the quarantined line does not count
+    copies = batch_frame(event_id=["e1"] * 4 + [None], is_duplicate_event_id=[0, 1, 1, 1, None])
+    result = validate("landing_batch", copies, build)
+    assert failed(result) == {"expect_column_mean_to_be_between(is_duplicate_event_id)"}
+    (item,) = result.failed
+    assert (item.observed, item.threshold) == ("0.75", "in [0, 0.5] where is_quarantined == 0")
+    # one re-sent copy in four valid lines (rate 0.25) passes
+    resent = batch_frame(event_id=["e1", "e1", "e3", "e4", None])
+    resent["is_duplicate_event_id"] = [0, 1, 0, 0, None]
+    assert validate("landing_batch", resent, build).passed
