@@ -5,6 +5,7 @@ the defaults extended by a seed, email-shaped values hashed whatever their key."
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.unit.landing_helpers import (
@@ -16,7 +17,11 @@ from tests.unit.landing_helpers import (
     salted_sha256,
     write_lines,
 )
-from usage_analytics.landing.rules import DEFAULT_PERSONAL_KEYS, personal_key_pattern
+from usage_analytics.landing.rules import (
+    DEFAULT_PERSONAL_KEYS,
+    create_landing_macros,
+    personal_key_pattern,
+)
 
 
 def land_one(tmp_path: Path, line: dict | str, **kwargs: object) -> dict:
@@ -211,13 +216,37 @@ def test_a_repeated_personal_key_is_quarantined_as_ambiguous(tmp_path: Path) -> 
 
 
 def test_the_key_pattern_finds_every_spelling_of_a_default_key() -> None:
-    import re
-
+    """The pre-filter (RE2, in DuckDB) must match every key that normalizes to a personal key,
+    in the JSON text DuckDB writes (escapes of control characters included)."""
     pattern = personal_key_pattern(list(DEFAULT_PERSONAL_KEYS))
-    assert pattern.startswith("(?i)")
-    python_pattern = re.compile(pattern[4:].replace(r"\p{L}\p{N}", "a-zA-Z0-9"), re.IGNORECASE)
+    documents = []
     for key in DEFAULT_PERSONAL_KEYS:
         camel = "".join(part.capitalize() if n else part for n, part in enumerate(key.split("_")))
         for spelling in (key, key.upper(), camel, "$" + key, key.replace("_", " ")):
-            assert python_pattern.search(json.dumps({spelling: 1}, separators=(",", ":")))
-    assert not python_pattern.search('{"plan":1,"company":2}')
+            documents.append(json.dumps({"plan": 1, spelling: 1}))
+    documents += [
+        json.dumps({"first\u00a0name": 1}),  # a separator of another script
+        json.dumps({"first\u0001name": 1}),  # a control character, escaped
+        json.dumps({'first"name': 1}),  # a quote, escaped
+    ]
+    con = duckdb.connect()
+    create_landing_macros(con)
+    rows = con.execute(
+        """
+        select
+            document::varchar as text,
+            regexp_matches(document::varchar, $pattern) as is_candidate,
+            list_bool_or(list_transform(
+                json_keys(document), lambda key: normalize_event_name(key) in $keys
+            )) as has_personal_key
+        from (select json(unnest($documents::varchar[])) as document)
+        """,
+        {"pattern": pattern, "keys": list(DEFAULT_PERSONAL_KEYS), "documents": documents},
+    ).fetchall()
+    assert all(has_personal_key for _, _, has_personal_key in rows)
+    assert [text for text, is_candidate, _ in rows if not is_candidate] == []
+    ((plain,),) = con.execute(
+        "select regexp_matches($text, $pattern)",
+        {"text": '{"plan":"name","company":"Acme","named":1}', "pattern": pattern},
+    ).fetchall()
+    assert not plain

@@ -255,8 +255,9 @@ def _classify(
     personal_keys: list[str],
 ) -> None:
     """Parses, validates and hashes the batch's lines into ``landing_classified``
-    (``sql/classify_lines.sql``); every value of the run (salt, times, event names) is a bound
-    parameter."""
+    (``sql/classify_lines.sql``), then hashes their personal keys and email addresses in place
+    (``sql/hash_personal_data.sql``); every value of the run (salt, times, event names, keys) is
+    a bound parameter."""
     floor = timestamp_floor
     if not isinstance(floor, dt.datetime):
         floor = dt.datetime.combine(floor, dt.time())
@@ -267,6 +268,13 @@ def _classify(
             "landed_at": landed_at,
             "timestamp_floor": floor,
             "max_line_bytes": MAX_LINE_BYTES,
+            "salt": pii_salt,
+            "pii_events": pii_events,
+        },
+    )
+    con.execute(
+        landing_sql("hash_personal_data.sql"),
+        {
             "salt": pii_salt,
             "pii_events": pii_events,
             "personal_keys": personal_keys,

@@ -40,9 +40,11 @@ DEFAULT_PERSONAL_KEYS: tuple[str, ...] = (
     "social_security_number", "national_id", "passport_number", "tax_id",
 )  # fmt: skip
 
-# A run of characters that normalize to `_` inside a key's JSON text: anything but letters,
-# digits, the quote ending the key and a backslash, or one JSON escape.
-_KEY_SEPARATOR = r'(?:[^"\\\p{L}\p{N}]|\\u[0-9a-fA-F]{4}|\\.)*'
+# A run of characters that may normalize to `_` inside a key's JSON text: anything but ASCII
+# letters and digits, the quote ending the key and a backslash, or one JSON escape. Letters and
+# digits of other scripts count as separators here, which only widens the match: an ASCII-only
+# class keeps the expression about 40 times faster than one of Unicode classes.
+_KEY_SEPARATOR = r'(?:[^"a-zA-Z0-9\\]|\\u[0-9a-fA-F]{4}|\\.)*'
 
 
 def personal_key_pattern(personal_keys: list[str]) -> str:

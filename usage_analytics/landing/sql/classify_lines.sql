@@ -1,6 +1,7 @@
 -- Parses, validates, normalizes and hashes one batch of landed lines (CONTRACT §1) into the
 -- temp table landing_classified: one row per line, with its parsed fields and its quarantine
 -- `reason` (null when the line is valid; reasons.py lists them in the order tested here).
+-- hash_personal_data.sql then hashes the personal keys and email addresses of the valid lines.
 --
 -- Reads landing_lines (file_path, line_number, line, is_valid_utf8, is_truncated), the batch's
 -- lines registered as an Arrow table. Uses the macros of macros.sql. Bound parameters:
@@ -9,10 +10,6 @@
 --   $max_line_bytes   the longest line landed, in bytes (reasons.MAX_LINE_BYTES)
 --   $salt             salt of the SHA-256 hashes of personal data
 --   $pii_events       varchar[]: the events whose property values are personal data
---   $personal_keys    varchar[]: the personal keys (rules.DEFAULT_PERSONAL_KEYS and the seed
---                     personal_keys.csv), normalized like event names
---   $personal_key_pattern  a regular expression matching, in an object's JSON text, every key
---                     that normalizes to one of $personal_keys (rules.personal_key_pattern)
 --
 -- Everything here is set-based, so landing costs one pass of DuckDB's JSON functions, not a
 -- Python loop per line.
@@ -174,29 +171,30 @@ lines_classified as (
 
 personal_values as (
 
-    -- The IP as sent, and whether every property value is personal (an event in $pii_events).
+    -- The IP as sent.
     select
         *,
-        json_extract_string(context, '$.ip') as context_ip,
-        properties is not null
-            and event_name in (select unnest($pii_events::varchar[])) as is_pii_event
+        json_extract_string(context, '$.ip') as context_ip
 
     from lines_classified
 
 ),
 
-lines_pii_hashed as (
+lines_hashed as (
 
     -- Personal data replaced by its salted SHA-256, sha256($salt || value) in lower-case hex:
     -- the one hash of personal data (rules.pii_digest_sql; `forget` hashes ids with it).
-    -- Here `context.ip`, and every property value of an event in $pii_events, whatever its key.
+    -- Here `context.ip`, and every property value of an event in $pii_events, whatever its key
+    -- (an email address lower-cased and trimmed first). Personal keys and email addresses
+    -- elsewhere are hashed by hash_personal_data.sql.
     select
         * exclude (context, properties, context_ip),
         case when context_ip is not null
             then json_merge_patch(context, json_object('ip', sha256($salt || context_ip)))
             else context
         end as context,
-        case when is_pii_event
+        case when properties is not null
+                and event_name in (select unnest($pii_events::varchar[]))
             then cast(to_json(map_from_entries(list_transform(
                 json_keys(properties),
                 -- the property's JSON pointer: `~` escaped as `~0`, `/` as `~1`
@@ -215,191 +213,6 @@ lines_pii_hashed as (
         end as properties
 
     from personal_values
-
-),
-
-personal_documents as (
-
-    -- The objects that may hold personal keys or email addresses, one row each: `properties`
-    -- (unless already hashed whole), `traits` and `context`, of valid lines whose text has an
-    -- `@` or a key like a personal one ($personal_key_pattern, a superset of the keys that
-    -- normalize to one of $personal_keys). Only these are walked, so most lines cost one scan.
-    select file_path, line_number, 'properties' as part, properties as document
-    from lines_pii_hashed
-    where reason is null and not is_pii_event and (
-        contains(properties::varchar, '@')
-        or regexp_matches(properties::varchar, $personal_key_pattern)
-    )
-
-    union all
-
-    select file_path, line_number, 'traits', traits
-    from lines_pii_hashed
-    where reason is null and (
-        contains(traits::varchar, '@') or regexp_matches(traits::varchar, $personal_key_pattern)
-    )
-
-    union all
-
-    select file_path, line_number, 'context', context
-    from lines_pii_hashed
-    where reason is null and (
-        contains(context::varchar, '@')
-        or regexp_matches(json_extract(context, '$.traits')::varchar, $personal_key_pattern)
-    )
-
-),
-
-personal_nodes as (
-
-    -- Every value of those objects at any depth (json_tree), with whether its key is a
-    -- personal key. In `context` only the keys under `context.traits` count.
-    select
-        documents.file_path,
-        documents.line_number,
-        documents.part,
-        nodes.id,
-        nodes.fullkey,
-        nodes.type,
-        nodes.value,
-        nodes.key is not null
-            and (
-                documents.part <> 'context'
-                or starts_with(nodes.fullkey, '$.traits.')
-                or starts_with(nodes.fullkey, '$.traits[')
-            )
-            and normalize_event_name(nodes.key) in (
-                select unnest($personal_keys::varchar[])
-            ) as is_personal_key,
-        normalize_event_name(nodes.key) = 'email' as is_email_key
-
-    from personal_documents as documents,
-        json_tree(documents.document) as nodes
-
-),
-
-personal_leaves as (
-
-    -- The scalar values to hash: those under a personal key (the key's own value, or any value
-    -- nested in it), and strings holding an email address wherever they are. A path found
-    -- twice (a key repeated in its object) is ambiguous: the line is quarantined.
-    select
-        leaves.file_path,
-        leaves.line_number,
-        leaves.part,
-        leaves.id,
-        leaves.fullkey,
-        personal_value_text(
-            json_extract_string(leaves.value, '$'),
-            leaves.is_email_key or coalesce(bool_or(keys.is_email_key), false)
-        ) as value_text,
-        count(*) over (
-            partition by leaves.file_path, leaves.line_number, leaves.part, leaves.fullkey
-        ) > 1 as is_ambiguous
-
-    from personal_nodes as leaves
-    left join personal_nodes as keys
-        on leaves.file_path = keys.file_path
-        and leaves.line_number = keys.line_number
-        and leaves.part = keys.part
-        and keys.is_personal_key
-        and (
-            leaves.fullkey = keys.fullkey
-            or starts_with(leaves.fullkey, keys.fullkey || '.')
-            or starts_with(leaves.fullkey, keys.fullkey || '[')
-        )
-
-    where leaves.type not in ('OBJECT', 'ARRAY', 'NULL')
-
-    group by
-        leaves.file_path, leaves.line_number, leaves.part, leaves.id, leaves.fullkey,
-        leaves.type, leaves.value, leaves.is_email_key
-
-    having count(keys.id) > 0
-        or (leaves.type = 'VARCHAR'
-            and contains_email_address(json_extract_string(leaves.value, '$')))
-
-),
-
-personal_replacements as (
-
-    -- Per object, its values to hash as (JSON pointer, hash) pairs, in document order.
-    select
-        file_path,
-        line_number,
-        part,
-        bool_or(is_ambiguous) as is_ambiguous,
-        list(
-            struct_pack(
-                pointer := json_pointer(fullkey),
-                digest := to_json(sha256($salt || value_text))
-            )
-            order by id
-        ) as replacements
-
-    from personal_leaves
-
-    group by file_path, line_number, part
-
-),
-
-personal_documents_hashed as (
-
-    -- Each object with its personal values replaced by their hashes.
-    select
-        documents.file_path,
-        documents.line_number,
-        documents.part,
-        replacements.is_ambiguous,
-        list_reduce(
-            replacements.replacements,
-            lambda hashed, replacement: json_replace(
-                hashed, replacement.pointer, replacement.digest
-            ),
-            documents.document
-        ) as document
-
-    from personal_documents as documents
-    inner join personal_replacements as replacements
-        on documents.file_path = replacements.file_path
-        and documents.line_number = replacements.line_number
-        and documents.part = replacements.part
-
-),
-
-personal_lines_hashed as (
-
-    -- One row per line with hashed objects.
-    select
-        file_path,
-        line_number,
-        bool_or(is_ambiguous) as has_ambiguous_personal_key,
-        any_value(document) filter (where part = 'properties') as properties,
-        any_value(document) filter (where part = 'traits') as traits,
-        any_value(document) filter (where part = 'context') as context
-
-    from personal_documents_hashed
-
-    group by file_path, line_number
-
-),
-
-lines_hashed as (
-
-    select
-        lines.* exclude (reason, properties, traits, context, is_pii_event),
-        coalesce(
-            lines.reason,
-            case when hashed.has_ambiguous_personal_key then 'duplicate_key' end
-        ) as reason,
-        coalesce(hashed.properties, lines.properties) as properties,
-        coalesce(hashed.traits, lines.traits) as traits,
-        coalesce(hashed.context, lines.context) as context
-
-    from lines_pii_hashed as lines
-    left join personal_lines_hashed as hashed
-        on lines.file_path = hashed.file_path
-        and lines.line_number = hashed.line_number
 
 )
 
