@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.cli import _parser, _run
 from tests.unit.landing_helpers import (
     event,
     events,
@@ -17,10 +18,12 @@ from tests.unit.landing_helpers import (
     salted_sha256,
     write_lines,
 )
+from usage_analytics import paths
 from usage_analytics.landing.rules import (
     DEFAULT_PERSONAL_KEYS,
     create_landing_macros,
     personal_key_pattern,
+    read_personal_keys,
 )
 
 
@@ -194,8 +197,29 @@ def test_the_seed_adds_personal_keys(tmp_path: Path) -> None:
 def test_a_seed_row_that_is_no_key_is_refused(tmp_path: Path) -> None:
     seed = tmp_path / "personal_keys.csv"
     seed.write_text("key_name,description\nemail_2,ok\n$--,a typo\n")
-    with pytest.raises(ValueError, match=r"personal_keys\.csv, line 3: key_name '\$--'"):
+    with pytest.raises(
+        ValueError, match=r"personal_keys\.csv, line 3: key_name '\$--' has no letter"
+    ):
         land_one(tmp_path, event(), personal_keys_csv=seed)
+    seed.write_text("key,description\nemail_2,ok\n")
+    with pytest.raises(ValueError, match=r"personal_keys\.csv: not a seed of personal keys"):
+        read_personal_keys(seed)
+
+
+def test_run_refuses_a_bad_seed_row_before_anything_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "personal_keys.csv").write_text("key_name,description\n,empty\n")
+    monkeypatch.setattr(paths, "SEEDS_DIR", seeds)
+    (tmp_path / "events").mkdir()
+    warehouse = tmp_path / "warehouse.duckdb"
+    args = ["run", "--events", str(tmp_path / "events"), "--warehouse", str(warehouse)]
+    assert _run(_parser().parse_args(args)) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"usage-analytics run: {seeds / 'personal_keys.csv'}, line 2: key_name is empty"
+    assert not warehouse.exists()
 
 
 def test_a_repeated_personal_key_is_quarantined_as_ambiguous(tmp_path: Path) -> None:

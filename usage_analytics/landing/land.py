@@ -27,12 +27,12 @@ from usage_analytics.landing.files import (
 )
 from usage_analytics.landing.reasons import MAX_LINE_BYTES
 from usage_analytics.landing.rules import (
-    DEFAULT_PERSONAL_KEYS,
     analytics_consent_sql,
     create_landing_macros,
     landing_sql,
     personal_key_pattern,
     pii_digest_sql,
+    read_personal_keys,
 )
 from usage_analytics.warehouse.schema import ensure_schema, has_relation
 
@@ -119,7 +119,7 @@ def land_folder(
         return result
 
     pii_events = _pii_events(con, tracking_plan_csv)
-    personal_keys = _personal_keys(con, personal_keys_csv)
+    personal_keys = read_personal_keys(personal_keys_csv, con)
     for batch in _batches(new_files, batch_bytes):
         _land_batch(con, batch, result, timestamp_floor, pii_salt, pii_events, personal_keys)
         fault_point("landing_batch_committed")
@@ -217,33 +217,6 @@ def _pii_events(con: duckdb.DuckDBPyConnection, tracking_plan_csv: Path | None) 
         [str(tracking_plan_csv)],
     ).fetchall()
     return [name for (name,) in rows]
-
-
-def _personal_keys(con: duckdb.DuckDBPyConnection, personal_keys_csv: Path | None) -> list[str]:
-    """The personal keys, normalized like event names: the defaults and the seed's rows.
-
-    Raises:
-        ValueError: A seed row whose ``key_name`` is empty or normalizes to nothing (named by
-            its line in the file).
-    """
-    create_landing_macros(con)
-    rows: list[tuple[int, str | None]] = []
-    if personal_keys_csv is not None and personal_keys_csv.exists():
-        rows = con.execute(
-            "select row_number() over () + 1, key_name"
-            " from read_csv(?, header = true, all_varchar = true)",
-            [str(personal_keys_csv)],
-        ).fetchall()
-    keys = [key for _, key in rows] + list(DEFAULT_PERSONAL_KEYS)
-    ((normalized,),) = con.execute(
-        "select list_transform(?::varchar[], lambda key: normalize_event_name(key))", [keys]
-    ).fetchall()
-    for (line, key), name in zip(rows, normalized, strict=False):
-        if not name:
-            raise ValueError(
-                f"{personal_keys_csv}, line {line}: key_name {key!r} is not a usable key"
-            )
-    return sorted(set(normalized))
 
 
 def _classify(

@@ -7,6 +7,7 @@ temp macros of ``sql/macros.sql``; both are packaged with the code and read with
 
 import functools
 from importlib import resources
+from pathlib import Path
 
 import duckdb
 
@@ -59,6 +60,44 @@ def personal_key_pattern(personal_keys: list[str]) -> str:
         if key
     )
     return f'(?i)"{_KEY_SEPARATOR}(?:{alternatives}){_KEY_SEPARATOR}":'
+
+
+def read_personal_keys(
+    seed: Path | None, con: duckdb.DuckDBPyConnection | None = None
+) -> list[str]:
+    """The personal keys, normalized like event names: ``DEFAULT_PERSONAL_KEYS`` and the rows
+    of ``seed`` (``seeds/personal_keys.csv``, column ``key_name``; a missing file adds none).
+
+    Args:
+        seed: The seed file.
+        con: A connection to normalize on (default: a new in-memory one).
+
+    Raises:
+        ValueError: The seed cannot be read, lacks ``key_name``, or has a row whose key is
+            empty or has no letter or digit (one line naming the file and the row's line).
+    """
+    con = con or duckdb.connect()
+    create_landing_macros(con)
+    rows: list[tuple[int, str | None]] = []
+    if seed is not None and seed.exists():
+        try:
+            rows = con.execute(
+                "select row_number() over () + 1, key_name"
+                " from read_csv(?, header = true, all_varchar = true)",
+                [str(seed)],
+            ).fetchall()
+        except duckdb.Error as error:
+            reason = str(error).splitlines()[0]
+            raise ValueError(f"{seed}: not a seed of personal keys ({reason})") from error
+    keys = [key for _, key in rows] + list(DEFAULT_PERSONAL_KEYS)
+    ((normalized,),) = con.execute(
+        "select list_transform(?::varchar[], lambda key: normalize_event_name(key))", [keys]
+    ).fetchall()
+    for (line, key), name in zip(rows, normalized, strict=False):
+        if not name:
+            problem = f"{key!r} has no letter or digit" if key and key.strip() else "is empty"
+            raise ValueError(f"{seed}, line {line}: key_name {problem}")
+    return sorted(set(normalized))
 
 
 def create_landing_macros(con: duckdb.DuckDBPyConnection) -> None:
