@@ -108,8 +108,9 @@ def create_landing_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 def pii_digest_sql(salt_sql: str, value_sql: str) -> str:
     """SQL of the salted SHA-256 of ``value_sql`` (lower-case hex), the one hash of personal
-    data: landing hashes emails, IPs and PII properties with it (written out in
-    ``sql/classify_lines.sql``), ``forget`` hashes ids with it.
+    data: landing hashes emails, IPs, personal keys and PII properties with it (written out in
+    ``sql/classify_lines.sql`` and ``sql/hash_personal_data.sql``), ``forget`` hashes ids
+    with it.
     """
     return f"sha256({salt_sql} || {value_sql})"
 
