@@ -230,13 +230,19 @@ def test_a_repeated_personal_key_is_quarantined_as_ambiguous(tmp_path: Path) -> 
         [
             '{"event_id": "e-1", "event": "X", "user_id": "u", "timestamp": "2024-05-01T10:00:00Z",'
             ' "properties": {"x": {"email": "a@b.io"}, "x": {"email": "c@d.io"}}}',
-            event(event_id="e-2", properties={"x": {"x": 1}, "y": {"x": 1}}),
+            '{"event_id": "e-2", "event": "X", "user_id": "u", "timestamp": "2024-05-01T10:00:00Z",'
+            ' "traits": {"x": {"plan": 1}, "x": {"phone": "555 0100"}}}',
+            # a repeated key without personal data lands as it is
+            '{"event_id": "e-3", "event": "X", "user_id": "u", "timestamp": "2024-05-01T10:00:00Z",'
+            ' "properties": {"x": {"a": 1}, "x": {"a": 2}}}',
+            event(event_id="e-4", properties={"x": {"x": 1}, "y": {"x": 1}}),
         ],
     )
     con, _ = land(tmp_path, folder)
-    assert reasons(con) == ["duplicate_key"]
+    assert reasons(con) == ["duplicate_key", "duplicate_key"]
     assert "c@d.io" in quarantine(con)[0]["raw_line"]  # only quarantined text holds it
-    assert [row["event_id"] for row in events(con)] == ["e-2"]
+    assert "555 0100" in quarantine(con)[1]["raw_line"]
+    assert [row["event_id"] for row in events(con)] == ["e-3", "e-4"]
 
 
 def test_the_key_pattern_finds_every_spelling_of_a_default_key() -> None:

@@ -15,7 +15,7 @@ QUARANTINE_REASONS: tuple[str, ...] = (
     "invalid_json",  # also the lenient forms DuckDB accepts: trailing commas, NaN, Infinity
     "not_an_object",  # valid JSON, but an array, string, number ...
     "duplicate_key",  # a top-level key landing reads (event_id, timestamp, ...) appears twice;
-    # also, tested last, a key repeated around a personal value (hash_personal_data.sql)
+    # also, tested last, a key repeated in an object holding personal data (privacy.md)
     "missing_event_id",  # no event_id / messageId (or an empty or non-scalar one)
     "invalid_type",  # `type` other than track, page, screen, identify
     "missing_event",  # a track call without `event`, or with a blank one

@@ -2,7 +2,7 @@
 -- place (CONTRACT §1, docs/privacy.md): every value under a personal key anywhere in
 -- `properties`, `traits` and `context.traits` (nested objects and arrays included), and every
 -- string holding an email address anywhere in `properties`, `traits` and `context`. A line
--- whose personal value sits under a repeated key is quarantined as `duplicate_key`.
+-- with personal data in an object where a key repeats is quarantined as `duplicate_key`.
 --
 -- Uses the macros of macros.sql. Bound parameters:
 --   $salt                  salt of the SHA-256 hashes of personal data
@@ -143,15 +143,28 @@ personal_leaves as (
 
 ),
 
+documents_with_repeated_keys as (
+
+    -- The objects in which a path is found twice (a key repeated in its object, at any level):
+    -- json_replace reaches only the first of the two, so their personal values are ambiguous.
+    select distinct document_id
+
+    from document_nodes
+
+    group by document_id, fullkey
+
+    having count(*) > 1
+
+),
+
 personal_replacements as (
 
     -- Per object, its values to hash as (path, hash) pairs: distinct leaves, so their order
     -- does not matter. json_replace takes json_tree's path, except one naming an empty key
-    -- (`$.""`), which goes as a JSON pointer. A path found twice (a key repeated in its
-    -- object) is ambiguous.
+    -- (`$.""`), which goes as a JSON pointer.
     select
         document_id,
-        len(list_distinct(list(fullkey))) < count(*) as is_ambiguous,
+        document_id in (select document_id from documents_with_repeated_keys) as is_ambiguous,
         list(
             struct_pack(
                 path := case
