@@ -226,11 +226,14 @@ def _land_and_build(
     """``run`` and ``backfill``: land (all new files, or a range of arrival dates) and build,
     in this process, holding the warehouse lock."""
     from orchestration.defs.resources import Landing, Scheduling, from_env
+    from usage_analytics.landing.rules import read_personal_keys
+    from usage_analytics.paths import SEEDS_DIR
 
     try:
         resources = _command_resources(args)
         landing = from_env("landing", Landing, **_path_option("events_dir", args.events))
         partitions_start = from_env("scheduling", Scheduling).partitions_start
+        read_personal_keys(SEEDS_DIR / "personal_keys.csv")  # a bad seed row stops here
     except ValueError as error:
         return _fail(command, error, 2)
     if not landing.folder.is_dir():

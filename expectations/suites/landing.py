@@ -7,6 +7,12 @@ run instead of slipping into the marts unchecked.
 The frame (``BATCH_FRAME_SQL``) has one row per line of those batches: the valid lines from
 ``raw.events`` and the quarantined lines from ``audit.quarantine`` (``is_quarantined = 1``, other
 columns null), so that shares are taken over the whole batch.
+
+The duplicate rate of the pending lines is 1 - distinct event ids / valid lines: the mean of
+``is_duplicate_event_id``, 1 on every valid line but the first received of its event id among
+the pending lines. Copies of an id landed in an earlier, published batch do not count (Segment
+re-sends events after a retry, so copies across batches are normal and dbt keeps the first); an
+abnormal share of copies within what is pending (400 lines carrying 4 ids) is a broken sender.
 """
 
 import datetime as dt
@@ -30,14 +36,18 @@ select
     received_at,
     epoch(event_at) - epoch(received_at) as seconds_after_received,
     0 as is_quarantined,
-    case when list_contains($2, event_name) then 0 else 1 end as is_unknown_event
+    case when list_contains($2, event_name) then 0 else 1 end as is_unknown_event,
+    case when row_number() over (
+        partition by event_id order by received_at, file_path, line_number
+    ) > 1 then 1 else 0 end as is_duplicate_event_id
 from raw.events
 where list_contains($1, load_id)
 union all
 select
     load_id, null, null, null, null, null, null, null,
     1 as is_quarantined,
-    null as is_unknown_event
+    null as is_unknown_event,
+    null as is_duplicate_event_id
 from audit.quarantine
 where list_contains($1, load_id) and line_number is not null
 """
@@ -66,10 +76,12 @@ class LandingBatchThresholds:
     max_event_at: dt.datetime  # no event later than this (the batch's landing time + 1 day)
     max_quarantined_share: float | None
     max_unknown_event_share: float | None
+    max_duplicate_rate: float | None = None  # 1 - distinct event ids / valid lines
 
 
 def landing_batch_expectations(thresholds: LandingBatchThresholds) -> list[Any]:
-    """Structural expectations on a batch's lines: required fields, time range, types, shares."""
+    """Structural expectations on a batch's lines: required fields, time range, types, shares
+    (quarantined lines, unknown events, duplicate event ids)."""
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
@@ -95,6 +107,15 @@ def landing_batch_expectations(thresholds: LandingBatchThresholds) -> list[Any]:
                 column="is_unknown_event",
                 min_value=0,
                 max_value=thresholds.max_unknown_event_share,
+                row_condition=valid_line,
+            )
+        )
+    if thresholds.max_duplicate_rate is not None:
+        expectations.append(
+            gxe.ExpectColumnMeanToBeBetween(
+                column="is_duplicate_event_id",
+                min_value=0,
+                max_value=thresholds.max_duplicate_rate,
                 row_condition=valid_line,
             )
         )

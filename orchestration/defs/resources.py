@@ -130,8 +130,14 @@ class QualityGates(dg.ConfigurableResource):
     max_unknown_event_share: float = Field(
         default=0.10, ge=0, le=1, description="Gate: the largest share of unknown events."
     )
+    max_duplicate_rate: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Gate: the largest duplicate rate, 1 - distinct event ids / valid lines.",
+    )
     share_min_lines: int = Field(
-        default=100, ge=0, description="Smaller batches skip the two share gates."
+        default=100, ge=0, description="Smaller batches skip the three share gates."
     )
     volume_band: float = Field(
         default=0.5, ge=0, description="Warning: lines within the median × (1 ± band)."
@@ -195,6 +201,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "USAGE_ANALYTICS_MAX_CLOCK_SKEW_SECONDS": ("landing", "max_clock_skew_seconds"),
     "USAGE_ANALYTICS_MAX_QUARANTINED_SHARE": ("quality_gates", "max_quarantined_share"),
     "USAGE_ANALYTICS_MAX_UNKNOWN_EVENT_SHARE": ("quality_gates", "max_unknown_event_share"),
+    "USAGE_ANALYTICS_MAX_DUPLICATE_RATE": ("quality_gates", "max_duplicate_rate"),
     "USAGE_ANALYTICS_SHARE_MIN_LINES": ("quality_gates", "share_min_lines"),
     "USAGE_ANALYTICS_VOLUME_BAND": ("quality_gates", "volume_band"),
     "USAGE_ANALYTICS_VOLUME_TRAILING_BATCHES": ("quality_gates", "volume_trailing_batches"),

@@ -1,4 +1,4 @@
-"""Each Great Expectations suite on a good and a bad frame.
+"""Each Great Expectations suite on a good and a bad frame, and the batch frame it validates.
 
 GX takes several seconds to import: this is the only unit module that validates, and the
 module-scoped fixture pays the import once.
@@ -6,12 +6,16 @@ module-scoped fixture pays the import once.
 
 import datetime as dt
 import functools
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from expectations.runner import SuiteResult, validate
+from expectations.runner import SuiteResult, read_frame, validate
 from expectations.suites import landing
+from orchestration.defs.quality.checks import PendingLines, _batch_check
+from orchestration.defs.resources import QualityGates
+from tests.unit.landing_helpers import event, land, write_lines
 
 LANDED_AT = dt.datetime(2026, 1, 20, 12, 0)
 BATCH_THRESHOLDS = landing.LandingBatchThresholds(
@@ -123,3 +127,61 @@ def test_landing_batch_without_share_thresholds_leaves_the_shares_out() -> None:
     build = functools.partial(landing.landing_batch_expectations, thresholds)
     result = validate("landing_batch", frame, build)
     assert result.passed and len(result.results) == len(landing.REQUIRED_COLUMNS) + 3
+
+
+def test_landing_batch_fails_on_the_duplicate_rate() -> None:
+    thresholds = landing.LandingBatchThresholds(
+        timestamp_floor=BATCH_THRESHOLDS.timestamp_floor,
+        max_event_at=BATCH_THRESHOLDS.max_event_at,
+        max_quarantined_share=None,
+        max_unknown_event_share=None,
+        max_duplicate_rate=0.5,
+    )
+    build = functools.partial(landing.landing_batch_expectations, thresholds)
+    # four valid lines of one event id (rate 0.75); the quarantined line does not count
+    copies = batch_frame(event_id=["e1"] * 4 + [None], is_duplicate_event_id=[0, 1, 1, 1, None])
+    result = validate("landing_batch", copies, build)
+    assert failed(result) == {"expect_column_mean_to_be_between(is_duplicate_event_id)"}
+    (item,) = result.failed
+    assert (item.observed, item.threshold) == ("0.75", "in [0, 0.5] where is_quarantined == 0")
+    # one re-sent copy in four valid lines (rate 0.25) passes
+    resent = batch_frame(event_id=["e1", "e1", "e3", "e4", None])
+    resent["is_duplicate_event_id"] = [0, 1, 0, 0, None]
+    assert validate("landing_batch", resent, build).passed
+
+
+def test_the_duplicate_rate_counts_copies_within_the_pending_batches_only(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "landing"
+    write_lines(folder, "a.jsonl", [event(event_id=f"e-{n}") for n in range(4)])
+    con, first = land(tmp_path, folder)
+    # the second batch re-sends two ids of the first, and one of its own twice
+    resent = ["e-0", "e-1", "e-9", "e-9"]
+    write_lines(folder, "b.jsonl", [event(event_id=event_id) for event_id in resent])
+    _, second = land(tmp_path, folder, con=con)
+
+    def duplicates(load_ids: list[str]) -> list[tuple[str, int]]:
+        frame = read_frame(con, landing.BATCH_FRAME_SQL, [load_ids, []])
+        return sorted(zip(frame["event_id"], frame["is_duplicate_event_id"], strict=True))
+
+    # the first batch published: copies of its ids in the second are normal re-sends
+    assert duplicates([second.load_id]) == [("e-0", 0), ("e-1", 0), ("e-9", 0), ("e-9", 1)]
+    # both pending: every copy counts
+    assert [flag for _, flag in duplicates([first.load_id, second.load_id])].count(1) == 3
+
+
+def test_a_small_batch_of_copies_skips_the_duplicate_rate() -> None:
+    frame = batch_frame(event_id=["e1", "e1", "e1", "e1", None])
+    frame["is_duplicate_event_id"] = [0, 1, 1, 1, None]  # a rate of 0.75
+    pending = PendingLines(["load-1"], LANDED_AT, frame, [])
+    floor = dt.datetime(2000, 1, 1)
+    small = _batch_check(pending, QualityGates(max_quarantined_share=1), floor)
+    assert small.passed
+    gates = QualityGates(max_quarantined_share=1, share_min_lines=5)
+    checked = _batch_check(pending, gates, floor)
+    assert not checked.passed
+    assert str(checked.description).endswith(
+        "expect_column_mean_to_be_between(is_duplicate_event_id): observed 0.75,"
+        " threshold in [0, 0.5] where is_quarantined == 0"
+    )

@@ -153,3 +153,37 @@ def test_compacting_drops_deleted_bytes_and_keeps_views(tmp_path: Path) -> None:
     con = connect(tmp_path)
     assert con.execute("select count(*) from staging.others").fetchone() == (250,)
     assert con.execute("select count(*) from audit.quarantine").fetchone() == (250,)
+
+
+def test_forget_scrubs_quarantined_lines_however_their_json_escapes_characters(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "landing"
+    write_lines(
+        folder,
+        "a.jsonl",
+        [
+            event(event_id="a-1", user_id="zoë", traits={"email": "zoe@example.com"}),
+            # quarantined (invalid_timestamp) but JSON: the user id written with \u escapes
+            '{"event_id": "q-1", "event": "X", "user_id": "zo\\u00eb", "timestamp": "bad"}',
+            # quarantined (missing_user): only the email, its "@" escaped
+            '{"event_id": "q-2", "event": "X", "traits": {"email": "zoe\\u0040example.com"},'
+            ' "timestamp": "2024-05-01T10:00:00Z"}',
+            # not JSON: still matched on its raw text
+            '{"event_id": "q-3", "user_id": "zoë", ',
+            # another user's quarantined line stays
+            '{"event_id": "q-4", "event": "X", "user_id": "j\\u00e9r\\u00f4me",'
+            ' "timestamp": "bad"}',
+        ],
+    )
+    con, _ = land(tmp_path, folder)
+    assert [(row["line_number"], row["reason"]) for row in quarantine(con)] == [
+        (2, "invalid_timestamp"),
+        (3, "missing_user"),
+        (4, "invalid_json"),
+        (5, "invalid_timestamp"),
+    ]
+    result = forget_user(con, "zoë", pii_salt=SALT)
+    assert result.count_quarantine_scrubbed == 3
+    scrubbed = {row["line_number"]: row["raw_line"] is None for row in quarantine(con)}
+    assert scrubbed == {1: True, 2: True, 3: True, 4: True, 5: False}

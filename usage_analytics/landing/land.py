@@ -39,7 +39,9 @@ from usage_analytics.landing.rules import (
     analytics_consent_sql,
     create_landing_macros,
     landing_sql,
+    personal_key_pattern,
     pii_digest_sql,
+    read_personal_keys,
 )
 from usage_analytics.warehouse.schema import ensure_schema, has_relation
 
@@ -73,6 +75,21 @@ class LandingResult:
         return len(self.files_landed) + len(self.files_unreadable)
 
 
+@dataclass(frozen=True)
+class _BatchRules:
+    """What a landing run checks and hashes every line against (the same for all its batches)."""
+
+    timestamp_floor: dt.datetime  # earlier events are quarantined
+    max_received_at: dt.datetime  # later received_at is quarantined: landing time + clock skew
+    pii_salt: str
+    pii_events: list[str]  # the tracking plan's events whose property values are personal
+    personal_keys: list[str]  # keys whose values are personal wherever they appear
+
+
+def _as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+
+
 def land_folder(
     con: duckdb.DuckDBPyConnection,
     folder: Path,
@@ -80,6 +97,7 @@ def land_folder(
     pii_salt: str,
     timestamp_floor: dt.date | dt.datetime,
     tracking_plan_csv: Path | None = None,
+    personal_keys_csv: Path | None = None,
     now: dt.datetime | None = None,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
     select: Callable[[LandingFile], bool] | None = None,
@@ -94,6 +112,9 @@ def land_folder(
         timestamp_floor: Events before this instant are quarantined.
         tracking_plan_csv: The tracking plan; its ``contains_pii`` events get their property
             values hashed. Without it no property is hashed.
+        personal_keys_csv: The seed of personal keys (column ``key_name``) that add to
+            ``DEFAULT_PERSONAL_KEYS``: their values are hashed wherever they appear in
+            ``properties``, ``traits`` and ``context.traits``.
         now: The landing time (default: the current UTC time).
         batch_bytes: Files are landed in batches of about this many bytes, each committed
             in one transaction with its manifest rows, so memory stays bounded; a killed run
@@ -133,13 +154,16 @@ def land_folder(
     if not new_files:
         return result
 
-    pii_events = _pii_events(con, tracking_plan_csv)
+    rules = _BatchRules(
+        timestamp_floor=_as_datetime(timestamp_floor),
+        max_received_at=landed_at + max_clock_skew,
+        pii_salt=pii_salt,
+        pii_events=_pii_events(con, tracking_plan_csv),
+        personal_keys=read_personal_keys(personal_keys_csv, con),
+    )
     landed = landed_prefixes(con)
-    max_received_at = landed_at + max_clock_skew
     for batch in _batches(new_files, batch_bytes):
-        _land_batch(
-            con, batch, result, timestamp_floor, pii_salt, pii_events, max_received_at, landed
-        )
+        _land_batch(con, batch, result, rules, landed)
         fault_point("landing_batch_committed")
     return result
 
@@ -235,10 +259,7 @@ def _land_batch(
     con: duckdb.DuckDBPyConnection,
     files: list[LandingFile],
     result: LandingResult,
-    timestamp_floor: dt.date | dt.datetime,
-    pii_salt: str,
-    pii_events: list[str],
-    max_received_at: dt.datetime,
+    rules: _BatchRules,
     landed: dict[str, LandedPrefix],
 ) -> None:
     """Lands one batch of files in one transaction, and adds its counts to ``result``."""
@@ -247,8 +268,8 @@ def _land_batch(
     con.register("landing_lines", _lines_table([i for i in read if i.lines is not None]))
     try:
         con.execute("begin transaction")
-        _classify(con, landed_at, timestamp_floor, pii_salt, pii_events, max_received_at)
-        _quarantine_forgotten(con, landed_at, pii_salt)
+        _classify(con, landed_at, rules)
+        _quarantine_forgotten(con, landed_at, rules.pii_salt)
         _mark_already_quarantined(con)
         _write_identities(con, landed_at)
         _write_events(con, load_id, landed_at)
@@ -300,27 +321,31 @@ def _pii_events(con: duckdb.DuckDBPyConnection, tracking_plan_csv: Path | None) 
 def _classify(
     con: duckdb.DuckDBPyConnection,
     landed_at: dt.datetime,
-    timestamp_floor: dt.date | dt.datetime,
-    pii_salt: str,
-    pii_events: list[str],
-    max_received_at: dt.datetime,
+    rules: _BatchRules,
 ) -> None:
     """Parses, validates and hashes the batch's lines into ``landing_classified``
-    (``sql/classify_lines.sql``); every value of the run (salt, times, event names) is a bound
-    parameter."""
-    floor = timestamp_floor
-    if not isinstance(floor, dt.datetime):
-        floor = dt.datetime.combine(floor, dt.time())
+    (``sql/classify_lines.sql``), then hashes their personal keys and email addresses in place
+    (``sql/hash_personal_data.sql``); every value of the run (salt, times, event names, keys) is
+    a bound parameter."""
     create_landing_macros(con)
     con.execute(
         landing_sql("classify_lines.sql"),
         {
             "landed_at": landed_at,
-            "timestamp_floor": floor,
+            "timestamp_floor": rules.timestamp_floor,
             "max_line_bytes": MAX_LINE_BYTES,
-            "salt": pii_salt,
-            "pii_events": pii_events,
-            "max_received_at": max_received_at,
+            "salt": rules.pii_salt,
+            "pii_events": rules.pii_events,
+            "max_received_at": rules.max_received_at,
+        },
+    )
+    con.execute(
+        landing_sql("hash_personal_data.sql"),
+        {
+            "salt": rules.pii_salt,
+            "pii_events": rules.pii_events,
+            "personal_keys": rules.personal_keys,
+            "personal_key_pattern": personal_key_pattern(rules.personal_keys),
         },
     )
 

@@ -16,7 +16,8 @@ QUARANTINE_REASONS: tuple[str, ...] = (
     "empty_line",  # only white space (a final newline does not make an empty line)
     "invalid_json",  # also the lenient forms DuckDB accepts: trailing commas, NaN, Infinity
     "not_an_object",  # valid JSON, but an array, string, number ...
-    "duplicate_key",  # a top-level key landing reads (event_id, timestamp, ...) appears twice
+    "duplicate_key",  # a top-level key landing reads (event_id, timestamp, ...) appears twice;
+    # also, tested last, a key repeated in an object holding personal data (privacy.md)
     "missing_event_id",  # no event_id / messageId (or an empty or non-scalar one)
     "invalid_type",  # `type` other than track, page, screen, identify
     "missing_event",  # a track call without `event`, or with a blank one

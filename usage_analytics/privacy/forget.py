@@ -9,7 +9,9 @@ In one transaction, on the raw and audit layers (dbt rebuilds the rest from them
 - quarantined lines that mention the user are scrubbed (``raw_line`` set to null, the reason
   kept): a line containing the user id or one of the anonymous ids anywhere in its text, or a
   quoted string, email or IPv4 address whose salted hash equals one of the user's hashed
-  emails or IPs. Matching text anywhere errs on the side of scrubbing too much;
+  emails or IPs. A line that parses as JSON is matched on its parsed text too, however its
+  JSON escapes characters (``\\u00eb``, ``\\u0040``); a line that does not parse, on its raw
+  text. Matching text anywhere errs on the side of scrubbing too much;
 - the ids leave ``raw.identities`` (unless another user's events still carry them);
 - the request is recorded in ``audit.forget_requests`` with the salted hash of the user id,
   never the id, and the hashes of the user id and anonymous ids go to
@@ -213,28 +215,48 @@ def _find_quarantine_rows(con: duckdb.DuckDBPyConnection, request: _ForgetReques
     """Fills the work table ``forget_quarantine_rows`` with the quarantined lines that mention
     the user: the user id or one of the anonymous ids anywhere in the text, or a quoted
     string, email or IPv4 address whose salted hash (as is, or lower-cased and trimmed like
-    an email) is one of ``forget_pii_hashes``."""
+    an email) is one of ``forget_pii_hashes``. A line that parses as JSON is searched both as
+    sent and parsed (written back with its escapes decoded, so ``zo\\u00eb`` or
+    ``a\\u0040b.com`` match ``zoë`` or ``a@b.com``); a line that does not parse, as sent."""
     con.execute(
         f"""
         create or replace temp table forget_quarantine_rows as
-        with lines as (
+        with quarantined_lines as (
             select rowid as quarantine_row, raw_line
             from audit.quarantine
             where raw_line is not null and line_number is not null
         ),
-        lines_with_ids as (
-            select quarantine_row from lines
-            where contains(raw_line, $user_id)
-                or exists (
-                    select 1 from forget_anonymous_ids
-                    where contains(lines.raw_line, forget_anonymous_ids.anonymous_id)
+        lines as (
+            -- the texts searched: the raw line and, when it parses as JSON, the line as
+            -- DuckDB writes it back (escapes such as \u00eb or \u0040 decoded)
+            select quarantine_row, raw_line as searched_text from quarantined_lines
+            union all
+            select quarantine_row, case when json_valid(raw_line) then json(raw_line)::varchar end
+            from quarantined_lines
+            where json_valid(raw_line)
+        ),
+        ids as (
+            -- each id as is and as it is written inside a JSON string (quote, backslash and
+            -- control characters escaped)
+            select distinct id_text from (
+                select unnest([identity, (to_json(identity)::varchar)[2:-2]]) as id_text
+                from (
+                    select $user_id as identity
+                    union all
+                    select anonymous_id from forget_anonymous_ids
                 )
+            )
+        ),
+        lines_with_ids as (
+            select distinct lines.quarantine_row
+            from lines
+            inner join ids on contains(lines.searched_text, ids.id_text)
         ),
         candidates as (
             select quarantine_row, unnest(list_concat(
-                regexp_extract_all(raw_line, '{QUOTED_STRING_RE}', 1),
-                regexp_extract_all(raw_line, '{EMAIL_RE}'),
-                regexp_extract_all(raw_line, '{IPV4_RE}')
+                regexp_extract_all(searched_text, '{QUOTED_STRING_RE}', 1),
+                regexp_extract_all(searched_text, '{EMAIL_RE}'),
+                regexp_extract_all(searched_text, '{IPV4_RE}')
             )) as candidate
             from lines
             where exists (select 1 from forget_pii_hashes)

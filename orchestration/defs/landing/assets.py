@@ -70,6 +70,7 @@ def land_events(
                 pii_salt=landing.pii_salt,
                 timestamp_floor=timestamp_floor(dbt_build.effective_vars()),
                 tracking_plan_csv=SEEDS_DIR / "tracking_plan.csv",
+                personal_keys_csv=SEEDS_DIR / "personal_keys.csv",
                 batch_bytes=landing.batch_bytes,
                 select=select,
                 max_clock_skew=landing.max_clock_skew,

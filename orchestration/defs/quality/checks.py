@@ -42,7 +42,7 @@ MAX_EVENT_AFTER_LANDING = dt.timedelta(days=1)
             asset=RAW_EVENTS,
             blocking=True,
             description="The run's batch: required fields, timestamps in range, known types, "
-            "unknown-event and quarantined shares under their thresholds.",
+            "unknown-event, quarantined and duplicate-event-id shares under their thresholds.",
         ),
         dg.AssetCheckSpec(
             LANDING_VOLUME_CHECK,
@@ -142,6 +142,7 @@ def _batch_check(
         max_event_at=pending.landed_at + MAX_EVENT_AFTER_LANDING + clock_skew,
         max_quarantined_share=gates.max_quarantined_share if with_shares else None,
         max_unknown_event_share=gates.max_unknown_event_share if with_shares else None,
+        max_duplicate_rate=gates.max_duplicate_rate if with_shares else None,
     )
     build = functools.partial(landing.landing_batch_expectations, thresholds)
     result = validate("landing_batch", frame, build)

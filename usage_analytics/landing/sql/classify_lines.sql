@@ -1,6 +1,7 @@
 -- Parses, validates, normalizes and hashes one batch of landed lines (CONTRACT §1) into the
 -- temp table landing_classified: one row per line, with its parsed fields and its quarantine
 -- `reason` (null when the line is valid; reasons.py lists them in the order tested here).
+-- hash_personal_data.sql then hashes the personal keys and email addresses of the valid lines.
 --
 -- Reads landing_lines (file_path, line_number, line, is_valid_utf8, is_truncated), the batch's
 -- lines registered as an Arrow table. Uses the macros of macros.sql. Bound parameters:
@@ -172,12 +173,9 @@ lines_classified as (
 
 personal_values as (
 
-    -- The personal data a line holds: emails lower-cased and trimmed (so one address hashes
-    -- to one value), the IP as sent.
+    -- The IP as sent.
     select
         *,
-        lower(trim(json_extract_string(traits, '$.email'))) as traits_email,
-        lower(trim(json_extract_string(context, '$.traits.email'))) as context_email,
         json_extract_string(context, '$.ip') as context_ip
 
     from lines_classified
@@ -188,26 +186,13 @@ lines_hashed as (
 
     -- Personal data replaced by its salted SHA-256, sha256($salt || value) in lower-case hex:
     -- the one hash of personal data (rules.pii_digest_sql; `forget` hashes ids with it).
-    -- Every property value of an event in $pii_events is hashed, whatever its key.
+    -- Here `context.ip`, and every property value of an event in $pii_events, whatever its key
+    -- (an email address lower-cased and trimmed first). Personal keys and email addresses
+    -- elsewhere are hashed by hash_personal_data.sql.
     select
-        * exclude (traits, context, properties, traits_email, context_email, context_ip),
-        case when traits_email is not null
-            then json_merge_patch(traits, json_object('email', sha256($salt || traits_email)))
-            else traits
-        end as traits,
-        case
-            when context_email is not null
-                then json_merge_patch(
-                    case when context_ip is not null
-                        then json_merge_patch(
-                            context, json_object('ip', sha256($salt || context_ip))
-                        )
-                        else context
-                    end,
-                    json_object('traits', json_object('email', sha256($salt || context_email)))
-                )
-            when context_ip is not null
-                then json_merge_patch(context, json_object('ip', sha256($salt || context_ip)))
+        * exclude (context, properties, context_ip),
+        case when context_ip is not null
+            then json_merge_patch(context, json_object('ip', sha256($salt || context_ip)))
             else context
         end as context,
         case when properties is not null
@@ -217,8 +202,12 @@ lines_hashed as (
                 -- the property's JSON pointer: `~` escaped as `~0`, `/` as `~1`
                 lambda property_key: struct_pack(
                     k := property_key,
-                    v := sha256($salt || json_extract_string(
-                        properties, '/' || replace(replace(property_key, '~', '~0'), '/', '~1')
+                    v := sha256($salt || personal_value_text(
+                        json_extract_string(
+                            properties,
+                            '/' || replace(replace(property_key, '~', '~0'), '/', '~1')
+                        ),
+                        normalize_event_name(property_key) = 'email'
                     ))
                 )
             ))) as json)

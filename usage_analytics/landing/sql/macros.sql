@@ -65,3 +65,39 @@ create or replace temp macro iso_timestamp(text) as
 create or replace temp macro json_iso_timestamp(value_json) as
     case when json_type(value_json) = 'VARCHAR'
         then iso_timestamp(json_extract_string(value_json, '$')) end;
+
+
+-- Whether `text` holds an email address: a local part, `@`, and a domain of dotted labels
+-- ending in a top-level domain of two letters or more (so `5@3.99` or `@handle` do not).
+create or replace temp macro contains_email_address(text) as regexp_matches(
+    text, '[\p{L}\p{N}._%+''-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}'
+);
+
+
+-- Whether `text`, trimmed, is one email address as a whole (contains_email_address's form).
+create or replace temp macro is_email_address(text) as regexp_full_match(
+    trim(text), '[\p{L}\p{N}._%+''-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}'
+);
+
+
+-- The text a personal value is hashed from: an email address (a value of an `email` key, or
+-- a value that is one address) lower-cased and trimmed, so one address hashes to one value;
+-- any other value as sent.
+create or replace temp macro personal_value_text(text, is_email_key) as
+    case when is_email_key or is_email_address(text) then lower(trim(text)) else text end;
+
+
+-- The JSON pointer (RFC 6901, `/a/0/b`) of a JSONPath as json_tree writes it in `fullkey`
+-- (`$.a[0]."b c"`): json_replace takes both, but only a pointer can name an empty key.
+create or replace temp macro json_pointer(fullkey) as
+    array_to_string(list_transform(
+        regexp_extract_all(fullkey, '\.(?:"(?:[^"\\]|\\.)*"|[^."\[]+)|\[\d+\]'),
+        lambda step: '/' || replace(replace(
+            case
+                when starts_with(step, '[') then step[2:-2]
+                when starts_with(step, '."')
+                    then regexp_replace(step[3:-2], '(?s)\\(.)', '\1', 'g')
+                else step[2:]
+            end,
+            '~', '~0'), '/', '~1')
+    ), '');
