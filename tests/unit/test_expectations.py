@@ -14,7 +14,7 @@ import pytest
 from expectations.runner import SuiteResult, read_frame, validate
 from expectations.suites import landing
 from orchestration.defs.quality.checks import PendingLines, _batch_check
-from orchestration.defs.resources import QualityGates
+from orchestration.defs.resources import Landing, QualityGates
 from tests.unit.landing_helpers import event, land, write_lines
 
 LANDED_AT = dt.datetime(2026, 1, 20, 12, 0)
@@ -175,11 +175,11 @@ def test_a_small_batch_of_copies_skips_the_duplicate_rate() -> None:
     frame = batch_frame(event_id=["e1", "e1", "e1", "e1", None])
     frame["is_duplicate_event_id"] = [0, 1, 1, 1, None]  # a rate of 0.75
     pending = PendingLines(["load-1"], LANDED_AT, frame, [])
-    floor = dt.datetime(2000, 1, 1)
-    small = _batch_check(pending, QualityGates(max_quarantined_share=1), floor)
+    floor, skew = dt.datetime(2000, 1, 1), Landing().max_clock_skew
+    small = _batch_check(pending, QualityGates(max_quarantined_share=1), floor, skew)
     assert small.passed
     gates = QualityGates(max_quarantined_share=1, share_min_lines=5)
-    checked = _batch_check(pending, gates, floor)
+    checked = _batch_check(pending, gates, floor, skew)
     assert not checked.passed
     assert str(checked.description).endswith(
         "expect_column_mean_to_be_between(is_duplicate_event_id): observed 0.75,"
