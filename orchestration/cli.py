@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orchestration.output import OutputOptions, add_output_options
 from usage_analytics import __version__
 
 if TYPE_CHECKING:  # imported where used: `generate` and `--version` need none of Dagster
     from orchestration.defs.resources import DbtBuild, Landing, Warehouse
+    from orchestration.summary import RunSummary
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", type=Path, help="DuckDB file (default data/warehouse.duckdb)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     run.add_argument("--vars", default="", help="dbt vars, YAML: '{session_timeout_minutes: 45}'")
+    add_output_options(run)
     run.set_defaults(handler=_run)
 
     backfill = commands.add_parser(
@@ -67,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     backfill.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     backfill.add_argument("--vars", default="", help="dbt vars, YAML")
+    add_output_options(backfill)
     backfill.set_defaults(handler=_backfill)
 
     forget = commands.add_parser(
@@ -79,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     forget.add_argument(
         "--vars", default="", help="dbt vars of the rebuild (the ones your runs use)"
     )
+    add_output_options(forget)
     forget.set_defaults(handler=_forget)
 
     contracts = commands.add_parser(
@@ -151,7 +156,12 @@ def _land_and_build(
     if not _contracts_synced(command):
         return 2
     return _locked(
-        command, resources, landing, full_refresh=args.full_refresh, partitions=partitions
+        command,
+        resources,
+        landing,
+        OutputOptions.of(args),
+        full_refresh=args.full_refresh,
+        partitions=partitions,
     )
 
 
@@ -186,10 +196,13 @@ def _contracts_synced(command: str) -> bool:
 
 
 def _locked(
-    command: str, resources: tuple["Warehouse", "DbtBuild"], landing: "Landing", **options: Any
+    command: str,
+    resources: tuple["Warehouse", "DbtBuild"],
+    landing: "Landing",
+    output: OutputOptions,
+    **options: Any,
 ) -> int:
     """Runs the pipeline while holding the warehouse lock; prints the summary."""
-    from orchestration.run import run_pipeline
     from usage_analytics.warehouse.lock import WarehouseBusyError, exclusive_warehouse
 
     warehouse, dbt_build = resources
@@ -200,12 +213,31 @@ def _locked(
             timeout_seconds=warehouse.lock_timeout_seconds,
             on_wait=lambda message: print(f"usage-analytics {command}: {message}", flush=True),
         ):
-            summary = run_pipeline(warehouse, dbt_build, landing, **options)
+            summary = _run_with_output(command, output, warehouse, dbt_build, landing, **options)
     except WarehouseBusyError as error:
         return _fail(command, error, 3)
-    summary.command = command
-    print(summary.render())
     return 0 if summary.success else 1
+
+
+def _run_with_output(
+    command: str,
+    output: OutputOptions,
+    warehouse: "Warehouse",
+    dbt_build: "DbtBuild",
+    landing: "Landing | None",
+    **options: Any,
+) -> "RunSummary":
+    """Runs the pipeline with its logs in the log file (or on the terminal with ``-v``), one
+    progress line per step, then prints the summary as ``output`` asks."""
+    from orchestration.defs.landing.assets import BATCH_PROGRESS_PREFIX
+    from orchestration.output import command_output
+    from orchestration.run import run_pipeline
+
+    with command_output(output, command, warehouse.path, BATCH_PROGRESS_PREFIX) as printed:
+        summary = run_pipeline(warehouse, dbt_build, landing, on_event=printed.progress, **options)
+    summary.command = command
+    printed.report(summary)
+    return summary
 
 
 def _fail(command: str, error: object, code: int) -> int:
@@ -254,16 +286,17 @@ def _forget(args: argparse.Namespace) -> int:
             timeout_seconds=warehouse.lock_timeout_seconds,
             on_wait=lambda message: print(f"usage-analytics forget: {message}", flush=True),
         ):
-            return _forget_locked(warehouse, dbt_build, salt, user_id)
+            return _forget_locked(warehouse, dbt_build, salt, user_id, OutputOptions.of(args))
     except WarehouseBusyError as error:
         return _fail("forget", error, 3)
 
 
-def _forget_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", salt: str, user_id: str) -> int:
+def _forget_locked(
+    warehouse: "Warehouse", dbt_build: "DbtBuild", salt: str, user_id: str, output: OutputOptions
+) -> int:
     """The forget itself, while this process holds the warehouse (see _forget)."""
     import duckdb
 
-    from orchestration.run import run_pipeline
     from usage_analytics.privacy.forget import compact_warehouse, forget_user
 
     con = duckdb.connect(str(warehouse.path))
@@ -272,7 +305,8 @@ def _forget_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", salt: str, use
     finally:
         con.close()
     # the clear id is never printed back: the request is named by its hash
-    print(
+    say = print if output.shows_progress else _silent
+    say(
         f"usage-analytics forget: request {result.forget_request_id} for user id hash"
         f" {result.user_id_hash[:16]}…: {result.count_events_removed} event line(s) removed"
         f" from raw.events, {result.count_anonymous_ids} anonymous id(s) forgotten with it,"
@@ -291,9 +325,7 @@ def _forget_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", salt: str, use
         print("usage-analytics forget: rebuild with `usage-analytics run`", file=sys.stderr)
         return 1
     # full refresh: the incremental models only see what lands, not what forget removed
-    summary = run_pipeline(warehouse, dbt_build, full_refresh=True)
-    summary.command = "forget"
-    print(summary.render())
+    summary = _run_with_output("forget", output, warehouse, dbt_build, None, full_refresh=True)
     if not summary.success:
         return 1
     try:
@@ -305,8 +337,12 @@ def _forget_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", salt: str, use
             " free blocks until it is rewritten",
             1,
         )
-    print("  compacted   the warehouse file was rewritten without the deleted rows' bytes")
+    say("  compacted   the warehouse file was rewritten without the deleted rows' bytes")
     return 0
+
+
+def _silent(*_: object) -> None:
+    """``print`` for ``--quiet`` and ``--json``."""
 
 
 def _sync_contracts(args: argparse.Namespace) -> int:

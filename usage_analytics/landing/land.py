@@ -70,6 +70,7 @@ def land_folder(
     now: dt.datetime | None = None,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
     select: Callable[[LandingFile], bool] | None = None,
+    on_batch: Callable[[LandingResult, int, int], None] | None = None,
 ) -> LandingResult:
     """Lands the new files of ``folder`` into the warehouse behind ``con``.
 
@@ -86,6 +87,8 @@ def land_folder(
             keeps the batches it committed and lands the rest next time.
         select: Only files for which this returns true are considered (a partitioned run
             lands the files of its arrival dates); the others are listed as not selected.
+        on_batch: Called after each committed batch with the result so far, the batch's number
+            (from 1) and the number of batches (progress on large folders).
 
     Returns:
         What was landed, skipped and quarantined.
@@ -113,9 +116,12 @@ def land_folder(
         return result
 
     pii_events = _pii_events(con, tracking_plan_csv)
-    for batch in _batches(new_files, batch_bytes):
+    batches = _batches(new_files, batch_bytes)
+    for number, batch in enumerate(batches, start=1):
         _land_batch(con, batch, result, timestamp_floor, pii_salt, pii_events)
         fault_point("landing_batch_committed")
+        if on_batch is not None:
+            on_batch(result, number, len(batches))
     return result
 
 
