@@ -169,19 +169,32 @@ class CommandOutput:
 
 @contextmanager
 def command_output(
-    options: OutputOptions, command: str, warehouse: Path, batch_prefix: str = ""
+    options: OutputOptions,
+    command: str,
+    warehouse: Path,
+    batch_prefix: str = "",
+    terminal: TextIO | None = None,
 ) -> Iterator[CommandOutput]:
     """Routes the logs of the block (everything written to ``sys.stdout`` and ``sys.stderr``:
     dbt's log, which dagster-dbt re-prints, Dagster's console log, warnings) to a log file, or
     with ``-v`` to the terminal; colour codes are stripped wherever they may not go.
+
+    Args:
+        options: The command's output options.
+        command: The command's name (progress lines and the log file's name start with it).
+        warehouse: The warehouse; the log file goes beside it.
+        batch_prefix: The start of the landing step's log message per committed batch.
+        terminal: Where progress and summary go (default: ``sys.stdout`` as it is now).
     """
-    terminal = sys.stdout
+    terminal = terminal or sys.stdout
     shown = terminal if colour_allowed(terminal) else PlainText(terminal)
     progress = Progress(command, shown if options.shows_progress else None, batch_prefix)
     if options.verbose:
         saved = sys.stdout, sys.stderr
-        if not colour_allowed(terminal):
-            sys.stdout, sys.stderr = PlainText(sys.stdout), PlainText(sys.stderr)
+        if colour_allowed(terminal):
+            sys.stdout = terminal
+        else:
+            sys.stdout, sys.stderr = PlainText(terminal), PlainText(sys.stderr)
         try:
             yield CommandOutput(options, terminal, None, progress)
         finally:
