@@ -171,10 +171,11 @@ def _command_resources(args: argparse.Namespace) -> tuple["Warehouse", "DbtBuild
     Raises:
         ValueError: A var or a setting is invalid (one line naming it).
     """
-    from orchestration.defs.resources import DbtBuild, Warehouse, from_env
+    from orchestration.defs.resources import Commands, DbtBuild, Warehouse, from_env
     from usage_analytics.dbt_vars import parse_vars
 
     parse_vars(args.vars)  # the clearest message for an unknown or invalid var
+    from_env("commands", Commands)  # USAGE_ANALYTICS_EPHEMERAL_INSTANCE, checked before the run
     warehouse = from_env("warehouse", Warehouse, **_path_option("database", args.warehouse))
     return warehouse, from_env("dbt_build", DbtBuild, dbt_vars=args.vars)
 

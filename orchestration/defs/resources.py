@@ -22,7 +22,7 @@ import duckdb
 import pydantic
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
 from usage_analytics.dbt_vars import effective_vars, parse_vars
@@ -72,11 +72,13 @@ class Warehouse(DuckDBResource):
             return from_repo_root(self.serving_database)
         return default_serving_path(self.path)
 
-    @model_validator(mode="after")
-    def _serving_copy_is_another_file(self) -> "Warehouse":
-        if self.serving_path == self.path:
-            raise ValueError("the serving copy must be another file than the warehouse")
-        return self
+    @field_validator("serving_database")
+    @classmethod
+    def _serving_copy_is_another_file(cls, value: str, info: ValidationInfo) -> str:
+        database = info.data.get("database")
+        if value and database and from_repo_root(value) == from_repo_root(database):
+            raise ValueError(f"the serving copy must be another file than the warehouse {value}")
+        return value
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["Warehouse"]:

@@ -65,10 +65,10 @@ def write_serving_copy(
         os.replace(writing, serving)
     except BaseException:
         # the old serving copy stays as it is; the half-written file goes
-        for path in (writing, writing.with_name(writing.name + ".wal")):
-            path.unlink(missing_ok=True)
         if _attached(con):
             con.execute(f"detach {SERVING_ALIAS}")
+        for path in (writing, writing.with_name(writing.name + ".wal")):
+            path.unlink(missing_ok=True)
         raise
     return serving
 
