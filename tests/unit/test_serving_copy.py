@@ -44,9 +44,7 @@ def publish(con: duckdb.DuckDBPyConnection, serving: Path, publication_id: str, 
 def test_the_serving_copy_is_named_after_the_warehouse() -> None:
     warehouse = Path("/data/warehouse.duckdb")
     assert default_serving_path(warehouse) == Path("/data/warehouse.serving.duckdb")
-    assert Warehouse(database=str(warehouse)).serving_path == Path(
-        "/data/warehouse.serving.duckdb"
-    )
+    assert Warehouse(database=str(warehouse)).serving_path == Path("/data/warehouse.serving.duckdb")
     assert Warehouse(database=str(warehouse), serving_database="/bi/marts.duckdb").serving_path == (
         Path("/bi/marts.duckdb")
     )
