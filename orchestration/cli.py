@@ -212,7 +212,7 @@ def _locked(
         with exclusive_warehouse(
             warehouse.path,
             timeout_seconds=warehouse.lock_timeout_seconds,
-            on_wait=lambda message: print(f"usage-analytics {command}: {message}", flush=True),
+            on_wait=output.waiting(command),
         ):
             summary = _run_with_output(command, output, warehouse, dbt_build, landing, **options)
     except WarehouseBusyError as error:
@@ -285,7 +285,7 @@ def _forget(args: argparse.Namespace) -> int:
         with exclusive_warehouse(
             warehouse.path,
             timeout_seconds=warehouse.lock_timeout_seconds,
-            on_wait=lambda message: print(f"usage-analytics forget: {message}", flush=True),
+            on_wait=OutputOptions.of(args).waiting("forget"),
         ):
             return _forget_locked(warehouse, dbt_build, salt, user_id, OutputOptions.of(args))
     except WarehouseBusyError as error:

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,16 @@ class OutputOptions:
     def shows_progress(self) -> bool:
         """Whether progress lines are printed."""
         return not (self.quiet or self.json)
+
+    def waiting(self, command: str) -> Callable[[str], None]:
+        """What to do with "waiting for the warehouse" messages: a progress line, or nothing
+        (``--quiet``; ``--json`` keeps stdout for the one JSON object)."""
+
+        def say(message: str) -> None:
+            if self.shows_progress:
+                print(f"usage-analytics {command}: {message}", flush=True)
+
+        return say
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:

@@ -193,3 +193,12 @@ def test_landing_reports_each_committed_batch(tmp_path: Path) -> None:
     finally:
         con.close()
     assert batches == [(1, 3, 5), (2, 3, 10), (3, 3, 15)]
+
+
+def test_waiting_for_the_warehouse_is_a_progress_line_never_in_json_or_quiet(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    OutputOptions().waiting("run")("waiting for pid 1")
+    OutputOptions(json=True).waiting("run")("waiting for pid 2")
+    OutputOptions(quiet=True).waiting("run")("waiting for pid 3")
+    assert capsys.readouterr().out == "usage-analytics run: waiting for pid 1\n"
