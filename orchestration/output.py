@@ -2,10 +2,10 @@
 
 By default a command prints one progress line per step (and per committed landing batch) and
 the summary; the dbt and Dagster logs go to a log file, ``<warehouse>.logs/<command>-<time>.log``,
-whose path the summary names. ``-v`` sends those logs to the terminal instead, ``--quiet`` prints
-nothing on success (the summary, on stderr, when the run failed), and ``--json`` prints one JSON
-object, the summary, on stdout. Colour codes reach only a terminal, and not with ``NO_COLOR``
-set; the log file never holds any.
+whose path the summary names (the newest ``LOG_FILES_KEPT`` are kept). ``-v`` sends those logs
+to the terminal instead, ``--quiet`` prints nothing on success (the summary, on stderr, when the
+run failed), and ``--json`` prints one JSON object, the summary, on stdout. Colour codes reach
+only a terminal, and not with ``NO_COLOR`` set; the log file never holds any.
 """
 
 import argparse
@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the CLI imports this module for its options: Dagster loads 
     from orchestration.summary import RunSummary
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+LOG_FILES_KEPT = 30  # per warehouse: older log files are removed when a command starts
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,7 @@ def command_output(
         return
     log_file = log_file_of(warehouse, command)
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    _remove_old_logs(log_file.parent)
     saved = sys.stdout, sys.stderr
     with log_file.open("a", encoding="utf-8") as log:
         plain = PlainText(log)
@@ -220,3 +222,11 @@ def command_output(
             yield CommandOutput(options, terminal, log_file, progress)
         finally:
             sys.stdout, sys.stderr = saved
+
+
+def _remove_old_logs(folder: Path) -> None:
+    """Keeps the newest ``LOG_FILES_KEPT - 1`` log files of ``folder`` (the command about to
+    start writes one more)."""
+    logs = sorted(folder.glob("*.log"), key=lambda path: path.stat().st_mtime, reverse=True)
+    for path in logs[LOG_FILES_KEPT - 1 :]:
+        path.unlink(missing_ok=True)

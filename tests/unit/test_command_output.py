@@ -18,7 +18,7 @@ from orchestration.dbt_environment import (
     dbt_child_environment,
     observation_warnings_once,
 )
-from orchestration.output import OutputOptions, colour_allowed, command_output
+from orchestration.output import LOG_FILES_KEPT, OutputOptions, colour_allowed, command_output
 from orchestration.summary import RunSummary, check_outcome
 from tests.unit.landing_helpers import FLOOR, NOW, SALT, event, write_lines
 from usage_analytics.landing.land import land_folder
@@ -202,3 +202,17 @@ def test_waiting_for_the_warehouse_is_a_progress_line_never_in_json_or_quiet(
     OutputOptions(json=True).waiting("run")("waiting for pid 2")
     OutputOptions(quiet=True).waiting("run")("waiting for pid 3")
     assert capsys.readouterr().out == "usage-analytics run: waiting for pid 1\n"
+
+
+def test_only_the_newest_log_files_are_kept(terminal: Terminal, tmp_path: Path) -> None:
+    logs = tmp_path / "w.duckdb.logs"
+    logs.mkdir()
+    for number in range(LOG_FILES_KEPT + 5):
+        old = logs / f"run-{number:03d}.log"
+        old.write_text("old")
+        os.utime(old, (1_000_000 + number, 1_000_000 + number))
+    with command_output(OutputOptions(), "run", tmp_path / "w.duckdb", terminal=terminal) as out:
+        print("new")
+    kept = sorted(path.name for path in logs.glob("*.log"))
+    assert len(kept) == LOG_FILES_KEPT and out.log_file.name in kept
+    assert "run-000.log" not in kept and f"run-{LOG_FILES_KEPT + 4:03d}.log" in kept
