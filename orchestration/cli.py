@@ -12,10 +12,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from orchestration.output import OutputOptions, add_output_options
 from usage_analytics import __version__
 
 if TYPE_CHECKING:  # imported where used: `generate` and `--version` need none of Dagster
     from orchestration.defs.resources import DbtBuild, Landing, Warehouse
+    from orchestration.summary import RunSummary
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", type=Path, help="DuckDB file (default data/warehouse.duckdb)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     run.add_argument("--vars", default="", help="dbt vars, YAML: '{session_timeout_minutes: 45}'")
+    add_output_options(run)
     run.set_defaults(handler=_run)
 
     backfill = commands.add_parser(
@@ -134,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     backfill.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     backfill.add_argument("--vars", default="", help="dbt vars, YAML")
+    add_output_options(backfill)
     backfill.set_defaults(handler=_backfill)
 
     forget = commands.add_parser(
@@ -146,6 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     forget.add_argument(
         "--vars", default="", help="dbt vars of the rebuild (the ones your runs use)"
     )
+    add_output_options(forget)
     forget.set_defaults(handler=_forget)
 
     quarantine = commands.add_parser(
@@ -166,6 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     quarantine.add_argument(
         "--vars", default="", help="dbt vars of the rebuild (the ones your runs use)"
     )
+    add_output_options(quarantine)
     quarantine.set_defaults(handler=_quarantine)
 
     contracts = commands.add_parser(
@@ -250,7 +256,12 @@ def _land_and_build(
     if not _contracts_synced(command):
         return 2
     return _locked(
-        command, resources, landing, full_refresh=args.full_refresh, partitions=partitions
+        command,
+        resources,
+        landing,
+        OutputOptions.of(args),
+        full_refresh=args.full_refresh,
+        partitions=partitions,
     )
 
 
@@ -260,12 +271,13 @@ def _command_resources(args: argparse.Namespace) -> tuple["Warehouse", "DbtBuild
     Raises:
         ValueError: A var, a setting or a seed row is invalid (one line naming it).
     """
-    from orchestration.defs.resources import DbtBuild, Warehouse, from_env
+    from orchestration.defs.resources import Commands, DbtBuild, Warehouse, from_env
     from usage_analytics.analyst_inputs import check_analyst_inputs
     from usage_analytics.dbt_vars import effective_vars
 
     check_analyst_inputs()  # the tracking plan first: signup_event must be one of its events
     effective_vars(args.vars)  # the clearest message for an unknown or invalid var
+    from_env("commands", Commands)  # USAGE_ANALYTICS_EPHEMERAL_INSTANCE, checked before the run
     warehouse = from_env("warehouse", Warehouse, **_path_option("database", args.warehouse))
     return warehouse, from_env("dbt_build", DbtBuild, dbt_vars=args.vars)
 
@@ -318,10 +330,13 @@ def _contracts_synced(command: str) -> bool:
 
 
 def _locked(
-    command: str, resources: tuple["Warehouse", "DbtBuild"], landing: "Landing", **options: Any
+    command: str,
+    resources: tuple["Warehouse", "DbtBuild"],
+    landing: "Landing",
+    output: OutputOptions,
+    **options: Any,
 ) -> int:
     """Runs the pipeline while holding the warehouse lock; prints the summary."""
-    from orchestration.run import run_pipeline
     from usage_analytics.warehouse.lock import WarehouseBusyError, exclusive_warehouse
 
     warehouse, dbt_build = resources
@@ -329,20 +344,44 @@ def _locked(
         with exclusive_warehouse(
             warehouse.path,
             timeout_seconds=warehouse.lock_timeout_seconds,
-            on_wait=lambda message: print(f"usage-analytics {command}: {message}", flush=True),
+            on_wait=output.waiting(command),
         ):
-            summary = run_pipeline(warehouse, dbt_build, landing, **options)
+            summary = _run_with_output(command, output, warehouse, dbt_build, landing, **options)
     except WarehouseBusyError as error:
         return _fail(command, error, 3)
-    summary.command = command
-    print(summary.render())
+    return _exit_code(command, summary)
+
+
+# how a step stopped by Ctrl-C or SIGTERM fails (Dagster forwards the signal to dbt)
+_INTERRUPTED = "DagsterExecutionInterruptedError"
+
+
+def _exit_code(command: str, summary: "RunSummary") -> int:
+    """0 when the run published, 130 when Ctrl-C or SIGTERM stopped it, else 1."""
     if any(_INTERRUPTED in step for step in summary.steps_failed):
         return _fail(command, "interrupted (Ctrl-C or SIGTERM)", 130)
     return 0 if summary.success else 1
 
 
-# how a step stopped by Ctrl-C or SIGTERM fails (Dagster forwards the signal to dbt)
-_INTERRUPTED = "DagsterExecutionInterruptedError"
+def _run_with_output(
+    command: str,
+    output: OutputOptions,
+    warehouse: "Warehouse",
+    dbt_build: "DbtBuild",
+    landing: "Landing | None",
+    **options: Any,
+) -> "RunSummary":
+    """Runs the pipeline with its logs in the log file (or on the terminal with ``-v``), one
+    progress line per step, then prints the summary as ``output`` asks."""
+    from orchestration.defs.landing.assets import BATCH_PROGRESS_PREFIX
+    from orchestration.output import command_output
+    from orchestration.run import run_pipeline
+
+    with command_output(output, command, warehouse.path, BATCH_PROGRESS_PREFIX) as printed:
+        summary = run_pipeline(warehouse, dbt_build, landing, on_event=printed.progress, **options)
+    summary.command = command
+    printed.report(summary)
+    return summary
 
 
 def _fail(command: str, error: object, code: int) -> int:
@@ -370,37 +409,86 @@ def _forget(args: argparse.Namespace) -> int:
 
     Exit codes: 0 forgotten and rebuilt; 1 forgotten but the rebuild failed (run
     ``usage-analytics run`` again); 2 nothing done (bad arguments, no warehouse) or no trace
-    of the user id (the request is still recorded, so that files landed later drop its lines).
+    of the user id (the request is still recorded, so that files landed later drop its lines);
+    3 the warehouse is busy.
     """
     from orchestration.defs.resources import Landing, from_env, value_of
-    from usage_analytics.warehouse.lock import WarehouseBusyError, exclusive_warehouse
 
     user_id = args.user_id.strip()
     if not user_id:
         return _fail("forget", "--user-id is empty", 2)
     try:
-        warehouse, dbt_build = _command_resources(args)
         salt = value_of(from_env("landing", Landing).pii_salt)
     except ValueError as error:
         return _fail("forget", error, 2)
+    return _on_warehouse(
+        "forget", args, lambda *held: _forget_locked(*held, salt=salt, user_id=user_id)
+    )
+
+
+def _quarantine(args: argparse.Namespace) -> int:
+    """Moves landed events (every copy of the ids) to audit.quarantine, then rebuilds every dbt
+    model from the raw layer (no landing), which publishes once the gates pass.
+
+    Exit codes: 0 moved and published; 1 moved, but a gate or the rebuild failed; 2 nothing
+    done (no id, no warehouse, or none of the ids is landed); 3 the warehouse is busy.
+    """
+    if not any(event_id.strip() for event_id in args.event_ids):
+        return _fail("quarantine", "--event-id is empty", 2)
+    return _on_warehouse(
+        "quarantine", args, lambda *held: _quarantine_locked(*held, event_ids=args.event_ids)
+    )
+
+
+def _on_warehouse(
+    command: str,
+    args: argparse.Namespace,
+    body: Callable[["Warehouse", "DbtBuild", OutputOptions], int],
+) -> int:
+    """Runs ``body`` on the existing warehouse of the command's options while holding it."""
+    from usage_analytics.warehouse.lock import WarehouseBusyError, exclusive_warehouse
+
+    try:
+        warehouse, dbt_build = _command_resources(args)
+    except ValueError as error:
+        return _fail(command, error, 2)
     if not warehouse.path.is_file():
-        return _fail("forget", f"no warehouse at {warehouse.path}", 2)
+        return _fail(command, f"no warehouse at {warehouse.path}", 2)
+    output = OutputOptions.of(args)
     try:
         with exclusive_warehouse(
             warehouse.path,
             timeout_seconds=warehouse.lock_timeout_seconds,
-            on_wait=lambda message: print(f"usage-analytics forget: {message}", flush=True),
+            on_wait=output.waiting(command),
         ):
-            return _forget_locked(warehouse, dbt_build, salt, user_id)
+            return body(warehouse, dbt_build, output)
     except WarehouseBusyError as error:
-        return _fail("forget", error, 3)
+        return _fail(command, error, 3)
 
 
-def _forget_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", salt: str, user_id: str) -> int:
+def _rebuild(
+    command: str, warehouse: "Warehouse", dbt_build: "DbtBuild", output: OutputOptions
+) -> int:
+    """Rebuilds every model in full from the raw layer (the incremental models see only what
+    lands, not what a command removed), which publishes once the gates pass."""
+    if not _contracts_synced(command):
+        print(f"usage-analytics {command}: rebuild with `usage-analytics run`", file=sys.stderr)
+        return 1
+    summary = _run_with_output(command, output, warehouse, dbt_build, None, full_refresh=True)
+    return _exit_code(command, summary)
+
+
+def _forget_locked(
+    warehouse: "Warehouse",
+    dbt_build: "DbtBuild",
+    output: OutputOptions,
+    *,
+    salt: str,
+    user_id: str,
+) -> int:
     """The forget itself, while this process holds the warehouse (see _forget)."""
     import duckdb
 
-    from orchestration.run import run_pipeline
     from usage_analytics.privacy.forget import compact_warehouse, forget_user
 
     con = duckdb.connect(str(warehouse.path))
@@ -409,7 +497,7 @@ def _forget_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", salt: str, use
     finally:
         con.close()
     # the clear id is never printed back: the request is named by its hash
-    print(
+    output.say(
         f"usage-analytics forget: request {result.forget_request_id} for user id hash"
         f" {result.user_id_hash[:16]}…: {result.count_events_removed} event line(s) removed"
         f" from raw.events, {result.count_anonymous_ids} anonymous id(s) forgotten with it,"
@@ -424,15 +512,9 @@ def _forget_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", salt: str, use
             " The request is recorded all the same, so files landed later drop the user's lines.",
             2,
         )
-    if not _contracts_synced("forget"):
-        print("usage-analytics forget: rebuild with `usage-analytics run`", file=sys.stderr)
-        return 1
-    # full refresh: the incremental models only see what lands, not what forget removed
-    summary = run_pipeline(warehouse, dbt_build, full_refresh=True)
-    summary.command = "forget"
-    print(summary.render())
-    if not summary.success:
-        return 1
+    code = _rebuild("forget", warehouse, dbt_build, output)
+    if code:
+        return code
     try:
         compact_warehouse(warehouse.path)
     except duckdb.Error as error:
@@ -442,43 +524,16 @@ def _forget_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", salt: str, use
             " free blocks until it is rewritten",
             1,
         )
-    print("  compacted   the warehouse file was rewritten without the deleted rows' bytes")
+    output.say("  compacted   the warehouse file was rewritten without the deleted rows' bytes")
     return 0
 
 
-def _quarantine(args: argparse.Namespace) -> int:
-    """Moves landed events (every copy of the ids) to audit.quarantine, then rebuilds every dbt
-    model from the raw layer (no landing), which publishes once the gates pass.
-
-    Exit codes: 0 moved and published; 1 moved, but a gate or the rebuild failed; 2 nothing
-    done (no id, no warehouse, or none of the ids is landed); 3 the warehouse is busy.
-    """
-    from usage_analytics.warehouse.lock import WarehouseBusyError, exclusive_warehouse
-
-    if not any(event_id.strip() for event_id in args.event_ids):
-        return _fail("quarantine", "--event-id is empty", 2)
-    try:
-        warehouse, dbt_build = _command_resources(args)
-    except ValueError as error:
-        return _fail("quarantine", error, 2)
-    if not warehouse.path.is_file():
-        return _fail("quarantine", f"no warehouse at {warehouse.path}", 2)
-    try:
-        with exclusive_warehouse(
-            warehouse.path,
-            timeout_seconds=warehouse.lock_timeout_seconds,
-            on_wait=lambda message: print(f"usage-analytics quarantine: {message}", flush=True),
-        ):
-            return _quarantine_locked(warehouse, dbt_build, args.event_ids)
-    except WarehouseBusyError as error:
-        return _fail("quarantine", error, 3)
-
-
-def _quarantine_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", event_ids: list[str]) -> int:
+def _quarantine_locked(
+    warehouse: "Warehouse", dbt_build: "DbtBuild", output: OutputOptions, *, event_ids: list[str]
+) -> int:
     """The quarantine itself, while this process holds the warehouse (see _quarantine)."""
     import duckdb
 
-    from orchestration.run import run_pipeline
     from usage_analytics.landing.operator_quarantine import OPERATOR_REASON, quarantine_events
 
     con = duckdb.connect(str(warehouse.path))
@@ -494,17 +549,11 @@ def _quarantine_locked(warehouse: "Warehouse", dbt_build: "DbtBuild", event_ids:
         if result.event_ids_not_found
         else ""
     )
-    print(
+    output.say(
         f"usage-analytics quarantine: {result.count_lines_moved} landed line(s) moved from"
         f" raw.events to audit.quarantine (reason {OPERATOR_REASON}){not_found}"
     )
-    if not _contracts_synced("quarantine"):
-        return 1
-    # full refresh: the incremental models only see what lands, not what was moved out
-    summary = run_pipeline(warehouse, dbt_build, full_refresh=True)
-    summary.command = "quarantine"
-    print(summary.render())
-    return 0 if summary.success else 1
+    return _rebuild("quarantine", warehouse, dbt_build, output)
 
 
 def _sync_contracts(args: argparse.Namespace) -> int:

@@ -2,7 +2,8 @@
 
 The handle is built on first use and cached (as dagster-open-platform does), so importing this
 module does nothing. ``usage-analytics`` calls ``prepare_manifest`` before it loads the
-definitions; ``dagster dev`` parses through ``prepare_if_dev`` when it loads them.
+definitions; ``dagster dev`` parses through ``prepare_if_dev`` when it loads them. Both run the
+dbt of this environment (``DBT_EXECUTABLE``), whatever PATH holds.
 """
 
 import functools
@@ -99,6 +100,18 @@ def manifest_is_stale() -> bool:
     if not dbt_project().manifest_path.exists() or not fingerprint.exists():
         return True
     return fingerprint.read_text().strip() != inputs_fingerprint()
+
+
+def prepare_if_dev() -> None:
+    """Parses the project when the code location loads under ``dagster dev`` (which sets
+    ``DAGSTER_IS_DEV_CLI``), with this environment's dbt.
+
+    ``DbtProject.prepare_if_dev`` runs whatever ``dbt`` is first on PATH, so the code location
+    failed to load unless the virtualenv was activated; ``prepare_manifest`` runs
+    ``DBT_EXECUTABLE`` and skips the parse when no dbt or seed file changed.
+    """
+    if os.environ.get("DAGSTER_IS_DEV_CLI"):
+        prepare_manifest()
 
 
 def prepare_manifest(force: bool = False) -> None:

@@ -6,7 +6,7 @@ Importing this module does no work: Dagster calls ``defs`` when it loads the cod
 
 import dagster as dg
 
-from orchestration.dbt_project import dbt_project
+from orchestration.dbt_project import dbt_project, prepare_if_dev
 from orchestration.defs.dbt.assets import build_dbt_models
 from orchestration.defs.jobs import (
     daily_schedule,
@@ -32,7 +32,7 @@ from orchestration.defs.resources import Scheduling, build_resources, from_env
 def defs() -> dg.Definitions:
     """Every asset, check, job, schedule, sensor and resource of the warehouse."""
     project = dbt_project()
-    project.prepare_if_dev()  # `dagster dev` parses the project; commands call prepare_manifest
+    prepare_if_dev()  # `dagster dev` parses the project; commands call prepare_manifest
     scheduling = from_env("scheduling", Scheduling)
     dbt_models = build_dbt_models(project)
     return dg.Definitions(

@@ -1,7 +1,12 @@
 """Running the main job in process and summarizing it."""
 
 import datetime as dt
+import os
 import time
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -10,11 +15,47 @@ import pydantic
 from orchestration.dbt_project import prepare_manifest
 from orchestration.definitions import defs
 from orchestration.defs.jobs import MAIN_JOB_NAME, REBUILD_JOB_NAME
-from orchestration.defs.landing.partitions import partition_range_tags
-from orchestration.defs.resources import DbtBuild, Landing, Warehouse
-from orchestration.summary import RunSummary, last_publication, mart_row_counts, step_seconds
+from orchestration.defs.landing.partitions import partition_range_tags, partition_window
+from orchestration.defs.resources import (
+    Commands,
+    DbtBuild,
+    Landing,
+    Scheduling,
+    Warehouse,
+    from_env,
+)
+from orchestration.summary import (
+    RunSummary,
+    check_outcome,
+    last_publication,
+    mart_row_counts,
+    step_seconds,
+)
+from usage_analytics.paths import REPO_ROOT
 from usage_analytics.publishing.marts import PUBLISHED_SCHEMA
 from usage_analytics.quality.gates import gate_rows_of_run, record_run_gates
+
+# the project's Dagster instance, the one `make dev` shows, unless DAGSTER_HOME names another
+PROJECT_DAGSTER_HOME = REPO_ROOT / ".dagster_home"
+# the Dagster console log of a run: into the command's log file, or the terminal with -v
+RUN_LOG_LEVEL = "INFO"
+
+
+def dagster_home() -> Path:
+    """The Dagster instance commands record their runs in: ``DAGSTER_HOME``, else the
+    repository's ``.dagster_home``."""
+    home = os.environ.get("DAGSTER_HOME", "").strip()
+    return Path(home).expanduser().resolve() if home else PROJECT_DAGSTER_HOME
+
+
+def command_instance() -> AbstractContextManager[dg.DagsterInstance]:
+    """The instance a command's run is recorded in (see ``dagster_home``), or a throwaway one
+    with ``USAGE_ANALYTICS_EPHEMERAL_INSTANCE=1`` (the tests)."""
+    if from_env("commands", Commands).ephemeral_instance:
+        return dg.DagsterInstance.ephemeral()
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.from_config(str(home))
 
 
 def run_config_of(resource: pydantic.BaseModel) -> dict[str, Any]:
@@ -36,6 +77,7 @@ def run_pipeline(
     *,
     full_refresh: bool = False,
     partitions: tuple[dt.date, dt.date] | None = None,
+    on_event: Callable[[dg.EventLogEntry], None] | None = None,
 ) -> RunSummary:
     """Lands the landing folder and builds everything, in this process.
 
@@ -50,6 +92,7 @@ def run_pipeline(
         partitions: First and last landing partition (arrival date) of a backfill: only the
             files of those arrival dates land, in one run that then builds once. None: every
             new file lands.
+        on_event: Called with each event of the run as it happens (progress lines).
     """
     started = time.perf_counter()
     prepare_manifest()
@@ -59,21 +102,58 @@ def run_pipeline(
     if landing is not None:
         resources["landing"] = landing
     run_config = {
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        "loggers": {"console": {"config": {"log_level": RUN_LOG_LEVEL}}},
         "ops": {"dbt_models": {"config": {"full_refresh": full_refresh}}},
         "resources": {
             key: {"config": run_config_of(resource)} for key, resource in resources.items()
         },
     }
-    instance = dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(
-        run_config=run_config,
-        instance=instance,
-        raise_on_error=False,
-        tags=None if partitions is None else partition_range_tags(*partitions),
-    )
-    summary = RunSummary(success=result.success, warehouse=warehouse.path, landed=land)
+    run_id = str(uuid.uuid4())  # known before the run starts: the listener is keyed by it
+    with command_instance() as instance:
+        if on_event is not None:
+            instance.add_event_listener(run_id, on_event)
+        result = job.execute_in_process(
+            run_config=run_config,
+            instance=instance,
+            raise_on_error=False,
+            run_id=run_id,
+            tags=_partition_tags(instance, land, partitions),
+        )
+        summary = _summarize(instance, result, warehouse, land)
+        summary.instance = None if instance.is_ephemeral else str(instance.root_directory)
     summary.partitions = partitions
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _partition_tags(
+    instance: dg.DagsterInstance, land: bool, partitions: tuple[dt.date, dt.date] | None
+) -> dict[str, str] | None:
+    """The run's landing partitions: a backfill's range; for a run recorded in the project's
+    instance that lands every new file, every partition through today (which is what it
+    lands: earlier and later arrival dates are clamped into the window), so the UI shows them
+    filled; otherwise none (the run lands every new file, unpartitioned)."""
+    if partitions is not None:
+        return partition_range_tags(*partitions)
+    if not land or instance.is_ephemeral:
+        return None
+    window = partition_window(from_env("scheduling", Scheduling).partitions_start)
+    return partition_range_tags(window.first, window.last)
+
+
+def _summarize(
+    instance: dg.DagsterInstance,
+    result: dg.ExecuteInProcessResult,
+    warehouse: Warehouse,
+    land: bool,
+) -> RunSummary:
+    """The summary of a finished run, from its events and from the warehouse.
+
+    The run is OK only when Dagster says it succeeded *and* it materialized and published every
+    mart the job publishes, as the warehouse's ``audit.publications`` confirms: a run in which
+    dbt built nothing (its log silenced, say) is never OK.
+    """
+    summary = RunSummary(success=result.success, warehouse=warehouse.path, landed=land)
     materialized = set()
     for event in result.get_asset_materialization_events():
         materialized.add(event.asset_key)  # a range run materializes each partition
@@ -83,8 +163,11 @@ def run_pipeline(
     summary.assets_materialized = len(materialized)
     for evaluation in result.get_asset_check_evaluations():
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-        if evaluation.passed:
+        outcome = check_outcome(evaluation)
+        if outcome == "passed":
             summary.checks_passed += 1
+        elif outcome == "warned":
+            summary.checks_warned.append(name)
         else:
             summary.checks_failed.append(name)
     summary.step_seconds = step_seconds(instance, result.run_id)
@@ -98,13 +181,23 @@ def run_pipeline(
         if event.is_step_failure
     ]
     summary.mart_rows = mart_row_counts(warehouse)
+    expected = [
+        key
+        for key in result.job_def.asset_layer.executable_asset_keys
+        if key.path[0] == PUBLISHED_SCHEMA
+    ]
+    summary.marts_expected = sorted(key.path[-1] for key in expected)
     publication = last_publication(warehouse)
+    published_now = publication is not None and publication[2] == result.run_id
     if publication is not None:
-        publication_id, summary.last_publication = publication
-        published_now = any(
-            event.asset_key.path[0] == PUBLISHED_SCHEMA
-            for event in result.get_asset_materialization_events()
-        )
-        summary.published = publication_id if published_now else None
-    summary.seconds = time.perf_counter() - started
+        summary.last_publication = publication[1]
+        summary.published = publication[0] if published_now else None
+    summary.marts_not_published = [
+        key.path[-1]
+        for key in sorted(expected)
+        if key not in materialized or not published_now or key.path[-1] not in summary.mart_rows
+    ]
+    summary.success = result.success and bool(expected) and not summary.marts_not_published
+    if warehouse.serving_path.is_file():
+        summary.serving_copy = warehouse.serving_path
     return summary

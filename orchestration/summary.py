@@ -1,5 +1,6 @@
 """The short summary ``usage-analytics run`` prints."""
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,8 @@ class RunSummary:
     landing: dict[str, object] = field(default_factory=dict)
     assets_materialized: int = 0
     checks_passed: int = 0
-    checks_failed: list[str] = field(default_factory=list)
+    checks_failed: list[str] = field(default_factory=list)  # blocking or error severity
+    checks_warned: list[str] = field(default_factory=list)  # failed warnings: never blocking
     steps_failed: list[str] = field(default_factory=list)
     mart_rows: dict[str, int] = field(default_factory=dict)
     gate_rows: list[GateRow] = field(default_factory=list)
@@ -36,6 +38,24 @@ class RunSummary:
     last_publication: str | None = None  # what `marts` serves: "<id> at <time>"
     partitions: tuple[dt.date, dt.date] | None = None  # a backfill's arrival dates
     step_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step
+    # the marts a successful run materializes and publishes, and those it did not
+    marts_expected: list[str] = field(default_factory=list)
+    marts_not_published: list[str] = field(default_factory=list)
+    serving_copy: Path | None = None  # the file BI tools open
+    log_file: Path | None = None  # where the dbt and Dagster logs went (None: the terminal)
+    instance: str | None = None  # the Dagster instance that recorded the run (None: throwaway)
+
+    def as_dict(self) -> dict[str, object]:
+        """The summary as JSON-ready values (``--json``)."""
+        values = dataclasses.asdict(self)
+        values["status"] = "OK" if self.success else "FAILED"
+        values["gate_rows"] = [
+            {key: value for key, value in row.items() if key != "run_id"}
+            for row in values["gate_rows"]
+        ]
+        return {
+            key: str(value) if isinstance(value, Path) else value for key, value in values.items()
+        }
 
     def render(self) -> str:
         """The summary as text."""
@@ -68,9 +88,17 @@ class RunSummary:
             detail = ", ".join(f"{reason} {count}" for reason, count in reasons.items())
             lines.append(f"  quarantine  {detail}")
         lines.append(f"  assets      {self.assets_materialized} materialized")
-        lines.append(f"  checks      {self.checks_passed} passed, {len(self.checks_failed)} failed")
+        lines.append(
+            f"  checks      {self.checks_passed} passed, {len(self.checks_failed)} failed,"
+            f" {len(self.checks_warned)} warning(s) (not blocking)"
+        )
         lines += self._gate_lines()
         lines += [f"  step failed {name}" for name in self.steps_failed]
+        if self.marts_not_published:
+            lines.append(
+                f"  not built   {len(self.marts_not_published)} of {len(self.marts_expected)}"
+                f" marts were not materialized and published: {', '.join(self.marts_not_published)}"
+            )
         if self.published:
             count = len(self.mart_rows)
             lines.append(f"  published   {count} marts (publication {self.published})")
@@ -88,6 +116,12 @@ class RunSummary:
             )
         if self.quality_page:
             lines.append(f"  quality     {self.quality_page}")
+        if self.serving_copy is not None:
+            lines.append(f"  BI tools    {self.serving_copy} (open it read-only)")
+        if self.log_file is not None:
+            lines.append(f"  log         {self.log_file}")
+        if self.instance is not None:
+            lines.append(f"  recorded    in the Dagster instance {self.instance}")
         return "\n".join(lines)
 
     def _gate_lines(self) -> list[str]:
@@ -106,7 +140,18 @@ class RunSummary:
                 )
         recorded = {gate.name for gate in gates_of(self.gate_rows)}
         lines += [f"    FAILED    {name}" for name in self.checks_failed if name not in recorded]
+        lines += [f"    WARN      {name}" for name in self.checks_warned if name not in recorded]
         return lines
+
+
+def check_outcome(evaluation: dg.AssetCheckEvaluation) -> str:
+    """``passed``; ``warned``: a failed warning that blocks nothing (freshness, volume), which
+    never counts among the failed checks; or ``failed``."""
+    if evaluation.passed:
+        return "passed"
+    if evaluation.severity == dg.AssetCheckSeverity.WARN and not evaluation.blocking:
+        return "warned"
+    return "failed"
 
 
 def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
@@ -148,8 +193,9 @@ def mart_row_counts(warehouse: Warehouse) -> dict[str, int]:
         return {}
 
 
-def last_publication(warehouse: Warehouse) -> tuple[str, str] | None:
-    """(publication id, "<id> at <published_at> by run <run_id>") of what ``marts`` serves."""
+def last_publication(warehouse: Warehouse) -> tuple[str, str, str] | None:
+    """(publication id, "<id> at <published_at> by run <run_id>", run id) of what ``marts``
+    serves."""
     if not warehouse.path.exists():
         return None
     try:
@@ -164,4 +210,8 @@ def last_publication(warehouse: Warehouse) -> tuple[str, str] | None:
         return None
     if row is None:
         return None
-    return row[0], f"publication {row[0]} of {row[2]:%Y-%m-%d %H:%M:%S} UTC (run {row[1]})"
+    return (
+        row[0],
+        f"publication {row[0]} of {row[2]:%Y-%m-%d %H:%M:%S} UTC (run {row[1]})",
+        row[1],
+    )

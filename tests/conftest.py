@@ -88,10 +88,12 @@ def table_counts(warehouse: Path, *, include_run_logs: bool = False) -> dict[str
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No test writes the repository's data/warehouse.duckdb."""
+    """No test writes the repository's data/warehouse.duckdb, nor records its runs in the
+    repository's Dagster instance (.dagster_home)."""
     os.environ["USAGE_ANALYTICS_WAREHOUSE"] = str(
         tmp_path_factory.mktemp("default") / "warehouse.duckdb"
     )
+    os.environ["USAGE_ANALYTICS_EPHEMERAL_INSTANCE"] = "1"
 
 
 def schema_fingerprint(

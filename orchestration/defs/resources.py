@@ -22,11 +22,12 @@ import duckdb
 import pydantic
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from orchestration.dbt_project import dbt_child_executable, dbt_project
 from usage_analytics.dbt_vars import dbt_vars_argument, effective_vars
 from usage_analytics.paths import REPO_ROOT, from_repo_root
+from usage_analytics.publishing.serving import default_serving_path
 from usage_analytics.warehouse.lock import exclusive_warehouse
 from usage_analytics.warehouse.read import read_only
 
@@ -53,11 +54,31 @@ class Warehouse(DuckDBResource):
     lock_timeout_seconds: float = Field(
         default=3600.0, gt=0, description="How long a run waits for another run's lock."
     )
+    serving_database: str = Field(
+        default="",
+        description="The serving copy BI tools open: the published marts, replaced whole at each"
+        " publication (empty: <warehouse stem>.serving.duckdb beside the warehouse).",
+    )
 
     @property
     def path(self) -> Path:
         """The warehouse file, absolute."""
         return from_repo_root(self.database)
+
+    @property
+    def serving_path(self) -> Path:
+        """The serving copy of the published marts, absolute."""
+        if self.serving_database:
+            return from_repo_root(self.serving_database)
+        return default_serving_path(self.path)
+
+    @field_validator("serving_database")
+    @classmethod
+    def _serving_copy_is_another_file(cls, value: str, info: ValidationInfo) -> str:
+        database = info.data.get("database")
+        if value and database and from_repo_root(value) == from_repo_root(database):
+            raise ValueError(f"the serving copy must be another file than the warehouse {value}")
+        return value
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["Warehouse"]:
@@ -191,10 +212,21 @@ class Scheduling(pydantic.BaseModel):
     )
 
 
+class Commands(pydantic.BaseModel):
+    """How ``usage-analytics`` runs the pipeline in its own process."""
+
+    ephemeral_instance: bool = Field(
+        default=False,
+        description="Run in a throwaway Dagster instance instead of recording the run in"
+        " DAGSTER_HOME (default: the repository's .dagster_home), where the UI shows it.",
+    )
+
+
 # environment variable -> (resource key, field)
 ENVIRONMENT: dict[str, tuple[str, str]] = {
     WAREHOUSE_ENV: ("warehouse", "database"),
     "USAGE_ANALYTICS_LOCK_TIMEOUT_SECONDS": ("warehouse", "lock_timeout_seconds"),
+    "USAGE_ANALYTICS_SERVING_WAREHOUSE": ("warehouse", "serving_database"),
     "USAGE_ANALYTICS_EVENTS_DIR": ("landing", "events_dir"),
     "USAGE_ANALYTICS_PII_SALT": ("landing", "pii_salt"),
     "USAGE_ANALYTICS_LANDING_BATCH_BYTES": ("landing", "batch_bytes"),
@@ -212,8 +244,13 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "USAGE_ANALYTICS_SCHEDULE_CRON": ("scheduling", "schedule_cron"),
     "USAGE_ANALYTICS_SCHEDULE_TIMEZONE": ("scheduling", "schedule_timezone"),
     "USAGE_ANALYTICS_SENSOR_INTERVAL_SECONDS": ("scheduling", "sensor_interval_seconds"),
+    "USAGE_ANALYTICS_EPHEMERAL_INSTANCE": ("commands", "ephemeral_instance"),
 }
-PATH_FIELDS = {("warehouse", "database"), ("landing", "events_dir")}
+PATH_FIELDS = {
+    ("warehouse", "database"),
+    ("warehouse", "serving_database"),
+    ("landing", "events_dir"),
+}
 
 Model = TypeVar("Model", bound=pydantic.BaseModel)
 

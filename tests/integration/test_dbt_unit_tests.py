@@ -42,7 +42,9 @@ def finished_line(output: str) -> str:
 
 def test_every_dbt_unit_test_runs_and_passes_when_enabled(tmp_path: Path) -> None:
     write_events(tmp_path / "events" / "day-1.ndjson", EVENTS)
-    args = ("run", "--events", str(tmp_path / "events"), "--warehouse", str(tmp_path / "w.duckdb"))
+    # -v: dbt's log (its "Finished running" line) on the terminal, not in the log file
+    events, warehouse = tmp_path / "events", tmp_path / "w.duckdb"
+    args = ("run", "-v", "--events", str(events), "--warehouse", str(warehouse))
     run = run_cli(*args, env={"USAGE_ANALYTICS_DBT_UNIT_TESTS": "1"})
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     expected = unit_test_count()  # the manifest is parsed by the run above

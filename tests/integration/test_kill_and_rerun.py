@@ -131,7 +131,8 @@ def test_a_killed_run_converges_on_rerun(
         env["USAGE_ANALYTICS_FAULT_PAUSE"] = "landing_batch_committed"
     elif kill_point == "before_publish":
         env["USAGE_ANALYTICS_FAULT_PAUSE"] = "before_publish"
-    args = ["run", "--events", str(history["events"]), "--warehouse", str(warehouse)]
+    # -v: dbt's log on stdout, where the "dbt" kill point looks for its moment
+    args = ["run", "-v", "--events", str(history["events"]), "--warehouse", str(warehouse)]
     with output.open("wb") as log:
         process = subprocess.Popen(
             [*CLI, *args],

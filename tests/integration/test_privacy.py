@@ -201,6 +201,9 @@ def stages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         copy = work / f"{name}.duckdb"
         shutil.copyfile(warehouse, copy)
         results[f"{name}_warehouse"] = copy
+        serving = work / f"{name}.serving-copy.duckdb"  # what BI tools read after the stage
+        shutil.copyfile(work / "warehouse.serving.duckdb", serving)
+        results[f"{name}_serving"] = serving
 
     common = ("--warehouse", str(warehouse))
     stage("run", "run", "--events", str(events), *common)
@@ -502,3 +505,21 @@ def test_forget_without_a_warehouse_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no warehouse at" in result.stderr
     assert not (tmp_path / "none.duckdb").exists()
+
+
+# --- the serving copy BI tools read ---------------------------------------------------------
+
+
+def test_forget_removes_the_user_from_the_serving_copy(stages: dict[str, object]) -> None:
+    before, after = stages["run_serving"], stages["forget_serving"]
+    assert any(hit.startswith("marts.") for hit in hits(before, forgotten_values(hashed_ids=True)))
+    assert hits(after, forgotten_values(hashed_ids=True)) == []
+    assert FORGET_USER.encode() not in Path(after).read_bytes()
+    # it is the rebuild's publication, with the other users still in it
+    assert query(after, "select publication_id from audit.publication") == query(
+        stages["forget_warehouse"],
+        "select publication_id from audit.publications order by published_at desc limit 1",
+    )
+    assert query(after, "select count(*) from marts.dim_users where user_id = ?", [KEEP_USER]) == [
+        (1,)
+    ]

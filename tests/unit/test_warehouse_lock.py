@@ -2,13 +2,18 @@
 
 import multiprocessing
 import os
+import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from usage_analytics.warehouse.lock import (
     WarehouseBusyError,
+    duckdb_holder_of,
     exclusive_warehouse,
     holder_of,
     lock_path,
@@ -89,3 +94,40 @@ def test_the_lock_is_re_entrant_within_a_process(tmp_path: Path) -> None:
     holder = start_holder(warehouse, seconds=0)  # released at the outer block's end
     holder.join(timeout=10)
     assert holder.exitcode == 0
+
+
+def test_a_program_holding_the_duckdb_file_makes_the_lock_give_up_naming_it(
+    tmp_path: Path,
+) -> None:
+    # a BI tool's read-only connection: DuckDB then refuses every writer of the file
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1], read_only=True);"
+            " print('holding', flush=True); time.sleep(60)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        assert f"(PID {holder.pid})" in (duckdb_holder_of(warehouse) or "")
+        waits: list[str] = []
+        held = rf"^warehouse busy: {re.escape(str(warehouse))} is held by .*\(PID {holder.pid}\)"
+        busy = pytest.raises(WarehouseBusyError, match=held)
+        lock = exclusive_warehouse(
+            warehouse, timeout_seconds=0.5, poll_seconds=0.05, on_wait=waits.append
+        )
+        with busy, lock:
+            pass
+        assert len(waits) == 1 and f"(PID {holder.pid})" in waits[0]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert duckdb_holder_of(warehouse) is None
+    with exclusive_warehouse(warehouse, timeout_seconds=0.5):
+        pass  # free again: no wait, no error

@@ -102,6 +102,7 @@ def land_folder(
     batch_bytes: int = DEFAULT_BATCH_BYTES,
     select: Callable[[LandingFile], bool] | None = None,
     max_clock_skew: dt.timedelta = DEFAULT_MAX_CLOCK_SKEW,
+    on_batch: Callable[[LandingResult, int, int], None] | None = None,
 ) -> LandingResult:
     """Lands the new files of ``folder`` into the warehouse behind ``con``.
 
@@ -123,6 +124,8 @@ def land_folder(
             lands the files of its arrival dates); the others are listed as not selected.
         max_clock_skew: A line whose ``received_at`` is later than the landing time plus
             this is quarantined (``received_at_in_future``).
+        on_batch: Called after each committed batch with the result so far, the batch's number
+            (from 1) and the number of batches (progress on large folders).
 
     Returns:
         What was landed, skipped and quarantined.
@@ -162,9 +165,12 @@ def land_folder(
         personal_keys=read_personal_keys(personal_keys_csv, con),
     )
     landed = landed_prefixes(con)
-    for batch in _batches(new_files, batch_bytes):
+    batches = _batches(new_files, batch_bytes)
+    for number, batch in enumerate(batches, start=1):
         _land_batch(con, batch, result, rules, landed)
         fault_point("landing_batch_committed")
+        if on_batch is not None:
+            on_batch(result, number, len(batches))
     return result
 
 

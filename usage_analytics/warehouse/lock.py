@@ -5,6 +5,12 @@ warehouse first takes an exclusive lock on ``<warehouse>.lock`` (``filelock``): 
 its turn and gives up after a timeout with a message naming the holder. The operating system
 releases the lock when the holding process ends, even when it is killed.
 
+The lock only queues this project's own runs. Any other program can still open the DuckDB file
+itself (a BI tool's read-only connection, a ``duckdb`` shell), and DuckDB then refuses every
+writer. So the first hold of the lock also waits, up to the same timeout, until DuckDB would let
+this process write the file, and otherwise gives up naming the program that holds it (BI tools
+open the serving copy instead, ``usage_analytics/publishing/serving.py``).
+
 The lock is re-entrant within a process (one ``FileLock`` per path, ``is_singleton``):
 ``usage-analytics run`` takes it, then runs the job in process, whose ``warehouse`` resource
 takes it again. A forked child does not inherit the hold (``filelock`` tracks the creating pid).
@@ -12,11 +18,18 @@ takes it again. A forked child does not inherit the hold (``filelock`` tracks th
 
 import datetime as dt
 import os
+import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 from filelock import FileLock, Timeout
+
+# DuckDB's message when another process holds the file: "... Conflicting lock is held in
+# /usr/bin/python3 (PID 1234) ..."
+_DUCKDB_HOLDER = re.compile(r"Conflicting lock is held in (.+?) \(PID (\d+)\)")
 
 
 class WarehouseBusyError(RuntimeError):
@@ -66,7 +79,9 @@ def exclusive_warehouse(
     Raises:
         WarehouseBusyError: The lock was not free within ``timeout_seconds``.
     """
+    deadline = time.monotonic() + timeout_seconds
     lock = _lock(warehouse)
+    first_hold = not lock.is_locked
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -80,9 +95,53 @@ def exclusive_warehouse(
                 f" {timeout_seconds:g}s (USAGE_ANALYTICS_LOCK_TIMEOUT_SECONDS waits longer)"
             ) from error
     try:
+        if first_hold:
+            _wait_for_other_programs(warehouse, deadline, poll_seconds, on_wait)
         yield
     finally:
         lock.release()
+
+
+def _wait_for_other_programs(
+    warehouse: Path,
+    deadline: float,
+    poll_seconds: float,
+    on_wait: Callable[[str], None] | None,
+) -> None:
+    """Waits until no other program holds the DuckDB file open (see the module's documentation).
+
+    Raises:
+        WarehouseBusyError: One still did at ``deadline``.
+    """
+    holder = duckdb_holder_of(warehouse)
+    if holder is not None and on_wait is not None:
+        on_wait(f"waiting for {holder} to close {warehouse} (BI tools open the serving copy)")
+    while holder is not None:
+        if time.monotonic() >= deadline:
+            raise WarehouseBusyError(
+                f"warehouse busy: {warehouse} is held by {holder} (BI tools must open the"
+                " serving copy, not the warehouse; USAGE_ANALYTICS_LOCK_TIMEOUT_SECONDS waits"
+                " longer)"
+            )
+        time.sleep(poll_seconds)
+        holder = duckdb_holder_of(warehouse)
+
+
+def duckdb_holder_of(warehouse: Path) -> str | None:
+    """The program that holds the DuckDB file so that this process cannot write it (None: none,
+    or no file yet). Opens and closes a connection to find out."""
+    if not warehouse.is_file():
+        return None
+    try:
+        duckdb.connect(str(warehouse)).close()
+    except duckdb.IOException as error:
+        if "Could not set lock" not in str(error):
+            return None  # not about another holder: the run reports it where it happens
+        match = _DUCKDB_HOLDER.search(str(error))
+        return f"{match.group(1)} (PID {match.group(2)})" if match else "another process"
+    except duckdb.Error:
+        return None  # e.g. this process has it open itself: no other program is in the way
+    return None
 
 
 def holder_of(warehouse: Path) -> str | None:

@@ -7,6 +7,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.dbt_environment import dbt_child_environment, observation_warnings_once
 from orchestration.dbt_project import UsageAnalyticsTranslator
 from orchestration.defs.resources import DbtBuild, Warehouse
 
@@ -56,13 +57,22 @@ def build_dbt_models(project: DbtProject) -> dg.AssetsDefinition:
             args += ["--vars", dbt_build.dbt_vars_argument()]
         if config.full_refresh:
             args.append("--full-refresh")
-        invocation = dbt.cli(
-            args,
-            context=context,
-            raise_on_error=False,
-            target_path=dbt_target_path(warehouse.path),
-        )
-        yield from invocation.stream()
+        with dbt_child_environment() as ignored:  # DBT_QUIET & co. must not empty the log
+            invocation = dbt.cli(
+                args,
+                context=context,
+                raise_on_error=False,
+                target_path=dbt_target_path(warehouse.path),
+            )
+        if ignored:
+            context.log.info(f"dbt ran without these environment variables: {', '.join(ignored)}")
+        with observation_warnings_once() as repeated:
+            yield from invocation.stream()
+        if repeated.count_dropped:
+            context.log.info(
+                f"{repeated.count_dropped} more dbt tests outside the run's asset checks were"
+                " recorded as observations"
+            )
         if not invocation.is_successful():
             raise dg.Failure(
                 description="dbt build failed:\n" + "\n".join(failed_nodes(invocation)),

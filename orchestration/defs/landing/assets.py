@@ -26,6 +26,8 @@ RAW_EVENTS = dg.AssetKey(["raw", "events"])
 # a busy warehouse file (another process writing) is retried; landing is idempotent
 BUSY_RETRIES = 3
 BUSY_RETRY_SECONDS = 30.0
+# the start of the log message of each committed batch (the command line shows it as progress)
+BATCH_PROGRESS_PREFIX = "landing batch"
 
 
 LANDING_SPECS = [
@@ -74,6 +76,10 @@ def land_events(
                 batch_bytes=landing.batch_bytes,
                 select=select,
                 max_clock_skew=landing.max_clock_skew,
+                on_batch=lambda so_far, number, count: context.log.info(
+                    f"{BATCH_PROGRESS_PREFIX} {number}/{count} committed:"
+                    f" {so_far.count_files_landed} file(s), {so_far.count_lines:,} lines so far"
+                ),
             )
     except duckdb.IOException as error:  # the file is locked by another writer: transient
         raise dg.RetryRequested(

@@ -3,7 +3,8 @@
 One published asset per mart model, ``["marts", name]``, downstream of its candidate
 ``["marts_candidate", name]``. The step runs only when every upstream step succeeded and no
 blocking check failed, and it publishes all marts in one transaction
-(``usage_analytics/publishing/marts.py``). Which models are marts, and which of them are
+(``usage_analytics/publishing/marts.py``), then writes them to the serving copy BI tools open
+(``usage_analytics/publishing/serving.py``). Which models are marts, and which of them are
 published by user, comes from the dbt assets' own specs (the translator carries the models'
 ``publish_unit`` and ``publish_range`` meta).
 """
@@ -21,6 +22,7 @@ from usage_analytics.publishing.marts import (
     RowRange,
     publish_marts,
 )
+from usage_analytics.publishing.serving import write_serving_copy
 
 PUBLISH_GROUP = "marts"
 # the view of the users whose rows the by-user publication replaces (dbt's audit folder)
@@ -70,14 +72,18 @@ def build_publish_marts(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinition:
     def publish_marts_asset(
         context: dg.AssetExecutionContext, warehouse: Warehouse
     ) -> Iterator[dg.MaterializeResult]:
-        """Copies every checked candidate mart into ``marts`` in one transaction."""
+        """Copies every checked candidate mart into ``marts`` in one transaction, then replaces
+        the serving copy BI tools read with a new file holding this publication."""
         fault_point("before_publish")
         with warehouse.get_connection() as con:
             publication = publish_marts(con, marts, context.run.run_id, by_user=by_user)
+            serving = write_serving_copy(
+                con, warehouse.serving_path, marts, publication, context.run.run_id
+            )
         context.log.info(
             f"published {len(publication.row_counts)} marts (publication "
             f"{publication.publication_id}, landings through {publication.landed_through};"
-            f" {sum(publication.rows_copied.values()):,} rows written)"
+            f" {sum(publication.rows_copied.values()):,} rows written); serving copy {serving}"
         )
         for name, rows in publication.row_counts.items():
             yield dg.MaterializeResult(

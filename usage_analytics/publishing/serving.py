@@ -1,0 +1,146 @@
+"""The serving copy: the published marts in a DuckDB file of their own, for BI tools.
+
+DuckDB lets a read-only connection in one process block every writer of the file in another, so
+a BI tool connected to the warehouse all day would make every run fail. BI tools open the serving
+copy instead (``<warehouse stem>.serving.duckdb`` beside the warehouse by default,
+``USAGE_ANALYTICS_SERVING_WAREHOUSE``), which a run never opens: each publication is written into
+a new file next to it, then renamed over it (``os.replace``, atomic on one file system). A reader
+that holds the old file open keeps reading the old file whole; a reader that connects afterwards
+gets the new one whole. Either way it sees one publication, never a mix, and never a lock.
+
+The file holds:
+
+- schema ``marts``: every published mart, as ``marts`` of the warehouse holds it;
+- ``audit.publication``: one row, the publication these marts are (id, run, time, landings
+  included, row count);
+- ``audit.publication_tables``: one row per mart with its row count at publication.
+"""
+
+import os
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from usage_analytics.publishing.marts import PUBLISHED_SCHEMA, Publication
+
+SERVING_SUFFIX = ".serving.duckdb"
+SERVING_ALIAS = "serving_copy"
+WRITING_SUFFIX = ".writing"
+
+
+def default_serving_path(warehouse: Path) -> Path:
+    """The serving copy of ``warehouse`` when no setting names it: ``<stem>.serving.duckdb``."""
+    return warehouse.with_name(warehouse.stem + SERVING_SUFFIX)
+
+
+def write_serving_copy(
+    con: duckdb.DuckDBPyConnection,
+    serving: Path,
+    tables: Sequence[str],
+    publication: Publication,
+    run_id: str,
+) -> Path:
+    """Writes the published marts into a new file and renames it over ``serving``.
+
+    Args:
+        con: A connection to the warehouse, after the publication committed.
+        serving: The serving copy to replace (it need not exist).
+        tables: The published marts.
+        publication: What the publish step just published.
+        run_id: The Dagster run that published.
+
+    Returns:
+        ``serving``, now holding this publication.
+    """
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(serving)
+    writing = serving.with_name(f".{serving.name}.{uuid.uuid4().hex}{WRITING_SUFFIX}")
+    con.execute(f"attach $1 as {SERVING_ALIAS}", [str(writing)])
+    try:
+        _copy_publication(con, tables, publication, run_id)
+        con.execute(f"checkpoint {SERVING_ALIAS}")
+        con.execute(f"detach {SERVING_ALIAS}")
+        os.replace(writing, serving)
+    except BaseException:
+        # the old serving copy stays as it is; the half-written file goes
+        if _attached(con):
+            con.execute(f"detach {SERVING_ALIAS}")
+        for path in (writing, writing.with_name(writing.name + ".wal")):
+            path.unlink(missing_ok=True)
+        raise
+    return serving
+
+
+def _copy_publication(
+    con: duckdb.DuckDBPyConnection,
+    tables: Sequence[str],
+    publication: Publication,
+    run_id: str,
+) -> None:
+    """The marts and the publication's record, into the attached new file (one transaction)."""
+    target = f"{SERVING_ALIAS}.{PUBLISHED_SCHEMA}"
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create schema {target}")
+        con.execute(f"create schema {SERVING_ALIAS}.audit")
+        for table in tables:
+            con.execute(
+                f'create table {target}."{table}" as select * from {PUBLISHED_SCHEMA}."{table}"'
+            )
+        con.execute(
+            f"create table {SERVING_ALIAS}.audit.publication ("
+            " publication_id varchar not null, run_id varchar not null,"
+            " published_at timestamp not null, landed_through timestamp,"
+            " count_tables integer not null, count_rows bigint not null)"
+        )
+        con.execute(
+            f"insert into {SERVING_ALIAS}.audit.publication values ($1, $2, $3, $4, $5, $6)",
+            [
+                publication.publication_id,
+                run_id,
+                publication.published_at,
+                publication.landed_through,
+                len(tables),
+                sum(publication.row_counts.values()),
+            ],
+        )
+        con.execute(
+            f"create table {SERVING_ALIAS}.audit.publication_tables ("
+            " table_name varchar not null primary key, count_rows bigint not null)"
+        )
+        con.executemany(
+            f"insert into {SERVING_ALIAS}.audit.publication_tables values ($1, $2)",
+            [[table, publication.row_counts[table]] for table in tables],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _attached(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_databases() where database_name = $1", [SERVING_ALIAS]
+        ).fetchone()[0]
+    )
+
+
+def _remove_leftovers(serving: Path) -> None:
+    """Removes new files a killed publication left half written beside ``serving``."""
+    for path in serving.parent.glob(f".{serving.name}.*{WRITING_SUFFIX}*"):
+        path.unlink(missing_ok=True)
+
+
+def serving_publication(serving: Path) -> str | None:
+    """The publication id the serving copy holds (None: no serving copy yet)."""
+    if not serving.is_file():
+        return None
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        row = con.execute("select publication_id from audit.publication").fetchone()
+    finally:
+        con.close()
+    return None if row is None else str(row[0])
