@@ -2,11 +2,13 @@
 warehouse, and the next run goes through."""
 
 import os
+import re
 import signal
 import subprocess
 import time
 from pathlib import Path
 
+from orchestration.dbt_project import DBT_EXECUTABLE, dbt_child_executable
 from tests.conftest import CLI, REPO_ROOT, run_cli
 
 
@@ -103,3 +105,18 @@ def test_sigterm_stops_the_command_and_its_dbt_build(tmp_path: Path) -> None:
     assert command.returncode == 130
     assert stderr.strip().splitlines()[-1].startswith("usage-analytics run: interrupted")
     assert not _alive(dbt)
+
+
+def test_the_launcher_answers_the_version_check_as_the_dbt_it_starts() -> None:
+    """dagster-dbt runs ``dbt --version`` before every command; the launcher answers it without
+    starting dbt, and with the version the real dbt reports."""
+    launcher = dbt_child_executable()
+    assert launcher != DBT_EXECUTABLE  # the tests run where the launcher can be used
+    answered = subprocess.run([launcher, "--version"], capture_output=True, text=True, check=True)
+    real = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True)
+    version = re.search(r"\d+\.\d+\.\d+", answered.stdout)
+    assert version is not None
+    assert f"installed: {version.group(0)}" in real.stdout
+    # any other call goes to dbt itself
+    usage = subprocess.run([launcher, "--help"], capture_output=True, text=True, check=True)
+    assert "Usage: dbt" in usage.stdout
