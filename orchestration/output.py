@@ -230,3 +230,9 @@ def _remove_old_logs(folder: Path) -> None:
     logs = sorted(folder.glob("*.log"), key=lambda path: path.stat().st_mtime, reverse=True)
     for path in logs[LOG_FILES_KEPT - 1 :]:
         path.unlink(missing_ok=True)
+
+
+def fail(command: str, error: object, code: int) -> int:
+    """Prints a command's error as one line on stderr; returns its exit code."""
+    print(f"usage-analytics {command}: {error}", file=sys.stderr)
+    return code

@@ -7,7 +7,8 @@ are read from the seeds' YAML (``seeds/_*.yml``, the ``accepted_values`` tests),
 lives in one place; event names are checked with landing's own normalization
 (``normalize_event_name``). The same rules run again as error-severity dbt tests on the seeds,
 so a ``dbt build`` run outside ``usage-analytics`` also stops before the marts are published.
-The custom dimensions seed is checked by ``usage_analytics.custom_dimensions``.
+The personal keys are read (and checked) by landing's ``read_personal_keys``, the custom
+dimensions seed by ``usage_analytics.custom_dimensions``.
 """
 
 import csv
@@ -18,12 +19,13 @@ from typing import NoReturn
 import duckdb
 import yaml
 
-from usage_analytics.landing.rules import create_landing_macros
-from usage_analytics.paths import SEEDS_DIR
+from usage_analytics import paths
+from usage_analytics.landing.rules import create_landing_macros, read_personal_keys
 
 TRACKING_PLAN = "tracking_plan.csv"
 FUNNEL_DEFINITIONS = "funnel_definitions.csv"
 RETENTION_DEFINITIONS = "retention_definitions.csv"
+PERSONAL_KEYS = "personal_keys.csv"
 ANY_ACTIVE_EVENT = "*"  # retention: any event that counts as active
 MAX_FUNNEL_STEPS = 10  # the steps int_funnel_attempt_steps unrolls
 BOOLEANS = ("true", "false")
@@ -35,19 +37,23 @@ class AnalystInputError(ValueError):
     """A seed row that cannot be used (the message names the file, line, column and value)."""
 
 
-def check_analyst_inputs(seeds_dir: Path = SEEDS_DIR) -> None:
-    """Checks the tracking plan, the funnel and the retention definitions.
+def check_analyst_inputs(seeds_dir: Path | None = None) -> None:
+    """Checks the tracking plan, the funnel and the retention definitions, and the personal
+    keys (``read_personal_keys``).
 
     Raises:
-        AnalystInputError: At the first bad row.
+        ValueError: At the first bad row (``AnalystInputError`` for the first three seeds).
     """
+    seeds_dir = seeds_dir or paths.SEEDS_DIR
     events = _check_tracking_plan(seeds_dir)
     _check_funnels(seeds_dir, events)
     _check_retentions(seeds_dir, events)
+    read_personal_keys(seeds_dir / PERSONAL_KEYS)
 
 
-def tracking_plan_events(seeds_dir: Path = SEEDS_DIR) -> frozenset[str]:
+def tracking_plan_events(seeds_dir: Path | None = None) -> frozenset[str]:
     """The event names of the tracking plan (as written; ``check_analyst_inputs`` checks them)."""
+    seeds_dir = seeds_dir or paths.SEEDS_DIR
     return frozenset(row["event_name"] for _, row in _rows(seeds_dir / TRACKING_PLAN))
 
 

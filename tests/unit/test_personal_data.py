@@ -3,12 +3,14 @@
 the defaults extended by a seed, email-shaped values hashed whatever their key."""
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.cli import _parser, _run
+from orchestration.cli import _parser
+from orchestration.commands.build import run
 from tests.unit.landing_helpers import (
     event,
     events,
@@ -210,13 +212,13 @@ def test_run_refuses_a_bad_seed_row_before_anything_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seeds = tmp_path / "seeds"
-    seeds.mkdir()
+    shutil.copytree(paths.SEEDS_DIR, seeds)  # every other seed as shipped
     (seeds / "personal_keys.csv").write_text("key_name,description\n,empty\n")
     monkeypatch.setattr(paths, "SEEDS_DIR", seeds)
     (tmp_path / "events").mkdir()
     warehouse = tmp_path / "warehouse.duckdb"
     args = ["run", "--events", str(tmp_path / "events"), "--warehouse", str(warehouse)]
-    assert _run(_parser().parse_args(args)) == 2
+    assert run(_parser().parse_args(args)) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"usage-analytics run: {seeds / 'personal_keys.csv'}, line 2: key_name is empty"
     assert not warehouse.exists()

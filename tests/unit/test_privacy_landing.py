@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import _forget, _parser
+from orchestration.cli import _parser
+from orchestration.commands.remove import forget
 from tests.unit.landing_helpers import (
     SALT,
     connect,
@@ -118,7 +119,7 @@ def test_forget_needs_a_user_id() -> None:
     assert raised.value.code == 2
     args = _parser().parse_args(["forget", "--user-id", "u-1", "--warehouse", "w.duckdb"])
     assert (args.handler, args.user_id, args.warehouse, args.vars) == (
-        _forget,
+        forget,
         "u-1",
         Path("w.duckdb"),
         "",
@@ -126,7 +127,7 @@ def test_forget_needs_a_user_id() -> None:
 
 
 def test_forget_rejects_a_blank_user_id(capsys: pytest.CaptureFixture[str]) -> None:
-    assert _forget(_parser().parse_args(["forget", "--user-id", "  "])) == 2
+    assert forget(_parser().parse_args(["forget", "--user-id", "  "])) == 2
     assert "--user-id is empty" in capsys.readouterr().err
 
 

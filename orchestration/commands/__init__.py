@@ -1,0 +1,1 @@
+"""What each ``usage-analytics`` command does (``orchestration/cli.py`` parses the command line)."""
