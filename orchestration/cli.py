@@ -111,11 +111,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="land new files, build and test every model")
     run.add_argument("--events", type=Path, help="landing folder (default: bundled sample)")
-    run.add_argument("--warehouse", type=Path, help="DuckDB file (default data/warehouse.duckdb)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
-    run.add_argument("--vars", default="", help="dbt vars, YAML: '{session_timeout_minutes: 45}'")
-    add_output_options(run)
-    run.set_defaults(handler=build.run)
+    _builds(run, build.run, "dbt vars, YAML: '{session_timeout_minutes: 45}'")
 
     backfill = commands.add_parser(
         "backfill",
@@ -128,26 +125,14 @@ def _parser() -> argparse.ArgumentParser:
         "--to", dest="last", type=_date_argument, required=True, help="YYYY-MM-DD"
     )
     backfill.add_argument("--events", type=Path, help="landing folder (default: bundled sample)")
-    backfill.add_argument(
-        "--warehouse", type=Path, help="DuckDB file (default data/warehouse.duckdb)"
-    )
     backfill.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
-    backfill.add_argument("--vars", default="", help="dbt vars, YAML")
-    add_output_options(backfill)
-    backfill.set_defaults(handler=build.backfill)
+    _builds(backfill, build.backfill, "dbt vars, YAML")
 
     forget = commands.add_parser(
         "forget", help="remove one user's events from every layer and rebuild what depends on them"
     )
     forget.add_argument("--user-id", required=True, help="the user id, as sent in the events")
-    forget.add_argument(
-        "--warehouse", type=Path, help="DuckDB file (default data/warehouse.duckdb)"
-    )
-    forget.add_argument(
-        "--vars", default="", help="dbt vars of the rebuild (the ones your runs use)"
-    )
-    add_output_options(forget)
-    forget.set_defaults(handler=remove.forget)
+    _builds(forget, remove.forget, "dbt vars of the rebuild (the ones your runs use)")
 
     quarantine = commands.add_parser(
         "quarantine",
@@ -161,14 +146,7 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="the event id, as landed (repeat for several)",
     )
-    quarantine.add_argument(
-        "--warehouse", type=Path, help="DuckDB file (default data/warehouse.duckdb)"
-    )
-    quarantine.add_argument(
-        "--vars", default="", help="dbt vars of the rebuild (the ones your runs use)"
-    )
-    add_output_options(quarantine)
-    quarantine.set_defaults(handler=remove.quarantine)
+    _builds(quarantine, remove.quarantine, "dbt vars of the rebuild (the ones your runs use)")
 
     contracts = commands.add_parser(
         "sync-contracts",
@@ -180,6 +158,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     contracts.set_defaults(handler=_sync_contracts)
     return parser
+
+
+def _builds(
+    command: argparse.ArgumentParser,
+    handler: Callable[[argparse.Namespace], int],
+    vars_help: str,
+) -> None:
+    """The options of a command that builds the warehouse (``--warehouse``, ``--vars``, the
+    output options), and its handler."""
+    command.add_argument(
+        "--warehouse", type=Path, help="DuckDB file (default data/warehouse.duckdb)"
+    )
+    command.add_argument("--vars", default="", help=vars_help)
+    add_output_options(command)
+    command.set_defaults(handler=handler)
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from orchestration.dbt_project import DBT_EXECUTABLE, dbt_child_executable
@@ -55,39 +57,17 @@ def _dbt_build_child(pid: int, timeout: float) -> int:
     raise AssertionError(f"no dbt build child of {pid} within {timeout}s")
 
 
-def test_kill_9_of_the_command_kills_its_dbt_build(tmp_path: Path) -> None:
+@contextmanager
+def _run_command(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, list[str]]]:
+    """A ``run`` started in a process group of its own (our signals reach only it), once its
+    ``dbt build`` child exists: yields the command, that child's pid, and the run's arguments
+    (to run it again). The command is killed at the end if it is still running."""
     events, warehouse = tmp_path / "events", tmp_path / "w.duckdb"
     generated = run_cli("generate", "--out", str(events), "--users", "20", "--days", "3")
     assert generated.returncode == 0, generated.stderr
+    arguments = ["run", "--events", str(events), "--warehouse", str(warehouse)]
     command = subprocess.Popen(
-        [*CLI, "run", "--events", str(events), "--warehouse", str(warehouse)],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # a process group of its own: our kill reaches only it
-    )
-    try:
-        dbt = _dbt_build_child(command.pid, timeout=300)
-        os.kill(command.pid, signal.SIGKILL)
-        command.wait()
-        deadline = time.monotonic() + 10
-        while _alive(dbt) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _alive(dbt), "the dbt build outlived the command that started it"
-    finally:
-        if command.poll() is None:
-            command.kill()
-            command.wait()
-    rerun = run_cli("run", "--events", str(events), "--warehouse", str(warehouse))
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-
-
-def test_sigterm_stops_the_command_and_its_dbt_build(tmp_path: Path) -> None:
-    events, warehouse = tmp_path / "events", tmp_path / "w.duckdb"
-    generated = run_cli("generate", "--out", str(events), "--users", "20", "--days", "3")
-    assert generated.returncode == 0, generated.stderr
-    command = subprocess.Popen(
-        [*CLI, "run", "--events", str(events), "--warehouse", str(warehouse)],
+        [*CLI, *arguments],
         cwd=REPO_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -95,13 +75,29 @@ def test_sigterm_stops_the_command_and_its_dbt_build(tmp_path: Path) -> None:
         start_new_session=True,
     )
     try:
-        dbt = _dbt_build_child(command.pid, timeout=300)
-        command.send_signal(signal.SIGTERM)
-        _, stderr = command.communicate(timeout=120)
+        yield command, _dbt_build_child(command.pid, timeout=300), arguments
     finally:
         if command.poll() is None:
             command.kill()
             command.wait()
+
+
+def test_kill_9_of_the_command_kills_its_dbt_build(tmp_path: Path) -> None:
+    with _run_command(tmp_path) as (command, dbt, arguments):
+        os.kill(command.pid, signal.SIGKILL)
+        command.wait()
+        deadline = time.monotonic() + 10
+        while _alive(dbt) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(dbt), "the dbt build outlived the command that started it"
+    rerun = run_cli(*arguments)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+
+
+def test_sigterm_stops_the_command_and_its_dbt_build(tmp_path: Path) -> None:
+    with _run_command(tmp_path) as (command, dbt, _):
+        command.send_signal(signal.SIGTERM)
+        _, stderr = command.communicate(timeout=120)
     assert command.returncode == 130
     assert stderr.strip().splitlines()[-1].startswith("usage-analytics run: interrupted")
     assert not _alive(dbt)
