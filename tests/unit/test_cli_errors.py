@@ -94,6 +94,12 @@ def test_a_warehouse_folder_that_cannot_be_written_exits_2(tmp_path: Path, event
     _assert_one_line_error(result, "cannot create the warehouse folder", str(blocker))
 
 
+def test_a_warehouse_folder_where_no_file_can_be_created_exits_2(events: Path) -> None:
+    """/proc exists, and even root cannot create a file in it (a permission check would pass)."""
+    result = run_cli("run", "--events", str(events), "--warehouse", "/proc/w.duckdb")
+    _assert_one_line_error(result, "cannot write the warehouse '/proc/w.duckdb'")
+
+
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
