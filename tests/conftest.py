@@ -137,3 +137,32 @@ def schema_fingerprint(
         return fingerprints
     finally:
         con.close()
+
+
+def hits(warehouse: Path, needles: list[str], skip: tuple[str, ...] = ()) -> list[str]:
+    """Every ``schema.table.column`` of every table whose text contains one of ``needles``
+    (ignoring case), ``skip`` naming the ``schema.table``s or ``schema.table.column``s to leave
+    out."""
+    con = duckdb.connect()
+    try:
+        con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
+        con.execute("create table needles as select unnest(?::varchar[]) as needle", [needles])
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where table_catalog = 'warehouse'"
+        ).fetchall()
+        found = []
+        for schema, table, column in columns:
+            if f"{schema}.{table}" in skip or f"{schema}.{table}.{column}" in skip:
+                continue
+            found += [
+                f"{schema}.{table}.{column}: {needle}"
+                for (needle,) in con.execute(
+                    f'select distinct needle from warehouse.{schema}."{table}" '
+                    "inner join needles"
+                    f' on contains(lower(cast("{column}" as varchar)), lower(needle))'
+                ).fetchall()
+            ]
+        return sorted(found)
+    finally:
+        con.close()

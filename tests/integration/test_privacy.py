@@ -10,10 +10,9 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.conftest import query, run_cli, table_counts, write_events
+from tests.conftest import hits, query, run_cli, table_counts, write_events
 
 pytestmark = pytest.mark.integration
 
@@ -217,32 +216,6 @@ def stages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 def ok(result: object) -> None:
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-
-
-def hits(warehouse: Path, needles: list[str], skip: tuple[str, ...] = ()) -> list[str]:
-    """Every ``schema.table.column`` of every table whose text contains one of ``needles``."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
-        con.execute("create table needles as select unnest(?::varchar[]) as needle", [needles])
-        columns = con.execute(
-            "select table_schema, table_name, column_name from information_schema.columns "
-            "where table_catalog = 'warehouse'"
-        ).fetchall()
-        found = []
-        for schema, table, column in columns:
-            if f"{schema}.{table}" in skip:
-                continue
-            found += [
-                f"{schema}.{table}.{column}: {needle}"
-                for (needle,) in con.execute(
-                    f'select distinct needle from warehouse.{schema}."{table}" '
-                    f'inner join needles on contains(cast("{column}" as varchar), needle)'
-                ).fetchall()
-            ]
-        return sorted(found)
-    finally:
-        con.close()
 
 
 def forgotten_values(*, hashed_ids: bool) -> list[str]:
