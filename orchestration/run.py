@@ -39,6 +39,8 @@ from usage_analytics.quality.gates import gate_rows_of_run, record_run_gates
 PROJECT_DAGSTER_HOME = REPO_ROOT / ".dagster_home"
 # the Dagster console log of a run: into the command's log file, or the terminal with -v
 RUN_LOG_LEVEL = "INFO"
+# how Dagster prefixes the message of a step that raised dg.Failure (the summary drops it)
+FAILURE = "dagster._core.definitions.events.Failure: "
 
 
 def dagster_home() -> Path:
@@ -174,7 +176,8 @@ def _summarize(
     summary.gate_rows = gate_rows_of_run(instance, result.run_id)
     summary.quality_page = record_run_gates(warehouse.path, result.run_id, summary.gate_rows)
     summary.steps_failed = [
-        f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+        f"{event.step_key}:"
+        f" {event.step_failure_data.error.message.strip().removeprefix(FAILURE)}"
         if event.step_failure_data and event.step_failure_data.error
         else str(event.step_key)
         for event in result.all_events

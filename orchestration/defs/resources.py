@@ -28,6 +28,15 @@ from orchestration.dbt_project import dbt_child_executable, dbt_project
 from usage_analytics.dbt_vars import dbt_vars_argument, effective_vars
 from usage_analytics.paths import REPO_ROOT, from_repo_root
 from usage_analytics.publishing.serving import default_serving_path
+from usage_analytics.warehouse.engine import (
+    DEFAULT_MEMORY_LIMIT,
+    MEMORY_LIMIT_ENV,
+    TEMP_DIRECTORY_ENV,
+    THREADS_ENV,
+    EngineSettings,
+    checked_memory_limit,
+    out_of_memory_message,
+)
 from usage_analytics.warehouse.lock import exclusive_warehouse
 from usage_analytics.warehouse.read import read_only
 
@@ -59,6 +68,17 @@ class Warehouse(DuckDBResource):
         description="The serving copy BI tools open: the published marts, replaced whole at each"
         " publication (empty: <warehouse stem>.serving.duckdb beside the warehouse).",
     )
+    memory_limit: str = Field(
+        default=DEFAULT_MEMORY_LIMIT,
+        description="DuckDB's memory limit for every connection of a run (landing, dbt, gates,"
+        " publish): beyond it DuckDB spills to the temp directory.",
+    )
+    threads: int = Field(default=0, ge=0, le=1024, description="DuckDB threads (0: one per core).")
+    temp_directory: str = Field(
+        default="",
+        description="Where DuckDB spills what does not fit in memory (empty: <warehouse>.tmp"
+        " beside the warehouse).",
+    )
 
     @property
     def path(self) -> Path:
@@ -71,6 +91,20 @@ class Warehouse(DuckDBResource):
         if self.serving_database:
             return from_repo_root(self.serving_database)
         return default_serving_path(self.path)
+
+    @property
+    def engine(self) -> EngineSettings:
+        """DuckDB's memory limit, threads and spill folder for this warehouse."""
+        return EngineSettings(
+            memory_limit=self.memory_limit,
+            threads=self.threads,
+            temp_directory=from_repo_root(self.temp_directory) if self.temp_directory else None,
+        )
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _valid_memory_limit(cls, value: str) -> str:
+        return checked_memory_limit(value)
 
     @field_validator("serving_database")
     @classmethod
@@ -90,6 +124,7 @@ class Warehouse(DuckDBResource):
             yield self
             return
         os.environ[WAREHOUSE_ENV] = str(self.path)
+        os.environ.update(self.engine.environment(self.path))
         log = context.log
         with exclusive_warehouse(
             self.path,
@@ -98,15 +133,35 @@ class Warehouse(DuckDBResource):
         ):
             yield self
 
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection with the engine settings (``memory_limit``, ``threads``,
+        ``temp_directory``).
+
+        Raises:
+            dagster.Failure: DuckDB ran out of memory: one line naming the setting to change.
+        """
+        config = {**self.connection_config, **self.engine.duckdb_config(self.path)}
+        con = duckdb.connect(str(self.path), config=config)
+        try:
+            yield con
+        except duckdb.OutOfMemoryException as error:
+            raise dg.Failure(
+                description=out_of_memory_message("the step", self.engine, error)
+            ) from error
+        finally:
+            con.close()
+
     def read_only(
         self, wait_seconds: float = READ_ONLY_WAIT_SECONDS
     ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
-        """A read-only connection; waits while another process writes the file.
+        """A read-only connection with the engine settings; waits while another process
+        writes the file.
 
         Raises:
             duckdb.IOException: The file stayed locked for ``wait_seconds``.
         """
-        return read_only(self.path, wait_seconds)
+        return read_only(self.path, wait_seconds, self.engine.duckdb_config(self.path))
 
 
 class Landing(dg.ConfigurableResource):
@@ -227,6 +282,9 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     WAREHOUSE_ENV: ("warehouse", "database"),
     "USAGE_ANALYTICS_LOCK_TIMEOUT_SECONDS": ("warehouse", "lock_timeout_seconds"),
     "USAGE_ANALYTICS_SERVING_WAREHOUSE": ("warehouse", "serving_database"),
+    MEMORY_LIMIT_ENV: ("warehouse", "memory_limit"),
+    THREADS_ENV: ("warehouse", "threads"),
+    TEMP_DIRECTORY_ENV: ("warehouse", "temp_directory"),
     "USAGE_ANALYTICS_EVENTS_DIR": ("landing", "events_dir"),
     "USAGE_ANALYTICS_PII_SALT": ("landing", "pii_salt"),
     "USAGE_ANALYTICS_LANDING_BATCH_BYTES": ("landing", "batch_bytes"),
@@ -249,8 +307,11 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
 PATH_FIELDS = {
     ("warehouse", "database"),
     ("warehouse", "serving_database"),
+    ("warehouse", "temp_directory"),
     ("landing", "events_dir"),
 }
+# string settings read and validated when the definitions load, not handed over as EnvVars
+LOAD_TIME_FIELDS = PATH_FIELDS | {("warehouse", "memory_limit")}
 
 Model = TypeVar("Model", bound=pydantic.BaseModel)
 
@@ -277,6 +338,8 @@ def from_env(key: str, model: type[Model], **overrides: Any) -> Model:
             continue
         if (owner, name) in PATH_FIELDS:
             fields[name] = str(from_repo_root(value))
+        elif (owner, name) in LOAD_TIME_FIELDS:
+            fields[name] = value
         elif (
             issubclass(model, dg.ConfigurableResource)
             and model.model_fields[name].annotation is str

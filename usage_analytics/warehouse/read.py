@@ -12,8 +12,11 @@ RETRY_SECONDS = 0.5
 
 
 @contextmanager
-def read_only(path: Path, wait_seconds: float) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to ``path``, waiting up to ``wait_seconds`` for a writer.
+def read_only(
+    path: Path, wait_seconds: float, config: dict[str, str | int] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to ``path``, waiting up to ``wait_seconds`` for a writer;
+    ``config``: DuckDB settings (``EngineSettings.duckdb_config``).
 
     Raises:
         duckdb.IOException: The file stayed locked by a writer.
@@ -21,7 +24,7 @@ def read_only(path: Path, wait_seconds: float) -> Iterator[duckdb.DuckDBPyConnec
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=True)
+            con = duckdb.connect(str(path), read_only=True, config=config or {})
             break
         except duckdb.IOException:
             if time.monotonic() >= deadline:

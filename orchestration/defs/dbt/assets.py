@@ -10,6 +10,9 @@ from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 from orchestration.dbt_environment import dbt_child_environment, observation_warnings_once
 from orchestration.dbt_project import UsageAnalyticsTranslator
 from orchestration.defs.resources import DbtBuild, Warehouse
+from usage_analytics.warehouse.engine import out_of_memory_message
+
+OUT_OF_MEMORY = "Out of Memory Error"  # how DuckDB's OutOfMemoryException reads in dbt
 
 
 class DbtBuildConfig(dg.Config):
@@ -74,9 +77,10 @@ def build_dbt_models(project: DbtProject) -> dg.AssetsDefinition:
                 " recorded as observations"
             )
         if not invocation.is_successful():
-            raise dg.Failure(
-                description="dbt build failed:\n" + "\n".join(failed_nodes(invocation)),
-            )
+            failed = failed_nodes(invocation)
+            if any(OUT_OF_MEMORY in line for line in failed):
+                failed.insert(0, out_of_memory_message("dbt build", warehouse.engine, ""))
+            raise dg.Failure(description="dbt build failed:\n" + "\n".join(failed))
 
     return dbt_models
 

@@ -1,0 +1,69 @@
+"""DuckDB's memory limit, threads and spill folder: set from the environment, given to every
+connection of a run and to dbt, and a step that does not fit fails in one line."""
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.defs.resources import SettingError, Warehouse, from_env
+from usage_analytics.warehouse.engine import EngineSettings, default_temp_directory
+
+
+def _settings(con: duckdb.DuckDBPyConnection) -> tuple[str, int, str]:
+    row = con.execute(
+        "select current_setting('memory_limit'), current_setting('threads'),"
+        " current_setting('temp_directory')"
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def test_every_connection_of_a_run_gets_the_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("USAGE_ANALYTICS_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("USAGE_ANALYTICS_MEMORY_LIMIT", "512MB")
+    monkeypatch.setenv("USAGE_ANALYTICS_THREADS", "1")
+    monkeypatch.setenv("USAGE_ANALYTICS_TEMP_DIRECTORY", str(tmp_path / "spill"))
+    warehouse = from_env("warehouse", Warehouse)
+    with warehouse.get_connection() as con:
+        assert _settings(con) == ("488.2 MiB", 1, str(tmp_path / "spill"))
+    with warehouse.read_only() as con:
+        assert _settings(con) == ("488.2 MiB", 1, str(tmp_path / "spill"))
+    assert warehouse.engine.environment(warehouse.path) == {
+        "USAGE_ANALYTICS_MEMORY_LIMIT": "512MB",
+        "USAGE_ANALYTICS_THREADS": "1",
+        "USAGE_ANALYTICS_TEMP_DIRECTORY": str(tmp_path / "spill"),
+    }
+
+
+def test_the_defaults_spill_beside_the_warehouse_on_every_core(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    config = EngineSettings().duckdb_config(warehouse)
+    assert config["memory_limit"] == "3GB"
+    assert isinstance(config["threads"], int) and config["threads"] >= 1
+    assert config["temp_directory"] == str(default_temp_directory(warehouse))
+    assert default_temp_directory(warehouse) == tmp_path / "w.duckdb.tmp"
+
+
+@pytest.mark.parametrize("value", ["lots", "3 parsecs", "GB"])
+def test_a_memory_limit_duckdb_refuses_stops_before_anything_runs(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("USAGE_ANALYTICS_MEMORY_LIMIT", value)
+    with pytest.raises(SettingError, match=f"USAGE_ANALYTICS_MEMORY_LIMIT='{value}'.*memory"):
+        from_env("warehouse", Warehouse)
+
+
+def test_a_step_that_does_not_fit_fails_in_one_line_naming_the_setting(tmp_path: Path) -> None:
+    warehouse = Warehouse(database=str(tmp_path / "w.duckdb"), memory_limit="20MB", threads=1)
+    with pytest.raises(dg.Failure) as failure, warehouse.get_connection() as con:
+        # a hash aggregate over 20 million distinct strings: far beyond 20 MB, and the
+        # list aggregate cannot spill
+        con.execute("select i % 7, list(i::varchar) from range(20000000) t(i) group by 1")
+    description = failure.value.description or ""
+    assert "\n" not in description
+    assert "ran out of memory: DuckDB's limit is 20MB (USAGE_ANALYTICS_MEMORY_LIMIT)" in description
+    assert "USAGE_ANALYTICS_TEMP_DIRECTORY" in description
