@@ -3,7 +3,9 @@
 The simulation works on numpy arrays, one element per visitor, session or event; Python loops
 run only over days-chunks, funnel steps, visit numbers and billing months, never over users or
 events. All randomness comes from one `numpy.random.Generator` seeded with the caller's seed, and
-nothing reads the clock, so one set of arguments always gives the same rows.
+nothing reads the clock, so one set of arguments always gives the same rows. One call simulates
+one group of visitors that never interact with other groups: `event_generator.write` simulates
+a large population in chunks, each from its own seed, to bound memory.
 
 Outline:
 1. Visitors: arrival day, acquisition channel, devices, time zone, naming convention, whether
@@ -160,7 +162,8 @@ _NEVER = np.iinfo(np.int64).max // 4
 
 @dataclass(frozen=True)
 class Visitors:
-    """Per-visitor attributes; index `i` is visitor `i` (user number `i + 1`).
+    """Per-visitor attributes; index `i` is visitor `i` (user number `first + i`, where `first`
+    is the first user number of the chunk being written: 1 when the run is one chunk).
 
     Attributes:
         count: Number of visitors.
@@ -1890,7 +1893,7 @@ def simulate(
     *,
     users: int,
     days: int,
-    seed: int,
+    seed: int | np.random.SeedSequence,
     start: date,
     dirty_share: float,
     behaviour: Behaviour = BEHAVIOUR,
@@ -1900,7 +1903,7 @@ def simulate(
     Args:
         users: Number of visitors arriving over the window.
         days: Window length in days; event timestamps fall in `[start, start + days)`.
-        seed: Seed of the random generator.
+        seed: Seed of the random generator (an int, or a chunk's `SeedSequence`).
         start: First day of the window (UTC).
         dirty_share: Share of dirty lines (re-sent duplicates, late arrivals, malformed lines)
             relative to the clean events; 0 gives clean input only.

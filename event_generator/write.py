@@ -1,8 +1,18 @@
 """Write the simulated events as NDJSON files, one file per arrival (received_at) UTC date.
 
-The rows of a `Simulation` become one Arrow table with nested struct columns (`properties`,
-`context`, `traits`); DuckDB renders each row as a JSON object and copies each arrival date's rows
-into `OUT/YYYY/MM/DD/events-YYYY-MM-DD.ndjson` (or `.ndjson.gz`), ordered by received_at.
+The rows of a `Simulation` become Arrow tables with nested struct columns (`properties`,
+`context`, `traits`), one arrival date at a time; DuckDB renders each row as a JSON object and
+copies each arrival date's rows into `OUT/YYYY/MM/DD/events-YYYY-MM-DD.ndjson` (or `.ndjson.gz`),
+ordered by received_at.
+
+Memory stays bounded whatever the number of users: `generate_events` simulates the visitors in
+chunks of at most `CHUNK_USERS` and writes each chunk before simulating the next. Chunk 0 draws
+from the seed itself and chunk `k` from the seed's `k`-th child stream
+(`SeedSequence(seed, spawn_key=(k,))`); user numbers (user_id, e-mail) continue from one chunk to
+the next, and anonymous_ids and event_ids are random UUIDs. A run that fits one chunk writes one
+file per date, named as above, byte for byte as before chunking; a run of several chunks writes
+one file per chunk and date, `events-YYYY-MM-DD-partNNN.ndjson[.gz]`, in the same date folder
+(landing reads every file of the tree and takes the arrival date from the folders).
 
 Why not `COPY ... (FORMAT json)` directly: DuckDB's JSON writer writes every column of every
 row, nulls included, so a file could not mix snake_case rows (`event_id`, `user_id`) with Segment
@@ -17,6 +27,7 @@ Malformed lines are rendered like the others from a copy of a real event, then b
 """
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -59,6 +70,9 @@ _DELIMITER = "\x1f"
 """CSV delimiter of the line writer: a control character, always escaped inside JSON text."""
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%g"
 _BATCH_ROWS = 4096
+CHUNK_USERS = 50_000
+"""Visitors simulated and written together: about 4.6M lines over 91 days; the chunk's
+simulation peaks near 2 GB, and writing it holds its rows plus one arrival date's table."""
 _SUFFIX_LABELS: tuple[str, ...] = (
     "Z",
     "+00:00",
@@ -132,7 +146,7 @@ class GenerateSummary:
     """What `generate_events` wrote.
 
     Attributes:
-        out_dir: Folder holding the `YYYY/MM/DD/events-YYYY-MM-DD.ndjson[.gz]` files.
+        out_dir: Folder holding the `YYYY/MM/DD/events-YYYY-MM-DD[-partNNN].ndjson[.gz]` files.
         count_users: Simulated visitors (people); those who signed up got a user_id.
         count_events: Clean events written (excluding malformed lines and re-sent copies).
         count_duplicates: Re-sent copies written (same event_id as a clean event).
@@ -209,17 +223,18 @@ def _uuid_strings(raw: np.ndarray) -> pa.Array:
     )
 
 
-def _visitor_strings(visitors: Visitors) -> dict[str, pa.Array]:
+def _visitor_strings(visitors: Visitors, first_user_number: int) -> dict[str, pa.Array]:
     """Per-visitor strings: user_id, email, anonymous_id and IP of both devices.
 
     Args:
         visitors: Visitors.
+        first_user_number: User number of visitor 0 (`usr_000001` and `user1@...` for 1).
 
     Returns:
         `user_id` and `email` (one per visitor), `anonymous_id`, `ip`, `user_agent` and
         `device_type` (two per visitor: index `2 * visitor + slot`).
     """
-    number = np.arange(1, visitors.count + 1).astype(str)
+    number = np.arange(first_user_number, first_user_number + visitors.count).astype(str)
     user_id = np.strings.add("usr_", np.strings.zfill(number, 6))
     domain = np.asarray(EMAIL_DOMAINS)[visitors.email_domain]
     email = np.strings.add(np.strings.add(np.strings.add("user", number), "@"), domain)
@@ -390,20 +405,19 @@ def _traits_struct(
     )
 
 
-def build_table(simulation: Simulation) -> pa.Table:
-    """Build the Arrow table of every row to write, in file order.
+def build_table(rows: EventRows, visitors: Visitors, per_visitor: dict[str, pa.Array]) -> pa.Table:
+    """Build the Arrow table of rows to write, in their order.
 
     Args:
-        simulation: Simulated rows and visitors.
+        rows: Rows to write (one arrival date's).
+        visitors: Visitors the rows refer to.
+        per_visitor: Per-visitor strings (see `_visitor_strings`).
 
     Returns:
         A table with `seq`, `received_at`, `event_id`, `camel`, `type`, `event`, `user_id`,
         `anonymous_id`, `ts_local`, `ts_suffix`, the struct columns `properties`, `context`,
         `traits`, and `raw_line` (all null; filled for malformed rows by `write_event_files`).
     """
-    rows: EventRows = simulation.rows
-    visitors = simulation.visitors
-    per_visitor = _visitor_strings(visitors)
     visitor = rows.visitor.astype(np.int64)
     server = rows.slot < 0
     device_index = 2 * visitor + np.maximum(rows.slot, 0)
@@ -541,43 +555,138 @@ def _arrival_days(received_ms: np.ndarray) -> list[tuple[date, int, int]]:
     ]
 
 
-def write_event_files(simulation: Simulation, out_dir: Path, *, gzip: bool = False) -> list[Path]:
+def write_event_files(
+    simulation: Simulation,
+    out_dir: Path,
+    *,
+    gzip: bool = False,
+    first_user_number: int = 1,
+    part: str = "",
+) -> dict[date, Path]:
     """Write the simulated rows as one NDJSON file per arrival date.
+
+    The Arrow table is built one arrival date at a time, so writing holds one date's table on
+    top of the simulation.
 
     Args:
         simulation: Simulated rows (sorted by arrival) and visitors.
-        out_dir: Output folder (created if needed); existing files of the same dates are
+        out_dir: Output folder (created if needed); existing files of the same names are
             overwritten, others are left alone.
         gzip: Write `.ndjson.gz` files compressed by DuckDB.
+        first_user_number: User number of the simulation's visitor 0.
+        part: Appended to each file name's date (`-part002` for a run's second chunk).
 
     Returns:
-        The files written, in date order.
+        The file written per arrival date, in date order.
     """
     rows = simulation.rows
     if len(rows.seq) == 0:
-        return []
-    table = build_table(simulation)
+        return {}
+    per_visitor = _visitor_strings(simulation.visitors, first_user_number)
+    suffix = ".ndjson.gz" if gzip else ".ndjson"
+    options = _copy_options(gzip)
+    written: dict[date, Path] = {}
     con = duckdb.connect()
     try:
-        table = _with_malformed_lines(con, table, rows)
-        # Several record batches per file let DuckDB render one file on several threads.
-        table = pa.Table.from_batches(table.to_batches(max_chunksize=_BATCH_ROWS))
-        suffix = ".ndjson.gz" if gzip else ".ndjson"
-        options = _copy_options(gzip)
-        written: list[Path] = []
         for arrival, first, stop in _arrival_days(rows.received_ms):
+            day_rows = rows.take(np.arange(first, stop))
+            table = build_table(day_rows, simulation.visitors, per_visitor)
+            table = _with_malformed_lines(con, table, day_rows)
+            # Several record batches per file let DuckDB render one file on several threads.
+            table = pa.Table.from_batches(table.to_batches(max_chunksize=_BATCH_ROWS))
             folder = out_dir / f"{arrival:%Y}" / f"{arrival:%m}" / f"{arrival:%d}"
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"events-{arrival.isoformat()}{suffix}"
-            con.register("day_events", table.slice(first, stop - first))
+            path = folder / f"events-{arrival.isoformat()}{part}{suffix}"
+            con.register("day_events", table)
             target = str(path).replace("'", "''")
             query = render_sql("line")
             con.execute(f"copy ({query}) to '{target}' ({options})")
             con.unregister("day_events")
-            written.append(path)
+            written[arrival] = path
     finally:
         con.close()
     return written
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """One group of visitors simulated and written together.
+
+    Attributes:
+        first_user_number: User number of the chunk's first visitor.
+        users: Visitors in the chunk.
+        seed: The chunk's random stream: the run's seed for chunk 0, its child stream for the
+            others.
+        part: File name tag (`-part003`), empty when the run is one chunk.
+    """
+
+    first_user_number: int
+    users: int
+    seed: int | np.random.SeedSequence
+    part: str
+
+
+def _chunks(users: int, seed: int, chunk_users: int) -> list[_Chunk]:
+    """Split the visitors into chunks of `chunk_users` (the last one smaller).
+
+    Chunk 0 draws from the seed itself, so a run that fits one chunk writes what it always
+    wrote, and the first chunk of any run is the run of `chunk_users` users.
+
+    Args:
+        users: Visitors of the run.
+        seed: The run's seed.
+        chunk_users: Visitors per chunk.
+
+    Returns:
+        The chunks, in user number order.
+    """
+    starts = range(0, users, chunk_users)
+    width = max(3, len(str(len(starts))))
+    return [
+        _Chunk(
+            first_user_number=first + 1,
+            users=min(chunk_users, users - first),
+            seed=np.random.SeedSequence(seed, spawn_key=(index,)) if index else seed,
+            part=f"-part{index + 1:0{width}d}" if len(starts) > 1 else "",
+        )
+        for index, first in enumerate(starts)
+    ]
+
+
+def _write_chunk(
+    chunk: _Chunk, out_dir: Path, *, days: int, start: date, dirty_share: float, gzip: bool
+) -> tuple[Counter[str], dict[date, Path]]:
+    """Simulate one chunk and write its files.
+
+    Only the counts and paths outlive the call, so the chunk's arrays are freed before the next
+    chunk is simulated.
+
+    Args:
+        chunk: The chunk.
+        out_dir: Output folder.
+        days: Window length in days.
+        start: First day of the window (UTC).
+        dirty_share: Dirty lines as a share of clean events.
+        gzip: Write gzip-compressed files.
+
+    Returns:
+        Counts of what was written (`events`, `duplicates`, `malformed`, `late`) and the file
+        written per arrival date.
+    """
+    simulation = simulate(
+        users=chunk.users, days=days, seed=chunk.seed, start=start, dirty_share=dirty_share
+    )
+    files = write_event_files(
+        simulation, out_dir, gzip=gzip, first_user_number=chunk.first_user_number, part=chunk.part
+    )
+    role = simulation.rows.role
+    counts = Counter(
+        events=int(np.count_nonzero(role == ROLE_CLEAN)),
+        duplicates=int(np.count_nonzero(role == ROLE_DUPLICATE)),
+        malformed=int(np.count_nonzero(role == ROLE_MALFORMED)),
+        late=simulation.count_late,
+    )
+    return counts, files
 
 
 def generate_events(
@@ -589,14 +698,17 @@ def generate_events(
     start: date = date(2026, 1, 5),
     dirty_share: float = 0.01,
     gzip: bool = False,
+    chunk_users: int = CHUNK_USERS,
 ) -> GenerateSummary:
     """Simulate the synthetic SaaS product and write its raw events as NDJSON files.
 
-    The same arguments always give byte-identical files.
+    The same arguments always give byte-identical files. The visitors are simulated and written
+    in chunks of `chunk_users`, so memory does not grow with `users`.
 
     Args:
         out_dir: Output folder; files go to `YYYY/MM/DD/events-YYYY-MM-DD.ndjson[.gz]` by
-            arrival (received_at) date.
+            arrival (received_at) date, `events-YYYY-MM-DD-partNNN.ndjson[.gz]` (one per chunk)
+            when there are several chunks.
         users: Visitors arriving over the window (roughly 40% sign up).
         days: Window length in days; event timestamps fall in `[start, start + days)` (late
             arrivals and re-sent copies may land in files dated after the window).
@@ -605,23 +717,33 @@ def generate_events(
         dirty_share: Dirty lines as a share of clean events: 40% re-sent duplicates, 30% late
             arrivals (1-5 days), 30% malformed lines; 0 writes clean input only.
         gzip: Write gzip-compressed files.
+        chunk_users: Visitors per chunk (tests use small chunks).
 
     Returns:
         Counts of what was written.
+
+    Raises:
+        ValueError: If an argument is out of range.
     """
+    if users < 1 or chunk_users < 1:
+        raise ValueError("users and chunk_users must be at least 1")
     out_dir = Path(out_dir)
-    simulation = simulate(users=users, days=days, seed=seed, start=start, dirty_share=dirty_share)
-    files = write_event_files(simulation, out_dir, gzip=gzip)
-    role = simulation.rows.role
-    dates = [date.fromisoformat(path.name.split(".")[0].removeprefix("events-")) for path in files]
+    counts = Counter[str]()
+    dates: list[date] = []
+    for chunk in _chunks(users, seed, chunk_users):
+        chunk_counts, files = _write_chunk(
+            chunk, out_dir, days=days, start=start, dirty_share=dirty_share, gzip=gzip
+        )
+        counts.update(chunk_counts)
+        dates.extend(files)
     return GenerateSummary(
         out_dir=out_dir,
         count_users=users,
-        count_events=int(np.count_nonzero(role == ROLE_CLEAN)),
-        count_duplicates=int(np.count_nonzero(role == ROLE_DUPLICATE)),
-        count_malformed=int(np.count_nonzero(role == ROLE_MALFORMED)),
-        count_late=simulation.count_late,
-        count_files=len(files),
+        count_events=counts["events"],
+        count_duplicates=counts["duplicates"],
+        count_malformed=counts["malformed"],
+        count_late=counts["late"],
+        count_files=len(dates),
         first_date=min(dates, default=start),
         last_date=max(dates, default=start),
     )
