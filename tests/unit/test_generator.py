@@ -4,13 +4,14 @@ import gzip
 import json
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from event_generator import GenerateSummary, generate_events
+from usage_analytics.landing.arrival import arrival_date
 
 FILE_PATTERN = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/events-(\d{4}-\d{2}-\d{2})\.ndjson(\.gz)?$")
 FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
@@ -342,3 +343,63 @@ def test_rejects_bad_arguments(tmp_path: Path) -> None:
         generate_events(tmp_path, users=0)
     with pytest.raises(ValueError):
         generate_events(tmp_path, dirty_share=-0.1)
+    with pytest.raises(ValueError):
+        generate_events(tmp_path, chunk_users=0)
+
+
+PART_PATTERN = re.compile(
+    r"^(\d{4})/(\d{2})/(\d{2})/events-(\d{4}-\d{2}-\d{2})-part(\d{3})\.ndjson(\.gz)?$"
+)
+
+
+def test_chunks_write_parts_with_distinct_users_and_ids(tmp_path: Path) -> None:
+    summary = generate_events(tmp_path / "a", users=250, days=10, seed=7, chunk_users=100)
+    again = generate_events(tmp_path / "b", users=250, days=10, seed=7, chunk_users=100)
+    assert file_bytes(tmp_path / "a") == file_bytes(tmp_path / "b")
+    assert summary == replace(again, out_dir=summary.out_dir)
+    lines = read_lines(tmp_path / "a")
+    assert len(lines) == summary.count_events + summary.count_duplicates + summary.count_malformed
+    assert summary.count_files == len({line.path for line in lines})
+    parts_of: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for line in lines:
+        relative = _rel(line.path, summary)
+        match = PART_PATTERN.match(relative)
+        assert match, relative
+        assert arrival_date(line.path, relative) == date.fromisoformat(match.group(4))
+        if line.reason is not None:
+            continue
+        part = match.group(5)
+        parts_of["event_id"][field(line.event, "event_id", "messageId")].add(part)
+        for key, snake, camel in (
+            ("user_id", "user_id", "userId"),
+            ("anonymous_id", "anonymous_id", "anonymousId"),
+        ):
+            if value := field(line.event, snake, camel):
+                parts_of[key][value].add(part)
+    assert {part for parts in parts_of["event_id"].values() for part in parts} == {
+        "001",
+        "002",
+        "003",
+    }
+    for key, parts in parts_of.items():
+        assert all(len(part) == 1 for part in parts.values()), key
+    assert len(parts_of["event_id"]) == summary.count_events
+    # User numbers continue from chunk to chunk: users 1-100 in part 1, 101-200 in part 2 ...
+    for user_id, parts in parts_of["user_id"].items():
+        number = int(user_id.removeprefix("usr_"))
+        assert 1 <= number <= 250 and parts == {f"{(number - 1) // 100 + 1:03d}"}, user_id
+    for line in lines:
+        if line.reason is None and line.event.get("type") == "identify":
+            number = field(line.event, "user_id", "userId").removeprefix("usr_").lstrip("0")
+            assert line.event["traits"]["email"].startswith(f"user{number}@")
+
+
+def test_first_chunk_is_the_run_of_that_many_users(tmp_path: Path) -> None:
+    generate_events(tmp_path / "chunked", users=250, days=10, seed=7, chunk_users=100)
+    generate_events(tmp_path / "alone", users=100, days=10, seed=7)
+    first_part = {
+        name.replace("-part001", ""): content
+        for name, content in file_bytes(tmp_path / "chunked").items()
+        if "-part001" in name
+    }
+    assert first_part == file_bytes(tmp_path / "alone")
