@@ -2,7 +2,8 @@
 
 A file's arrival date is the date of the ``YYYY/MM/DD`` folders of its path below the landing
 folder when it has them (the generator and most exporters write
-``YYYY/MM/DD/events-YYYY-MM-DD.ndjson[.gz]``), else the UTC date of its modification time.
+``YYYY/MM/DD/events-YYYY-MM-DD.ndjson[.gz]``, the generator's larger runs several
+``events-YYYY-MM-DD-partNNN`` files per folder), else the UTC date of its modification time.
 The daily partitions run from a start date to today; a file that arrived before the first
 partition belongs to the first one, a file dated after today to today's, so every file belongs
 to exactly one partition and the whole partition range lands every file.
