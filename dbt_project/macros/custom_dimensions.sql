@@ -28,16 +28,6 @@
 {%- endmacro %}
 
 {#
-    A typed column expression for one custom dimension: the text at its dotted `source_path`
-    (`properties.plan`, `context.campaign.source`, `traits.company_size`) cast to its
-    `data_type`, null when absent or not castable.
-#}
-{% macro custom_dimension_value(dimension) -%}
-    {%- set parts = dimension['source_path'].split('.', 1) -%}
-    {{ dbt.safe_cast(json_text(parts[0], parts[1]), api.Column.translate_type(dimension['data_type'])) }}
-{%- endmacro %}
-
-{#
     The aggregate that gives a user-level value over a user's events: the latest non-null value
     (by event time). Dispatched: DuckDB arg_max, Spark max_by.
 #}

@@ -13,3 +13,38 @@
 {% macro spark__json_text(column, path) -%}
     get_json_object({{ column }}, '$.{{ path }}')
 {%- endmacro %}
+
+{#
+    The texts at several dotted `paths` of one JSON `column`, as a list in the order of the
+    paths (read an item with list_item, 1-based): the document is parsed once, not once per
+    path. DuckDB: json_extract_string with a list of paths; Spark: an array of get_json_object.
+#}
+{% macro json_texts(column, paths) -%}
+    {{ return(adapter.dispatch('json_texts', 'usage_analytics')(column, paths)) }}
+{%- endmacro %}
+
+{% macro default__json_texts(column, paths) -%}
+    json_extract_string({{ column }}, [
+        {%- for path in paths %}'$.{{ path }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+    ])
+{%- endmacro %}
+
+{% macro spark__json_texts(column, paths) -%}
+    array(
+        {%- for path in paths %}{{ spark__json_text(column, path) }}
+        {%- if not loop.last %}, {% endif %}{% endfor -%}
+    )
+{%- endmacro %}
+
+{# Item `index` (1-based) of a list. DuckDB: list[index]; Spark: element_at. #}
+{% macro list_item(list, index) -%}
+    {{ return(adapter.dispatch('list_item', 'usage_analytics')(list, index)) }}
+{%- endmacro %}
+
+{% macro default__list_item(list, index) -%}
+    {{ list }}[{{ index }}]
+{%- endmacro %}
+
+{% macro spark__list_item(list, index) -%}
+    element_at({{ list }}, {{ index }})
+{%- endmacro %}

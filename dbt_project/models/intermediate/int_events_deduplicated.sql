@@ -1,10 +1,12 @@
 -- depends_on: {{ ref('stg_events__events') }}
 -- depends_on: {{ ref('tracking_plan') }}
--- depends_on: {{ ref('custom_dimensions') }}
 {#
     Copies of one event_id become one event: the copy received first; ties by file path, then
     line number (CONTRACT §1), then the earlier landing (a changed file lands again, and the
     lines it still has are copies of the lines landed before).
+
+    Narrow: the event's ids, keys and times, and the copy kept (load_id, file_path,
+    line_number), without the payload JSON; fct_events reads the payload from that copy.
 
     Incremental (delete+insert on event_id): for each event_id with copies landed since the
     model was last built (macro incremental_build_plan), a run ranks the new copies with the
@@ -67,7 +69,10 @@ event_copies_to_rank as (
 {%- else -%}
 event_copies_to_rank as (
 
-    select * from {{ ref('stg_events__events') }}
+    select
+        {{ event_columns() }}
+
+    from {{ ref('stg_events__events') }}
 
 ),
 {%- endif %}

@@ -1,4 +1,3 @@
--- depends_on: {{ ref('custom_dimensions') }}
 {#
     Gives every event its stitched user: its own user_id when it has one, else the user_id its
     anonymous_id is tied to (before and after the tie), else the anonymous_id itself.
@@ -51,7 +50,8 @@ events_identified as (
         events.received_at,
         events.loaded_at,
         events.load_id,
-        {{ event_columns('payload', alias='events') }}
+        events.file_path,
+        events.line_number
 
     from events
 

@@ -1,5 +1,4 @@
 -- depends_on: {{ ref('tracking_plan') }}
--- depends_on: {{ ref('custom_dimensions') }}
 -- depends_on: {{ ref('stg_events__events') }}
 -- depends_on: {{ ref('int_touched_users') }}
 {#
@@ -14,6 +13,12 @@
        long gap sessions, and each step is an equality join (no aggregate in the recursion).
        The first event after (start + max) lies within one timeout of it, which bounds the
        band join that finds it.
+
+    Cost: the events are sorted per user twice, both times narrow (no payload: fct_events
+    reads it from the event's copy). The first sort ranks the events (`event_rank`) and finds
+    the previous one; the second, by that integer rank, numbers the gap sessions and carries
+    each one's start (rank, first event_id, time) with running aggregates, so no per-session
+    sort follows. Only the users with a cut session are numbered once more, over their events.
 
     Incremental (delete+insert on event_id), with the session as the unit of work. A run
     takes the users touched by the copies landed since the model's watermark (macro
@@ -141,10 +146,15 @@ events as (
 ),
 {%- endif %}
 
-events_with_previous as (
+events_ranked as (
 
+    {# the one order of a user's events: event_at, then event_id #}
     select
         *,
+        row_number() over (
+            partition by user_key_id
+            order by event_at, event_id
+        ) as event_rank,
         lag(event_at) over (
             partition by user_key_id
             order by event_at, event_id
@@ -168,48 +178,55 @@ gap_starts_marked as (
             else 0
         end as is_gap_session_start
 
-    from events_with_previous
+    from events_ranked
 
 ),
 
 gap_sessions_numbered as (
 
+    {#
+        running over the user's events in rank order: the latest gap session start so far is
+        the start of the event's gap session (ranks and times only grow)
+    #}
     select
         *,
         cast(sum(is_gap_session_start) over (
             partition by user_key_id
-            order by event_at, event_id
+            order by event_rank
             rows between unbounded preceding and current row
-        ) as {{ dbt.type_bigint() }}) as gap_session_number
+        ) as {{ dbt.type_bigint() }}) as gap_session_number,
+        max(case when is_gap_session_start = 1 then event_rank end) over (
+            partition by user_key_id
+            order by event_rank
+            rows between unbounded preceding and current row
+        ) as gap_session_start_rank,
+        {{ last_value_ignoring_nulls(
+            'case when is_gap_session_start = 1 then event_id end'
+        ) }} over (
+            partition by user_key_id
+            order by event_rank
+            rows between unbounded preceding and current row
+        ) as gap_session_first_event_id,
+        max(case when is_gap_session_start = 1 then event_at end) over (
+            partition by user_key_id
+            order by event_rank
+            rows between unbounded preceding and current row
+        ) as gap_session_started_at
 
     from gap_starts_marked
 
 ),
 
-gap_sessions as (
+long_gap_sessions as (
 
-    select
+    select distinct
         user_key_id,
         gap_session_number,
-        min(event_at) as first_event_at,
-        max(event_at) as last_event_at
+        gap_session_started_at as first_event_at
 
     from gap_sessions_numbered
 
-    group by 1, 2
-
-),
-
-long_gap_sessions as (
-
-    select
-        user_key_id,
-        gap_session_number,
-        first_event_at
-
-    from gap_sessions
-
-    where last_event_at > {{ dbt.dateadd('second', max_seconds, 'first_event_at') }}
+    where event_at > {{ dbt.dateadd('second', max_seconds, 'gap_session_started_at') }}
 
 ),
 
@@ -297,7 +314,34 @@ session_cut_first_events as (
 
 ),
 
-events_cut_marked as (
+users_with_cuts as (
+
+    select distinct user_key_id
+
+    from long_gap_sessions
+
+),
+
+uncut_events_numbered as (
+
+    {# a user without a cut session: its sessions are its gap sessions #}
+    select
+        gap_sessions_numbered.*,
+        gap_sessions_numbered.count_sessions_before
+        + gap_sessions_numbered.gap_session_number as session_number,
+        gap_sessions_numbered.gap_session_start_rank as session_start_rank,
+        gap_sessions_numbered.gap_session_first_event_id as session_first_event_id
+
+    from gap_sessions_numbered
+
+    left join users_with_cuts
+        on gap_sessions_numbered.user_key_id = users_with_cuts.user_key_id
+
+    where users_with_cuts.user_key_id is null
+
+),
+
+cut_events_marked as (
 
     select
         gap_sessions_numbered.*,
@@ -309,59 +353,75 @@ events_cut_marked as (
 
     from gap_sessions_numbered
 
+    inner join users_with_cuts
+        on gap_sessions_numbered.user_key_id = users_with_cuts.user_key_id
+
     left join session_cut_first_events
         on gap_sessions_numbered.user_key_id = session_cut_first_events.user_key_id
         and gap_sessions_numbered.event_id = session_cut_first_events.event_id
 
 ),
 
-sessions_numbered as (
+cut_events_numbered as (
 
+    {# a user with a cut session: its sessions start at the gap starts and at the cuts #}
     select
         *,
         count_sessions_before + cast(sum(is_session_start) over (
             partition by user_key_id
-            order by event_at, event_id
+            order by event_rank
             rows between unbounded preceding and current row
-        ) as {{ dbt.type_bigint() }}) as session_number
+        ) as {{ dbt.type_bigint() }}) as session_number,
+        max(case when is_session_start = 1 then event_rank end) over (
+            partition by user_key_id
+            order by event_rank
+            rows between unbounded preceding and current row
+        ) as session_start_rank,
+        {{ last_value_ignoring_nulls(
+            'case when is_session_start = 1 then event_id end'
+        ) }} over (
+            partition by user_key_id
+            order by event_rank
+            rows between unbounded preceding and current row
+        ) as session_first_event_id
 
-    from events_cut_marked
+    from cut_events_marked
 
 ),
 
-events_sessionized as (
-
-    select
+{%- set sessionized_columns -%}
         event_id,
-        event_type,
         event_name,
-        event_name_original,
         event_category,
         is_tracked,
         is_active_event,
-        user_id,
-        anonymous_id,
         user_key_id,
         user_key,
         event_at,
         {{ to_reporting_date('event_at') }} as event_date,
-        received_at,
         loaded_at,
         load_id,
-        {{ event_columns('payload') }},
+        file_path,
+        line_number,
         session_number,
-        row_number() over (
-            partition by user_key_id, session_number
-            order by event_at, event_id
-        ) as event_number_in_session,
-        first_value(event_id) over (
-            partition by user_key_id, session_number
-            order by event_at, event_id
-            rows between unbounded preceding and unbounded following
-        ) as session_first_event_id,
+        event_rank - session_start_rank + 1 as event_number_in_session,
+        session_first_event_id,
         {{ seconds_between('previous_event_at', 'event_at') }} as seconds_since_previous_event
+{%- endset %}
 
-    from sessions_numbered
+events_sessionized as (
+
+    select
+        {{ sessionized_columns }}
+
+    from uncut_events_numbered
+
+    union all
+
+    select
+        {{ sessionized_columns }}
+
+    from cut_events_numbered
 
 )
 

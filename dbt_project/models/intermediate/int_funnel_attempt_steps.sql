@@ -18,9 +18,17 @@
 
     Set-based: an attempt is one wide row carrying the events of the steps it has reached;
     one join per step, unrolled by Jinja up to `max_steps` (steps of funnels that are shorter
-    simply find no rows). assert_funnel_steps_consecutive_from_one fails a seed with more
-    steps than `max_steps`. Window sizes are seconds (day = 86,400 s, week = 7 days) added with
-    dbt.dateadd; durations come from seconds_between.
+    simply find no rows); the earliest candidate of each attempt is found with two grouped
+    minimums (time, then event_id), not a window over every candidate.
+    assert_funnel_steps_consecutive_from_one fails a seed with more steps than `max_steps`.
+    Window sizes are seconds (day = 86,400 s, week = 7 days) added with dbt.dateadd;
+    durations come from seconds_between.
+
+    Only the attempts that go further than every earlier attempt of the user (by step-1
+    event_at, then event_id) are kept: fct_funnel_steps keeps the earliest attempt reaching
+    the furthest step, which is always one of them, and the others can never be it. Every
+    step-1 event starts an attempt, so a user has as many as events of step 1 (every page
+    view for visit_to_paid); kept, they outnumbered the events.
 
     Incremental (strategy touched_users, macros/touched_users_strategy.sql): attempts never
     span users, and an attempt reads only the events between its step-1 event and its window
@@ -29,8 +37,11 @@
     before it is final, so the run recomputes only the attempts whose window reaches it (all
     of a funnel without a window), reading only the events from `rebuild_from` minus the
     funnel's window on; the strategy (`rebuild_reaches_column: window_ends_at`) replaces
-    those attempts' rows. Every user when the funnel definitions or any upstream model
-    changed. `--full-refresh` rebuilds it whole.
+    those attempts' rows. The attempts whose window ends before `rebuild_from` are, per user
+    and funnel, the first ones in start order (one window length per funnel): a recomputed
+    attempt is kept when it goes further than those (their furthest step, read from this
+    table) and than the recomputed attempts before it. Every user when the funnel
+    definitions or any upstream model changed. `--full-refresh` rebuilds it whole.
 #}
 {{ config(
     materialized='incremental',
@@ -73,6 +84,29 @@ events as (
         on events_all.user_key = touched_users.user_key
 
 ),
+
+attempts_kept_furthest as (
+
+    {#
+        the furthest step of the attempts this run keeps, those whose window ends before
+        rebuild_from: for each user and funnel a prefix of its attempts in start order (the
+        window has one length per funnel), so their record attempts are kept with them
+    #}
+    select
+        attempts_built.funnel_name,
+        attempts_built.user_key,
+        max(attempts_built.step_number) as furthest_step_number
+
+    from {{ this }} as attempts_built
+
+    inner join touched_users
+        on attempts_built.user_key = touched_users.user_key
+
+    where attempts_built.window_ends_at < touched_users.rebuild_from
+
+    group by 1, 2
+
+),
 {%- else -%}
 events as (
 
@@ -81,6 +115,18 @@ events as (
         cast(null as {{ dbt.type_timestamp() }}) as rebuild_from
 
     from events_all
+
+),
+
+attempts_kept_furthest as (
+
+    {# a full build keeps no attempt #}
+    select
+        cast(null as {{ dbt.type_string() }}) as funnel_name,
+        cast(null as {{ dbt.type_string() }}) as user_key,
+        cast(null as {{ dbt.type_bigint() }}) as furthest_step_number
+
+    where 1 = 0
 
 ),
 {%- endif %}
@@ -156,22 +202,14 @@ attempts_at_step_1 as (
 
 {%- for step in range(2, max_steps + 1) %}
 
-step_{{ step }}_candidates_ranked as (
+step_{{ step }}_candidates as (
 
+    {# the events that can reach step {{ step }} of each attempt at step {{ step - 1 }} #}
     select
-        {%- for column in attempt_columns %}
-        attempts.{{ column }},
-        {%- endfor %}
-        {%- for earlier in range(1, step) %}
-        attempts.step_{{ earlier }}_event_id,
-        attempts.step_{{ earlier }}_at,
-        {%- endfor %}
-        candidates.event_id as step_{{ step }}_event_id,
-        candidates.event_at as step_{{ step }}_at,
-        row_number() over (
-            partition by attempts.funnel_name, attempts.attempt_event_id
-            order by candidates.event_at, candidates.event_id
-        ) as candidate_rank
+        attempts.funnel_name,
+        attempts.attempt_event_id,
+        candidates.event_id,
+        candidates.event_at
 
     from attempts_at_step_{{ step - 1 }} as attempts
 
@@ -190,17 +228,54 @@ step_{{ step }}_candidates_ranked as (
 
 ),
 
+step_{{ step }}_times as (
+
+    select
+        funnel_name,
+        attempt_event_id,
+        min(event_at) as reached_at
+
+    from step_{{ step }}_candidates
+
+    group by 1, 2
+
+),
+
+step_{{ step }}_reached as (
+
+    {#
+        the earliest candidate by event_at, then event_id: two grouped minimums rather than
+        a window ranking the candidates of every attempt (hash aggregates do not sort)
+    #}
+    select
+        candidates.funnel_name,
+        candidates.attempt_event_id,
+        step_times.reached_at,
+        min(candidates.event_id) as event_id
+
+    from step_{{ step }}_candidates as candidates
+
+    inner join step_{{ step }}_times as step_times
+        on candidates.funnel_name = step_times.funnel_name
+        and candidates.attempt_event_id = step_times.attempt_event_id
+        and candidates.event_at = step_times.reached_at
+
+    group by 1, 2, 3
+
+),
+
 attempts_at_step_{{ step }} as (
 
     select
-        {{ attempt_columns | join(',\n        ') }}
-        {%- for earlier in range(1, step + 1) %},
-        step_{{ earlier }}_event_id,
-        step_{{ earlier }}_at{% endfor %}
+        attempts.*,
+        step_reached.event_id as step_{{ step }}_event_id,
+        step_reached.reached_at as step_{{ step }}_at
 
-    from step_{{ step }}_candidates_ranked
+    from attempts_at_step_{{ step - 1 }} as attempts
 
-    where candidate_rank = 1
+    inner join step_{{ step }}_reached as step_reached
+        on attempts.funnel_name = step_reached.funnel_name
+        and attempts.attempt_event_id = step_reached.attempt_event_id
 
 ),
 
@@ -254,6 +329,71 @@ attempt_steps_timed as (
         on attempt_steps.funnel_name = funnel_steps.funnel_name
         and attempt_steps.step_number = funnel_steps.step_number
 
+),
+
+attempts_summarized as (
+
+    select
+        funnel_name,
+        user_key,
+        attempt_event_id,
+        attempt_started_at,
+        max(step_number) as furthest_step_number
+
+    from attempt_steps
+
+    group by 1, 2, 3, 4
+
+),
+
+attempts_compared as (
+
+    {# the furthest step any earlier attempt of the user reached (this run's attempts) #}
+    select
+        *,
+        max(furthest_step_number) over (
+            partition by funnel_name, user_key
+            order by attempt_started_at, attempt_event_id
+            rows between unbounded preceding and 1 preceding
+        ) as furthest_step_number_before
+
+    from attempts_summarized
+
+),
+
+record_attempts as (
+
+    {#
+        the attempts that go further than every earlier one: only these can be the attempt
+        fct_funnel_steps keeps (the earliest of those reaching the furthest step)
+    #}
+    select
+        attempts_compared.funnel_name,
+        attempts_compared.attempt_event_id
+
+    from attempts_compared
+
+    left join attempts_kept_furthest
+        on attempts_compared.funnel_name = attempts_kept_furthest.funnel_name
+        and attempts_compared.user_key = attempts_kept_furthest.user_key
+
+    where attempts_compared.furthest_step_number
+        > coalesce(attempts_compared.furthest_step_number_before, 0)
+        and attempts_compared.furthest_step_number
+        > coalesce(attempts_kept_furthest.furthest_step_number, 0)
+
+),
+
+record_attempt_steps as (
+
+    select attempt_steps_timed.*
+
+    from attempt_steps_timed
+
+    inner join record_attempts
+        on attempt_steps_timed.funnel_name = record_attempts.funnel_name
+        and attempt_steps_timed.attempt_event_id = record_attempts.attempt_event_id
+
 )
 
-select * from attempt_steps_timed
+select * from record_attempt_steps

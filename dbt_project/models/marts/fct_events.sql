@@ -3,6 +3,13 @@
 -- depends_on: {{ ref('stg_events__events') }}
 -- depends_on: {{ ref('int_touched_users') }}
 {#
+    The one wide copy of the event grain: int_events_sessionized holds the events' keys,
+    times and sessions; the rest is read here from the copy each event was deduplicated to
+    (stg_events__events, joined on load_id, file_path, line_number): ids, type, receipt time,
+    and the payload (page, campaign, device, plan, event-level custom dimensions,
+    properties), parsed from its JSON after that join, so only the events written are parsed
+    (macro event_payload).
+
     Incremental (delete+insert on event_id): a run rewrites the events of the users touched
     by the copies landed since this table was last built (macros incremental_build_plan and
     touched_user_keys), read from int_events_sessionized, from each user's `rebuild_from` on
@@ -28,39 +35,77 @@ events_sessionized_all as (
 
 ),
 
+event_copies as (
+
+    select * from {{ ref('stg_events__events') }}
+
+),
+
 {{ events_of_touched_users(
     'events_sessionized', 'events_sessionized_all', build_plan, 'user_key_id',
     from_column='event_at',
 ) }}
 
+events_with_payload_json as (
+
+    {# the copy each event was deduplicated to: its ids, type, receipt and JSON #}
+    select
+        events_sessionized.*,
+        event_copies.event_type,
+        event_copies.event_name_original,
+        event_copies.user_id,
+        event_copies.anonymous_id,
+        event_copies.received_at,
+        event_copies.context,
+        event_copies.traits,
+        event_copies.properties
+
+    from events_sessionized
+
+    inner join event_copies
+        on events_sessionized.load_id = event_copies.load_id
+        and events_sessionized.file_path = event_copies.file_path
+        and events_sessionized.line_number = event_copies.line_number
+
+),
+
+events_parsed as (
+
+    select
+        *,
+        {{ event_payload_parsed('events_with_payload_json', custom_dimension_level='event') }}
+
+    from events_with_payload_json
+
+),
+
 events_enriched as (
 
     select
-        events_sessionized.event_id,
-        events_sessionized.user_key,
-        events_sessionized.user_id,
-        events_sessionized.anonymous_id,
-        events_sessionized.event_name,
-        events_sessionized.event_name_original,
-        events_sessionized.event_type,
-        events_sessionized.event_category,
-        events_sessionized.is_tracked,
-        events_sessionized.is_active_event,
-        events_sessionized.event_at,
-        events_sessionized.event_date,
+        events_parsed.event_id,
+        events_parsed.user_key,
+        events_parsed.user_id,
+        events_parsed.anonymous_id,
+        events_parsed.event_name,
+        events_parsed.event_name_original,
+        events_parsed.event_type,
+        events_parsed.event_category,
+        events_parsed.is_tracked,
+        events_parsed.is_active_event,
+        events_parsed.event_at,
+        events_parsed.event_date,
         {{ dbt.hash(dbt.concat([
-            'events_sessionized.user_key', "'|'", 'events_sessionized.session_first_event_id'
+            'events_parsed.user_key', "'|'", 'events_parsed.session_first_event_id'
         ])) }} as session_id,
-        events_sessionized.session_number,
-        events_sessionized.event_number_in_session,
-        events_sessionized.seconds_since_previous_event,
-        {{ event_columns(
-            'payload', alias='events_sessionized', custom_dimension_level='event'
-        ) }},
-        events_sessionized.received_at,
-        events_sessionized.load_id
+        events_parsed.session_number,
+        events_parsed.event_number_in_session,
+        events_parsed.seconds_since_previous_event,
+        {{ event_payload(custom_dimension_level='event') }},
+        events_parsed.properties,
+        events_parsed.received_at,
+        events_parsed.load_id
 
-    from events_sessionized
+    from events_parsed
 
 )
 
@@ -81,7 +126,8 @@ select
     session_number,
     event_number_in_session,
     seconds_since_previous_event,
-    {{ event_columns('payload', custom_dimension_level='event') }},
+    {{ event_payload_columns(custom_dimension_level='event') }},
+    properties,
     received_at,
     load_id
 
