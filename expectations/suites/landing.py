@@ -4,9 +4,10 @@ A batch is pending until a publication of the marts includes it (``audit.publica
 batch whose gate failed, or whose run died before the gate, is validated again by every later
 run instead of slipping into the marts unchecked.
 
-The frame (``BATCH_FRAME_SQL``) has one row per line of those batches: the valid lines from
-``raw.events`` and the quarantined lines from ``audit.quarantine`` (``is_quarantined = 1``, other
-columns null), so that shares are taken over the whole batch.
+The records (``BATCH_FRAME_SQL``, validated where they are, in DuckDB) have one row per line of
+those batches: the valid lines from ``raw.events`` and the quarantined lines from
+``audit.quarantine`` (``is_quarantined = 1``, other columns null), so that shares are taken over
+the whole batch.
 
 The duplicate rate of the pending lines is 1 - distinct event ids / valid lines: the mean of
 ``is_duplicate_event_id``, 1 on every valid line but the first received of its event id among
@@ -51,6 +52,9 @@ select
 from audit.quarantine
 where list_contains($1, load_id) and line_number is not null
 """
+
+# the lines of the run's own batch among the pending ones ($3 = its load_id)
+RUN_BATCH_FRAME_SQL = f"select * from ({BATCH_FRAME_SQL}) as pending_lines where load_id = $3"
 
 # lines per earlier batch, newest first ($1 = this load_id, $2 = how many)
 TRAILING_VOLUMES_SQL = """
