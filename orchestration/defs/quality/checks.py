@@ -96,7 +96,7 @@ class PendingLines:
     load_ids: list[str]
     landed_at: dt.datetime | None  # the latest landing among them
     known_events: list[str]  # the tracking plan's event names
-    count_lines: int  # lines of the pending batches (landing.BATCH_FRAME_SQL)
+    count_lines: int  # lines of the pending batches (landing.BATCH_LINES_SQL)
     count_run_lines: int  # of them, the lines of the run's own batch
     trailing_volumes: list[int]
 
@@ -126,8 +126,8 @@ def read_pending(
     ]
     trailing = con.execute(landing.TRAILING_VOLUMES_SQL, [load_id, trailing_batches]).fetchall()
     count_lines, count_run_lines = con.execute(
-        f"select count(*), count(*) filter (where load_id = $3) from ({landing.BATCH_FRAME_SQL})",
-        [pending, known_events, load_id],
+        f"select count(*), count(*) filter (where load_id = $2) from ({landing.BATCH_LINES_SQL})",
+        [pending, load_id],
     ).fetchone()
     return PendingLines(
         load_ids=pending,
@@ -183,9 +183,7 @@ def _volume_check(
             LANDING_VOLUME_CHECK, RAW_EVENTS, reason, severity=dg.AssetCheckSeverity.WARN
         )
     build = functools.partial(landing.landing_volume_expectations, band)
-    result = validate_in_duckdb(
-        "landing_volume", con, landing.RUN_BATCH_FRAME_SQL, [*pending.params, load_id], build
-    )
+    result = validate_in_duckdb("landing_volume", con, landing.BATCH_LINES_SQL, [[load_id]], build)
     return _check_result(
         LANDING_VOLUME_CHECK, RAW_EVENTS, result, load_id, severity=dg.AssetCheckSeverity.WARN
     )
