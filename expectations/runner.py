@@ -224,7 +224,7 @@ class _Metric:
         return [f"{self.aggregate} filter (where {self.where})"]
 
 
-# arguments each expectation type takes (beyond those every one ignores here)
+# the arguments each expectation type may have here (others, such as mostly, are refused)
 _BETWEEN = {"min_value", "max_value", "strict_min", "strict_max"}
 _ARGUMENTS = {
     "expect_column_values_to_not_be_null": {"column"},
@@ -241,7 +241,7 @@ def _metric(config: Any, bound: _Parameters) -> _Metric:
     kind, kwargs = config.type, dict(config.kwargs)
     allowed = _ARGUMENTS.get(kind)
     unknown = None if allowed is None else set(kwargs) - allowed - _IGNORED
-    if allowed is None or unknown or kwargs.get("mostly", 1) != 1:
+    if allowed is None or unknown:
         raise NotImplementedError(f"no DuckDB evaluation of {kind}({kwargs})")
     where = _condition_sql(kwargs.get("row_condition"), bound)
     column = _quoted(kwargs["column"]) if "column" in kwargs else ""
