@@ -71,5 +71,6 @@ def test_the_landing_gate_allows_the_clock_skew_landing_allows(tmp_path: Path) -
     con, result = land(tmp_path, folder)
     assert [e["event_id"] for e in events(con)] == ["ahead"]
     pending = read_pending(con, result.load_id, trailing_batches=7)
-    check = _batch_check(pending, QualityGates(), dt.datetime(2000, 1, 1), Landing().max_clock_skew)
+    floor, skew = dt.datetime(2000, 1, 1), Landing().max_clock_skew
+    check = _batch_check(con, pending, QualityGates(), floor, skew)
     assert check.passed, check.description

@@ -9,12 +9,14 @@ import duckdb
 import pytest
 
 from orchestration.defs.resources import SettingError, Warehouse, from_env
-from usage_analytics.publishing.marts import Publication
+from usage_analytics.publishing import serving as serving_module
+from usage_analytics.publishing.marts import Publication, RowRange, publish_marts
 from usage_analytics.publishing.serving import (
     default_serving_path,
     serving_publication,
     write_serving_copy,
 )
+from usage_analytics.warehouse.schema import ensure_schema
 
 # a reader in another process: the publication and row count it sees, each time it is asked
 READER = r"""
@@ -114,3 +116,109 @@ def test_a_killed_publication_s_leftover_is_removed_by_the_next(tmp_path: Path) 
         con.close()
     assert not leftover.exists()
     assert serving_publication(serving) == "first"
+
+
+def by_user_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """The least ``publish_marts`` reads to publish ``fct_events`` by user: a landing, a loaded
+    event, the incremental models' state, the touched users, and two candidate marts."""
+    ensure_schema(con)
+    at = dt.datetime(2026, 1, 10)
+    con.execute(
+        "insert into raw.load_manifest (load_id, file_path, content_hash, file_size_bytes,"
+        " status, count_lines, count_landed, count_quarantined, landed_at)"
+        " values ('load-1', 'a.jsonl', 'hash', 1, 'landed', 1, 1, 0, $1)",
+        [at],
+    )
+    con.execute(
+        "insert into raw.events (event_id, event_type, event_name, event_at, received_at,"
+        " load_id, file_path, line_number, loaded_at)"
+        " values ('e', 'track', 'x', $1, $1, 'load-1', 'a.jsonl', 1, $1)",
+        [at],
+    )
+    con.execute(
+        "create table audit.incremental_state as select $1::timestamp as rebuilt_whole_at", [at]
+    )
+    con.execute(
+        "create table audit.audit_users_unpublished (user_key varchar, rebuild_from timestamp)"
+    )
+    con.execute("create schema marts_candidate")
+    con.execute(
+        "create table marts_candidate.fct_events as select 'u' || (n % 4) as user_key,"
+        " 'e' || n as event_id, timestamp '2026-01-01' + to_days(n % 9) as event_at"
+        " from range(40) as numbers(n)"
+    )
+    con.execute("create table marts_candidate.agg as select 1 as total")
+
+
+def publish_by_user(
+    con: duckdb.DuckDBPyConnection, serving: Path, touched: dict[str, dt.datetime | None]
+) -> Publication:
+    """Rebuilds the touched users' candidate events (from ``rebuild_from`` on) and publishes."""
+    con.execute("delete from audit.audit_users_unpublished")
+    for user_key, rebuild_from in touched.items():
+        con.execute(
+            "insert into audit.audit_users_unpublished values ($1, $2)", [user_key, rebuild_from]
+        )
+        con.execute(
+            "delete from marts_candidate.fct_events where user_key = $1"
+            " and ($2 is null or event_at >= $2)",
+            [user_key, rebuild_from],
+        )
+        con.execute(
+            "insert into marts_candidate.fct_events select $1, $1 || '-new-' || n,"
+            " coalesce($2, timestamp '2026-01-01') + to_hours(n) from range(3) as numbers(n)",
+            [user_key, rebuild_from],
+        )
+    con.execute("update marts_candidate.agg set total = total + 1")
+    tables = ["agg", "fct_events"]
+    publication = publish_marts(
+        con, tables, "run", by_user={"fct_events": RowRange("event_at", "event_at")}
+    )
+    write_serving_copy(con, serving, tables, publication, "run")
+    return publication
+
+
+def assert_serving_is_published(
+    con: duckdb.DuckDBPyConnection, serving: Path, publication: Publication
+) -> None:
+    assert serving_publication(serving) == publication.publication_id
+    check = duckdb.connect(str(serving), read_only=True)
+    try:
+        for table in ("agg", "fct_events"):
+            sql = f"select * from marts.{table} order by all"
+            assert check.execute(sql).fetchall() == con.execute(sql).fetchall(), table
+    finally:
+        check.close()
+
+
+def test_after_a_publication_by_user_the_serving_copy_replaces_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = tmp_path / "w.serving.duckdb"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        by_user_warehouse(con)
+        first = publish_by_user(con, serving, {})
+        assert not first.replaced_by_user  # the first publication copies whole
+        assert_serving_is_published(con, serving, first)
+
+        def written_whole(*args: object) -> None:
+            raise AssertionError("the serving copy was written whole")
+
+        monkeypatch.setattr(serving_module, "_copy_publication", written_whole)
+        touched = {"u1": dt.datetime(2026, 1, 5), "u2": None}
+        second = publish_by_user(con, serving, touched)
+        assert set(second.replaced_by_user) == {"fct_events"}
+        assert second.previous_publication_id == first.publication_id
+        assert_serving_is_published(con, serving, second)
+        monkeypatch.undo()
+
+        # a serving copy of another publication (or none) is written whole
+        other = Publication("other", dt.datetime(2026, 1, 3), None, {"agg": 1}, {"agg": 1})
+        write_serving_copy(con, serving, ["agg"], other, "run-other")
+        third = publish_by_user(con, serving, {"u3": dt.datetime(2026, 1, 7)})
+        assert third.replaced_by_user
+        assert_serving_is_published(con, serving, third)
+    finally:
+        con.close()
+    assert not list(tmp_path.glob("*.writing*"))

@@ -31,7 +31,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -70,6 +70,16 @@ class RowRange:
 
 
 @dataclass(frozen=True)
+class ReplacedRows:
+    """The rows of one mart a publication replaced by user: the rows (alias ``table_rows``) of
+    the users in the temporary table ``ranges`` that meet ``condition``. The serving copy
+    replaces the same rows, so the temporary table lives as long as the connection."""
+
+    ranges: str
+    condition: str
+
+
+@dataclass(frozen=True)
 class Publication:
     """What one publish step did."""
 
@@ -78,6 +88,8 @@ class Publication:
     landed_through: dt.datetime | None
     row_counts: dict[str, int]
     rows_copied: dict[str, int]  # rows written per table (all of them unless published by user)
+    previous_publication_id: str | None = None  # the publication this one follows
+    replaced_by_user: dict[str, ReplacedRows] = field(default_factory=dict)  # the other: whole
 
 
 def pending_load_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -135,7 +147,12 @@ def publish_marts(
         (landed_through,) = con.execute("select max(landed_at) from raw.load_manifest").fetchone()
         (events_loaded_through,) = con.execute("select max(loaded_at) from raw.events").fetchone()
         rebuilt_whole_at = _models_rebuilt_whole_at(con)
-        incremental = _can_publish_by_user(con, rebuilt_whole_at)
+        previous = con.execute(
+            "select publication_id, events_loaded_through, models_rebuilt_whole_at"
+            " from audit.publications order by published_at desc limit 1"
+        ).fetchone()
+        incremental = _can_publish_by_user(con, previous, rebuilt_whole_at)
+        replaced_by_user: dict[str, ReplacedRows] = {}
         published_ddl_now = _table_ddl(con, PUBLISHED_SCHEMA)
         if incremental and by_user:
             con.execute(
@@ -146,7 +163,13 @@ def publish_marts(
             target_ddl = published_ddl(ddl[table], table)
             same_columns = _columns_part(published_ddl_now.get(table)) == _columns_part(ddl[table])
             if incremental and table in by_user and same_columns:
-                rows_copied[table] = _replace_touched_users(con, table, by_user[table])
+                replaced_by_user[table] = _touched_rows(con, table, by_user[table])
+                rows_copied[table] = replace_rows(
+                    con,
+                    f'{PUBLISHED_SCHEMA}."{table}"',
+                    f'{CANDIDATE_SCHEMA}."{table}"',
+                    replaced_by_user[table],
+                )
             else:
                 con.execute(f'drop table if exists {PUBLISHED_SCHEMA}."{table}"')
                 con.execute(target_ddl)
@@ -180,7 +203,15 @@ def publish_marts(
     except BaseException:
         con.execute("rollback")
         raise
-    return Publication(publication_id, published_at, landed_through, row_counts, rows_copied)
+    return Publication(
+        publication_id,
+        published_at,
+        landed_through,
+        row_counts,
+        rows_copied,
+        previous_publication_id=None if previous is None else previous[0],
+        replaced_by_user=replaced_by_user,
+    )
 
 
 def _table_ddl(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, str]:
@@ -208,61 +239,67 @@ def _models_rebuilt_whole_at(con: duckdb.DuckDBPyConnection) -> dt.datetime | No
 
 
 def _can_publish_by_user(
-    con: duckdb.DuckDBPyConnection, rebuilt_whole_at: dt.datetime | None
+    con: duckdb.DuckDBPyConnection,
+    previous: tuple[object, ...] | None,
+    rebuilt_whole_at: dt.datetime | None,
 ) -> bool:
     """Whether the candidates differ from the published marts only in the rows of the users
-    touched since the previous publication: there is one, it recorded its event watermark, and
-    no incremental model was rebuilt whole since."""
-    previous = con.execute(
-        "select events_loaded_through, models_rebuilt_whole_at from audit.publications"
-        " order by published_at desc limit 1"
-    ).fetchone()
+    touched since the previous publication (``previous``: its id, event watermark and
+    ``models_rebuilt_whole_at``): there is one, it recorded its event watermark, and no
+    incremental model was rebuilt whole since."""
     return (
         previous is not None
-        and previous[0] is not None
+        and previous[1] is not None
         and rebuilt_whole_at is not None
-        and previous[1] == rebuilt_whole_at
+        and previous[2] == rebuilt_whole_at
         and has_relation(con, TOUCHED_USERS_VIEW)
     )
 
 
-def _replace_touched_users(
+def _touched_rows(
     con: duckdb.DuckDBPyConnection, table: str, row_range: RowRange | None
-) -> int:
-    """Replaces the published rows of the touched users (temporary table
-    ``users_unpublished``, see publish_marts) by their candidate rows, only from the start of
-    ``row_range`` on when given; returns how many rows were written.
+) -> ReplacedRows:
+    """The rows of the touched users (temporary table ``users_unpublished``, see publish_marts)
+    that a by-user table replaces: all of them, or from the start of ``row_range`` on (kept in
+    a temporary table of the table's own, ``rows_unpublished_<table>``).
 
     Writing only the rows that differ (``except`` of the touched users' rows both ways) was
     measured slower at 50k users: the comparison costs more than the writes it saves.
     """
+    if row_range is None:
+        return ReplacedRows("users_unpublished", "true")
     published = f'{PUBLISHED_SCHEMA}."{table}"'
     candidate = f'{CANDIDATE_SCHEMA}."{table}"'
-    if row_range is None:
-        ranges, replaced = "users_unpublished", "true"
-    else:
-        reaching = (
-            f"select table_rows.user_key, table_rows.{row_range.order} as order_value"
-            " from {table} as table_rows"
-            " inner join users_unpublished on table_rows.user_key = users_unpublished.user_key"
-            " where users_unpublished.rebuild_from is null"
-            f" or table_rows.{row_range.reaches} >= users_unpublished.rebuild_from"
-        )
-        con.execute(
-            "create or replace temp table rows_unpublished as"
-            " select user_key, min(order_value) as replaced_from from ("
-            f"{reaching.format(table=published)} union all {reaching.format(table=candidate)}"
-            ") as rows_reaching group by user_key"
-        )
-        ranges = "rows_unpublished"
-        replaced = f"table_rows.{row_range.order} >= rows_unpublished.replaced_from"
+    ranges = f'"rows_unpublished_{table}"'
+    reaching = (
+        f"select table_rows.user_key, table_rows.{row_range.order} as order_value"
+        " from {table} as table_rows"
+        " inner join users_unpublished on table_rows.user_key = users_unpublished.user_key"
+        " where users_unpublished.rebuild_from is null"
+        f" or table_rows.{row_range.reaches} >= users_unpublished.rebuild_from"
+    )
     con.execute(
-        f"delete from {published} as table_rows using {ranges}"
-        f" where table_rows.user_key = {ranges}.user_key and ({replaced})"
+        f"create or replace temp table {ranges} as"
+        " select user_key, min(order_value) as replaced_from from ("
+        f"{reaching.format(table=published)} union all {reaching.format(table=candidate)}"
+        ") as rows_reaching group by user_key"
+    )
+    return ReplacedRows(ranges, f"table_rows.{row_range.order} >= {ranges}.replaced_from")
+
+
+def replace_rows(
+    con: duckdb.DuckDBPyConnection, target: str, source: str, replaced: ReplacedRows
+) -> int:
+    """Replaces the ``replaced`` rows of ``target`` by those of ``source``; returns how many
+    rows were written."""
+    ranges, condition = replaced.ranges, replaced.condition
+    con.execute(
+        f"delete from {target} as table_rows using {ranges}"
+        f" where table_rows.user_key = {ranges}.user_key and ({condition})"
     )
     (written,) = con.execute(
-        f"insert into {published} select table_rows.* from {candidate} as table_rows"
+        f"insert into {target} select table_rows.* from {source} as table_rows"
         f" inner join {ranges} on table_rows.user_key = {ranges}.user_key"
-        f" where {replaced}"
+        f" where {condition}"
     ).fetchone()
     return int(written)

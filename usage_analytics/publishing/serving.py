@@ -8,6 +8,14 @@ a new file next to it, then renamed over it (``os.replace``, atomic on one file 
 that holds the old file open keeps reading the old file whole; a reader that connects afterwards
 gets the new one whole. Either way it sees one publication, never a mix, and never a lock.
 
+Writing every mart anew costs what the publication's copy into ``marts`` cost again: for the
+event-grain marts, most of the step. So when the publication replaced the large marts' rows by
+user (``Publication.replaced_by_user``), the new file starts as a byte copy of the serving copy
+(read as a file, never opened), if that holds the publication before, and gets the same rows
+replaced, from ``marts``, and the other marts written anew. A file grown a quarter empty (DuckDB
+reuses the space of deleted rows only in part), or any doubt (another publication, other
+tables, a row count off), and the copy is written whole instead.
+
 The file holds:
 
 - schema ``marts``: every published mart, as ``marts`` of the warehouse holds it;
@@ -17,17 +25,19 @@ The file holds:
 """
 
 import os
+import shutil
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
-from usage_analytics.publishing.marts import PUBLISHED_SCHEMA, Publication
+from usage_analytics.publishing.marts import PUBLISHED_SCHEMA, Publication, replace_rows
 
 SERVING_SUFFIX = ".serving.duckdb"
 SERVING_ALIAS = "serving_copy"
 WRITING_SUFFIX = ".writing"
+MAX_FREE_SHARE = 0.25  # a copied file with more free space than this is written whole
 
 
 def default_serving_path(warehouse: Path) -> Path:
@@ -57,20 +67,110 @@ def write_serving_copy(
     serving.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(serving)
     writing = serving.with_name(f".{serving.name}.{uuid.uuid4().hex}{WRITING_SUFFIX}")
-    con.execute(f"attach $1 as {SERVING_ALIAS}", [str(writing)])
     try:
-        _copy_publication(con, tables, publication, run_id)
+        if not _replace_changed_rows(con, serving, writing, tables, publication, run_id):
+            _attach(con, writing)
+            _copy_publication(con, tables, publication, run_id)
         con.execute(f"checkpoint {SERVING_ALIAS}")
         con.execute(f"detach {SERVING_ALIAS}")
         os.replace(writing, serving)
     except BaseException:
         # the old serving copy stays as it is; the half-written file goes
-        if _attached(con):
-            con.execute(f"detach {SERVING_ALIAS}")
-        for path in (writing, writing.with_name(writing.name + ".wal")):
-            path.unlink(missing_ok=True)
+        _discard(con, writing)
         raise
     return serving
+
+
+def _attach(con: duckdb.DuckDBPyConnection, writing: Path) -> None:
+    con.execute(f"attach $1 as {SERVING_ALIAS}", [str(writing)])
+
+
+def _discard(con: duckdb.DuckDBPyConnection, writing: Path) -> None:
+    """Detaches and removes a new file that will not become the serving copy."""
+    if _attached(con):
+        con.execute(f"detach {SERVING_ALIAS}")
+    for path in (writing, writing.with_name(writing.name + ".wal")):
+        path.unlink(missing_ok=True)
+
+
+def _replace_changed_rows(
+    con: duckdb.DuckDBPyConnection,
+    serving: Path,
+    writing: Path,
+    tables: Sequence[str],
+    publication: Publication,
+    run_id: str,
+) -> bool:
+    """Writes ``writing`` as a copy of ``serving`` with the publication's changes, when it can.
+
+    Returns:
+        True with ``writing`` attached and holding the publication; False with nothing
+        attached or left behind, when the copy must be written whole (see the module).
+    """
+    if not publication.replaced_by_user or not serving.is_file():
+        return False
+    shutil.copyfile(serving, writing)
+    try:
+        _attach(con, writing)
+        usable = _holds_previous(con, tables, publication)
+    except duckdb.Error:  # not a serving copy this code wrote: write it whole
+        usable = False
+    if not usable:
+        _discard(con, writing)
+        return False
+    target = f"{SERVING_ALIAS}.{PUBLISHED_SCHEMA}"
+    con.execute("begin transaction")
+    try:
+        for table in tables:
+            published, copied = f'{PUBLISHED_SCHEMA}."{table}"', f'{target}."{table}"'
+            if table in publication.replaced_by_user:
+                replace_rows(con, copied, published, publication.replaced_by_user[table])
+            else:
+                con.execute(f"drop table {copied}")
+                con.execute(f"create table {copied} as select * from {published}")
+        if _row_counts(con, target, tables) != {t: publication.row_counts[t] for t in tables}:
+            con.execute("rollback")
+            _discard(con, writing)
+            return False
+        con.execute(f"drop table {SERVING_ALIAS}.audit.publication")
+        con.execute(f"drop table {SERVING_ALIAS}.audit.publication_tables")
+        _record_publication(con, tables, publication, run_id)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return True
+
+
+def _holds_previous(
+    con: duckdb.DuckDBPyConnection, tables: Sequence[str], publication: Publication
+) -> bool:
+    """Whether the attached copy holds the publication before ``publication``, those marts
+    exactly, and is not a quarter empty."""
+    held = con.execute(f"select publication_id from {SERVING_ALIAS}.audit.publication").fetchall()
+    marts = con.execute(
+        "select table_name from duckdb_tables() where database_name = $1 and schema_name = $2",
+        [SERVING_ALIAS, PUBLISHED_SCHEMA],
+    ).fetchall()
+    (free_share,) = con.execute(
+        "select free_blocks / greatest(total_blocks, 1) from pragma_database_size()"
+        " where database_name = $1",
+        [SERVING_ALIAS],
+    ).fetchone()
+    return (
+        held == [(publication.previous_publication_id,)]
+        and {row[0] for row in marts} == set(tables)
+        and free_share <= MAX_FREE_SHARE
+    )
+
+
+def _row_counts(
+    con: duckdb.DuckDBPyConnection, schema: str, tables: Sequence[str]
+) -> dict[str, int]:
+    return {
+        table: con.execute(f'select count(*) from {schema}."{table}"').fetchone()[0]
+        for table in tables
+    }
 
 
 def _copy_publication(
@@ -89,35 +189,45 @@ def _copy_publication(
             con.execute(
                 f'create table {target}."{table}" as select * from {PUBLISHED_SCHEMA}."{table}"'
             )
-        con.execute(
-            f"create table {SERVING_ALIAS}.audit.publication ("
-            " publication_id varchar not null, run_id varchar not null,"
-            " published_at timestamp not null, landed_through timestamp,"
-            " count_tables integer not null, count_rows bigint not null)"
-        )
-        con.execute(
-            f"insert into {SERVING_ALIAS}.audit.publication values ($1, $2, $3, $4, $5, $6)",
-            [
-                publication.publication_id,
-                run_id,
-                publication.published_at,
-                publication.landed_through,
-                len(tables),
-                sum(publication.row_counts.values()),
-            ],
-        )
-        con.execute(
-            f"create table {SERVING_ALIAS}.audit.publication_tables ("
-            " table_name varchar not null primary key, count_rows bigint not null)"
-        )
-        con.executemany(
-            f"insert into {SERVING_ALIAS}.audit.publication_tables values ($1, $2)",
-            [[table, publication.row_counts[table]] for table in tables],
-        )
+        _record_publication(con, tables, publication, run_id)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def _record_publication(
+    con: duckdb.DuckDBPyConnection,
+    tables: Sequence[str],
+    publication: Publication,
+    run_id: str,
+) -> None:
+    """``audit.publication`` and ``audit.publication_tables`` of the attached new file."""
+    con.execute(
+        f"create table {SERVING_ALIAS}.audit.publication ("
+        " publication_id varchar not null, run_id varchar not null,"
+        " published_at timestamp not null, landed_through timestamp,"
+        " count_tables integer not null, count_rows bigint not null)"
+    )
+    con.execute(
+        f"insert into {SERVING_ALIAS}.audit.publication values ($1, $2, $3, $4, $5, $6)",
+        [
+            publication.publication_id,
+            run_id,
+            publication.published_at,
+            publication.landed_through,
+            len(tables),
+            sum(publication.row_counts.values()),
+        ],
+    )
+    con.execute(
+        f"create table {SERVING_ALIAS}.audit.publication_tables ("
+        " table_name varchar not null primary key, count_rows bigint not null)"
+    )
+    con.executemany(
+        f"insert into {SERVING_ALIAS}.audit.publication_tables values ($1, $2)",
+        [[table, publication.row_counts[table]] for table in tables],
+    )
 
 
 def _attached(con: duckdb.DuckDBPyConnection) -> bool:

@@ -15,9 +15,8 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-import pandas as pd
 
-from expectations.runner import SuiteResult, read_frame, validate
+from expectations.runner import SuiteResult, validate_in_duckdb
 from expectations.suites import landing
 from orchestration.defs.landing.assets import RAW_EVENTS
 from orchestration.defs.resources import DbtBuild, Landing, QualityGates, Warehouse
@@ -72,30 +71,39 @@ def landing_gates(
     allows ``received_at`` is allowed here too), so only a batch's shares, a threshold
     tightened since it landed, or lines landed by an older version can fail it again and
     again: docs/quality.md#pending-batches says what an operator does then.
+
+    The lines are validated where they are, in DuckDB (``expectations.runner``): GX sees only
+    the aggregates, and a sample of the rows a failed expectation found unexpected.
     """
     load_id = _latest_load_id(context)
     selected = {key.name for key in context.selected_asset_check_keys}
+    results = []
     with warehouse.read_only() as con:
         pending = read_pending(con, load_id, quality_gates.volume_trailing_batches)
-    if LANDING_BATCH_CHECK in selected:
-        yield _batch_check(
-            pending,
-            quality_gates,
-            timestamp_floor(dbt_build.effective_vars()),
-            landing.max_clock_skew,
-        )
-    if LANDING_VOLUME_CHECK in selected:
-        yield _volume_check(pending, load_id, quality_gates.volume_band)
+        if LANDING_BATCH_CHECK in selected:
+            floor = timestamp_floor(dbt_build.effective_vars())
+            results.append(_batch_check(con, pending, quality_gates, floor, landing.max_clock_skew))
+        if LANDING_VOLUME_CHECK in selected:
+            results.append(_volume_check(con, pending, load_id, quality_gates.volume_band))
+    yield from results
 
 
 @dataclass(frozen=True)
 class PendingLines:
-    """The lines of the pending batches, and the line counts of the batches before the run's."""
+    """The pending batches, what their lines' query binds, how many lines they hold, and the
+    line counts of the batches before the run's."""
 
     load_ids: list[str]
     landed_at: dt.datetime | None  # the latest landing among them
-    frame: pd.DataFrame | None  # one row per line (landing.BATCH_FRAME_SQL)
+    known_events: list[str]  # the tracking plan's event names
+    count_lines: int  # lines of the pending batches (landing.BATCH_LINES_SQL)
+    count_run_lines: int  # of them, the lines of the run's own batch
     trailing_volumes: list[int]
+
+    @property
+    def params(self) -> list[object]:
+        """The parameters of ``landing.BATCH_FRAME_SQL``."""
+        return [self.load_ids, self.known_events]
 
 
 def read_pending(
@@ -108,7 +116,7 @@ def read_pending(
         [pending],
     ).fetchone()
     if landed_at is None:
-        return PendingLines(pending, None, None, [])
+        return PendingLines(pending, None, [], 0, 0, [])
     known_events = [
         row[0]
         for row in con.execute(
@@ -117,26 +125,35 @@ def read_pending(
         ).fetchall()
     ]
     trailing = con.execute(landing.TRAILING_VOLUMES_SQL, [load_id, trailing_batches]).fetchall()
+    count_lines, count_run_lines = con.execute(
+        f"select count(*), count(*) filter (where load_id = $2) from ({landing.BATCH_LINES_SQL})",
+        [pending, load_id],
+    ).fetchone()
     return PendingLines(
         load_ids=pending,
         landed_at=landed_at,
-        frame=read_frame(con, landing.BATCH_FRAME_SQL, [pending, known_events]),
+        known_events=known_events,
+        count_lines=count_lines,
+        count_run_lines=count_run_lines,
         trailing_volumes=[row[0] for row in trailing],
     )
 
 
 def _batch_check(
-    pending: PendingLines, gates: QualityGates, floor: dt.datetime, clock_skew: dt.timedelta
+    con: duckdb.DuckDBPyConnection,
+    pending: PendingLines,
+    gates: QualityGates,
+    floor: dt.datetime,
+    clock_skew: dt.timedelta,
 ) -> dg.AssetCheckResult:
     """The blocking check of every pending line."""
     batches = ", ".join(pending.load_ids) or "none"
-    frame = pending.frame
-    if frame is None or frame.empty or pending.landed_at is None:
+    if not pending.count_lines or pending.landed_at is None:
         return _nothing_to_check(
             LANDING_BATCH_CHECK, RAW_EVENTS, f"no pending lines (batches: {batches})"
         )
     # a share of a handful of lines means nothing: small batches skip the share gates
-    with_shares = len(frame) >= gates.share_min_lines
+    with_shares = pending.count_lines >= gates.share_min_lines
     thresholds = landing.LandingBatchThresholds(
         timestamp_floor=floor,
         max_event_at=pending.landed_at + MAX_EVENT_AFTER_LANDING + clock_skew,
@@ -145,25 +162,28 @@ def _batch_check(
         max_duplicate_rate=gates.max_duplicate_rate if with_shares else None,
     )
     build = functools.partial(landing.landing_batch_expectations, thresholds)
-    result = validate("landing_batch", frame, build)
+    result = validate_in_duckdb(
+        "landing_batch", con, landing.BATCH_FRAME_SQL, pending.params, build
+    )
     return _check_result(LANDING_BATCH_CHECK, RAW_EVENTS, result, batches)
 
 
 def _volume_check(
-    pending: PendingLines, load_id: str | None, band_width: float
+    con: duckdb.DuckDBPyConnection,
+    pending: PendingLines,
+    load_id: str | None,
+    band_width: float,
 ) -> dg.AssetCheckResult:
     """The warning on the run's own batch: its line count against the trailing median."""
-    frame = pending.frame
-    own = None if frame is None else frame[frame["load_id"] == load_id]
-    empty = own is None or own.empty
+    empty = not pending.count_run_lines
     band = None if empty else landing.volume_band(pending.trailing_volumes, band_width)
-    if own is None or band is None:
+    if band is None:
         reason = f"batch {load_id} is empty" if empty else "no earlier batch to compare with"
         return _nothing_to_check(
             LANDING_VOLUME_CHECK, RAW_EVENTS, reason, severity=dg.AssetCheckSeverity.WARN
         )
     build = functools.partial(landing.landing_volume_expectations, band)
-    result = validate("landing_volume", own, build)
+    result = validate_in_duckdb("landing_volume", con, landing.BATCH_LINES_SQL, [[load_id]], build)
     return _check_result(
         LANDING_VOLUME_CHECK, RAW_EVENTS, result, load_id, severity=dg.AssetCheckSeverity.WARN
     )
