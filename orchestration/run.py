@@ -176,8 +176,7 @@ def _summarize(
     summary.gate_rows = gate_rows_of_run(instance, result.run_id)
     summary.quality_page = record_run_gates(warehouse.path, result.run_id, summary.gate_rows)
     summary.steps_failed = [
-        f"{event.step_key}:"
-        f" {event.step_failure_data.error.message.strip().removeprefix(FAILURE)}"
+        f"{event.step_key}: {event.step_failure_data.error.message.strip().removeprefix(FAILURE)}"
         if event.step_failure_data and event.step_failure_data.error
         else str(event.step_key)
         for event in result.all_events

@@ -105,7 +105,7 @@ def _forget_locked(
 
     from usage_analytics.privacy.forget import compact_warehouse, forget_user
 
-    con = duckdb.connect(str(warehouse.path))
+    con = duckdb.connect(str(warehouse.path), config=warehouse.engine.duckdb_config(warehouse.path))
     try:
         result = forget_user(con, user_id, pii_salt=salt)
     finally:
@@ -150,7 +150,7 @@ def _quarantine_locked(
 
     from usage_analytics.landing.operator_quarantine import OPERATOR_REASON, quarantine_events
 
-    con = duckdb.connect(str(warehouse.path))
+    con = duckdb.connect(str(warehouse.path), config=warehouse.engine.duckdb_config(warehouse.path))
     try:
         result = quarantine_events(con, event_ids)
     finally:
