@@ -36,7 +36,6 @@ from usage_analytics.landing.files import (
 )
 from usage_analytics.landing.reasons import MAX_LINE_BYTES
 from usage_analytics.landing.rules import (
-    analytics_consent_sql,
     create_landing_macros,
     landing_sql,
     personal_key_pattern,
@@ -330,9 +329,10 @@ def _classify(
     rules: _BatchRules,
 ) -> None:
     """Parses, validates and hashes the batch's lines into ``landing_classified``
-    (``sql/classify_lines.sql``), then hashes their personal keys and email addresses in place
-    (``sql/hash_personal_data.sql``); every value of the run (salt, times, event names, keys) is
-    a bound parameter."""
+    (``sql/classify_lines.sql``), then hashes in place the properties of the events whose
+    properties are personal (``sql/hash_pii_properties.sql``) and the personal keys and email
+    addresses (``sql/hash_personal_data.sql``); every value of the run (salt, times, event
+    names, keys) is a bound parameter."""
     create_landing_macros(con)
     con.execute(
         landing_sql("classify_lines.sql"),
@@ -341,10 +341,14 @@ def _classify(
             "timestamp_floor": rules.timestamp_floor,
             "max_line_bytes": MAX_LINE_BYTES,
             "salt": rules.pii_salt,
-            "pii_events": rules.pii_events,
             "max_received_at": rules.max_received_at,
         },
     )
+    if rules.pii_events:
+        con.execute(
+            landing_sql("hash_pii_properties.sql"),
+            {"salt": rules.pii_salt, "pii_events": rules.pii_events},
+        )
     con.execute(
         landing_sql("hash_personal_data.sql"),
         {
@@ -463,7 +467,7 @@ def _write_identities(con: duckdb.DuckDBPyConnection, landed_at: dt.datetime) ->
 
 def _write_events(con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime) -> None:
     con.execute(
-        f"""
+        """
         insert into raw.events (
             event_id, event_type, event_name, event_name_original, user_id, anonymous_id,
             user_id_key, anonymous_id_key, event_at, received_at, properties, context, traits,
@@ -487,7 +491,7 @@ def _write_events(con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.da
             classified.file_path,
             classified.line_number,
             ?,
-            {analytics_consent_sql("classified.context")}
+            classified.has_analytics_consent
         from landing_classified as classified
         left join raw.identities as user_identities
             on classified.user_id = user_identities.identity_value

@@ -52,9 +52,7 @@ personal_documents as (
         where reason is null
             and (
                 contains(context::varchar, '@')
-                or regexp_matches(
-                    json_extract(context, '$.traits')::varchar, $personal_key_pattern
-                )
+                or regexp_matches(context_traits, $personal_key_pattern)
             )
     )
 
@@ -215,6 +213,23 @@ personal_lines_hashed as (
 
     group by file_path, line_number
 
+),
+
+personal_lines_quarantined as (
+
+    -- The text of the lines quarantined here (landing_classified keeps only the text of the
+    -- lines it quarantined).
+    select
+        hashed.*,
+        case when hashed.has_ambiguous_personal_key then (
+            select landing_lines.line
+            from landing_lines
+            where landing_lines.file_path = hashed.file_path
+                and landing_lines.line_number = hashed.line_number
+        ) end as line
+
+    from personal_lines_hashed as hashed
+
 )
 
 update landing_classified as lines
@@ -222,7 +237,8 @@ set
     properties = coalesce(hashed.properties, lines.properties),
     traits = coalesce(hashed.traits, lines.traits),
     context = coalesce(hashed.context, lines.context),
-    reason = case when hashed.has_ambiguous_personal_key then 'duplicate_key' end
-from personal_lines_hashed as hashed
+    reason = case when hashed.has_ambiguous_personal_key then 'duplicate_key' end,
+    line = hashed.line
+from personal_lines_quarantined as hashed
 where lines.file_path = hashed.file_path
     and lines.line_number = hashed.line_number
