@@ -31,8 +31,10 @@ from usage_analytics.landing.files import (
     FileStats,
     LandedPrefix,
     LandingFile,
+    constant_strings,
     discover,
     read_lines,
+    reading_pool,
 )
 from usage_analytics.landing.reasons import MAX_LINE_BYTES
 from usage_analytics.landing.rules import (
@@ -269,7 +271,8 @@ def _land_batch(
 ) -> None:
     """Lands one batch of files in one transaction, and adds its counts to ``result``."""
     landed_at, load_id = result.landed_at, result.load_id
-    read = [read_lines(file, landed.get(file.relative_path)) for file in files]
+    with reading_pool() as pool:
+        read = list(pool.map(lambda file: read_lines(file, landed.get(file.relative_path)), files))
     con.register("landing_lines", _lines_table([i for i in read if i.lines is not None]))
     try:
         con.execute("begin transaction")
@@ -292,18 +295,20 @@ def _land_batch(
 
 
 def _lines_table(items: list[FileLines]) -> pa.Table:
+    """The lines of the batch's files, each with its file's path (``landing_lines``)."""
     schema = pa.schema(
         [
-            ("file_path", pa.string()),
+            ("file_path", pa.large_string()),
             ("line_number", pa.int64()),
-            ("line", pa.string()),
+            ("line", pa.large_string()),
+            ("content", pa.large_string()),
             ("is_valid_utf8", pa.bool_()),
             ("is_truncated", pa.bool_()),
         ]
     )
     tables = [
         item.lines.add_column(
-            0, "file_path", pa.array([item.file.relative_path] * item.lines.num_rows, pa.string())
+            0, "file_path", constant_strings(item.file.relative_path, item.lines.num_rows)
         )
         for item in items
         if item.lines is not None

@@ -3,8 +3,9 @@
 -- `reason` (null when the line is valid; reasons.py lists them in the order tested here).
 -- hash_personal_data.sql then hashes the personal keys and email addresses of the valid lines.
 --
--- Reads landing_lines (file_path, line_number, line, is_valid_utf8, is_truncated), the batch's
--- lines registered as an Arrow table. Uses the macros of macros.sql. Bound parameters:
+-- Reads landing_lines (file_path, line_number, line, content, is_valid_utf8, is_truncated), the
+-- batch's lines registered as an Arrow table (files.read_lines). Uses the macros of macros.sql.
+-- Bound parameters:
 --   $landed_at        timestamp of this landing, the default `received_at`
 --   $timestamp_floor  timestamp before which events are quarantined
 --   $max_line_bytes   the longest line landed, in bytes (reasons.MAX_LINE_BYTES)
@@ -30,16 +31,8 @@ lines as (
         is_valid_utf8,
         is_truncated,
         strlen(line) > $max_line_bytes as is_too_long,
-        -- A carriage return ending the line (CRLF) and a byte-order mark starting it (files
-        -- concatenated after the first BOM was stripped) are not content. (rtrim is slow:
-        -- it decodes the whole line; most lines have neither.)
-        case
-            when ends_with(line, chr(13)) or starts_with(line, chr(65279)) then rtrim(
-                case when starts_with(line, chr(65279)) then substr(line, 2) else line end,
-                chr(13)
-            )
-            else line
-        end as content
+        -- the line without a carriage return ending it nor a byte-order mark starting it
+        content
 
     from landing_lines
 
