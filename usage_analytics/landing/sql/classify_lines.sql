@@ -15,8 +15,7 @@
 -- Speed: every line is parsed three times in all (json_valid; one json_extract of every
 -- field landing reads, by a list of paths; json_keys for the duplicate-key rule), never once
 -- per field: a JSON function given a path re-parses the whole line. The types and texts of the
--- fields are then read from their small JSON values, and each distinct event name is
--- normalized once.
+-- fields are then read from their small JSON values.
 
 create temp table landing_classified as
 
@@ -88,15 +87,37 @@ lines_read as (
 
 lines_keyed as (
 
+    -- The field values as columns (a macro given `field_values[i]` would extract it again
+    -- wherever it uses it), and the top-level keys.
     select
-        *,
+        * exclude (field_values),
+        field_values[1] as event_id_json,
+        field_values[2] as message_id_json,
+        field_values[3] as type_json,
+        field_values[4] as event_json,
+        field_values[5] as user_id_json,
+        field_values[6] as user_id_alias_json,
+        field_values[7] as anonymous_id_json,
+        field_values[8] as anonymous_id_alias_json,
+        field_values[9] as timestamp_json_value,
+        field_values[10] as original_timestamp_json,
+        field_values[11] as received_at_json_value,
+        field_values[12] as received_at_alias_json,
+        field_values[13] as properties_json,
+        field_values[14] as context_json,
+        field_values[15] as traits_json,
+        field_values[16] as context_ip_json,
+        field_values[17] as context_traits,
+        field_values[18] as consent_analytics_json,
+        field_values[19] as consent_category_analytics_json,
+        field_values[20] as consent_category_analytics_upper_json,
         case when is_object then json_keys(content) end as top_level_keys
 
     from lines_read
 
 ),
 
-fields as materialized (
+fields as (
 
     select
         file_path,
@@ -112,65 +133,65 @@ fields as materialized (
         -- The top-level keys landing reads. When one appears twice in a line, which value is
         -- meant is ambiguous (DuckDB reads the first, most other JSON readers the last): the
         -- line is quarantined as duplicate_key. Only a line with a key twice is looked at.
-        has_repeated_read_key(top_level_keys, list_count(field_values[1:15]))
-            as has_duplicate_key,
+        has_repeated_read_key(
+            top_level_keys,
+            -- how many of the read keys the line has
+            (event_id_json is not null)::integer + (message_id_json is not null)::integer
+            + (type_json is not null)::integer + (event_json is not null)::integer
+            + (user_id_json is not null)::integer + (user_id_alias_json is not null)::integer
+            + (anonymous_id_json is not null)::integer + (anonymous_id_alias_json is not null)::integer
+            + (timestamp_json_value is not null)::integer + (original_timestamp_json is not null)::integer
+            + (received_at_json_value is not null)::integer + (received_at_alias_json is not null)::integer
+            + (properties_json is not null)::integer + (context_json is not null)::integer
+            + (traits_json is not null)::integer
+        ) as has_duplicate_key,
         coalesce(
-            json_value_text(field_values[1]), json_value_text(field_values[2])
+            json_value_text(event_id_json), json_value_text(message_id_json)
         ) as event_id,
-        json_type(field_values[3]) as type_json_type,
-        lower(trim(json_extract_string(field_values[3], '$'))) as type_text,
-        json_type(field_values[4]) as event_json_type,
-        nullif(trim(json_extract_string(field_values[4], '$')), '') as event_text,
+        coalesce(type_json, 'null') = 'null' as is_type_absent,
+        json_is_string(type_json) as is_type_string,
+        lower(trim(json_extract_string(type_json, '$'))) as type_text,
+        coalesce(event_json, 'null') = 'null' as is_event_absent,
+        json_is_string(event_json) as is_event_string,
+        nullif(trim(json_extract_string(event_json, '$')), '') as event_text,
         coalesce(
-            json_value_text(field_values[5]), json_value_text(field_values[6])
+            json_value_text(user_id_json), json_value_text(user_id_alias_json)
         ) as user_id,
         coalesce(
-            json_value_text(field_values[7]), json_value_text(field_values[8])
+            json_value_text(anonymous_id_json), json_value_text(anonymous_id_alias_json)
         ) as anonymous_id,
         coalesce(
-            json_not_null(field_values[9]), json_not_null(field_values[10])
+            json_not_null(timestamp_json_value), json_not_null(original_timestamp_json)
         ) as timestamp_json,
         coalesce(
-            json_not_null(field_values[11]), json_not_null(field_values[12])
+            json_not_null(received_at_json_value), json_not_null(received_at_alias_json)
         ) as received_at_json,
-        json_object_value(field_values[13]) as properties,
-        json_object_value(field_values[14]) as context,
-        json_object_value(field_values[15]) as traits,
-        field_values[16] as context_ip_json,
-        field_values[17] as context_traits,
+        json_object_value(properties_json) as properties,
+        json_object_value(context_json) as context,
+        json_object_value(traits_json) as traits,
+        context_ip_json,
+        context_traits,
         not (
-            coalesce(field_values[18] = 'false', false)
-            or coalesce(field_values[19] = 'false', false)
-            or coalesce(field_values[20] = 'false', false)
+            coalesce(consent_analytics_json = 'false', false)
+            or coalesce(consent_category_analytics_json = 'false', false)
+            or coalesce(consent_category_analytics_upper_json = 'false', false)
         ) as has_analytics_consent
 
     from lines_keyed
 
 ),
 
-event_names as (
-
-    -- Each distinct event text normalized once (a batch has a few dozen).
-    select event_text as original, normalize_event_name(event_text) as normalized
-    from (
-        select distinct event_text
-        from fields
-        where event_json_type = 'VARCHAR' and event_text is not null
-    )
-
-),
-
 fields_typed as (
 
     select
-        fields.*,
+        *,
         case
-            when type_json_type is null or type_json_type = 'NULL' then 'track'
-            when type_json_type = 'VARCHAR'
+            when is_type_absent then 'track'
+            when is_type_string
                 and type_text in ('track', 'page', 'screen', 'identify') then type_text
         end as event_type,
-        case when event_json_type = 'VARCHAR' and event_text is not null
-            then event_names.normalized end as event_text_normalized,
+        case when is_event_string and event_text is not null
+            then normalize_event_name(event_text) end as event_text_normalized,
         json_iso_timestamp(timestamp_json) as event_at,
         case
             when received_at_json is null then $landed_at
@@ -178,8 +199,6 @@ fields_typed as (
         end as received_at
 
     from fields
-    left join event_names
-        on fields.event_text = event_names.original
 
 ),
 
@@ -206,11 +225,10 @@ lines_classified as (
             when event_id is null then 'missing_event_id'
             when event_type is null then 'invalid_type'
             when event_type = 'track'
-                and (event_json_type is null or event_json_type = 'NULL'
-                    or (event_json_type = 'VARCHAR' and event_text is null))
+                and (is_event_absent or (is_event_string and event_text is null))
                 then 'missing_event'
             when event_type = 'track'
-                and (event_json_type <> 'VARCHAR' or event_text_normalized = '')
+                and (not is_event_string or event_text_normalized = '')
                 then 'invalid_event_name'
             when user_id is null and anonymous_id is null then 'missing_user'
             when timestamp_json is null then 'missing_timestamp'

@@ -6,32 +6,46 @@
 -- CONTRACT §1's event name normalization: a lower-case letter or digit followed by an
 -- upper-case letter gets a `_` between them; the name is lower-cased; every run of characters
 -- that are not letters or digits (any script) becomes one `_`; `_` at the ends are trimmed.
+-- The usual names take a shortcut with the same result (the full rule costs microseconds a
+-- name): `Title Case Words` only lose their spaces and capitals, `snake_case` stays as is.
 create or replace temp macro normalize_event_name(name) as
-    trim(
-        regexp_replace(
-            lower(regexp_replace(nfc_normalize(name), '([\p{Ll}\p{Nd}])(\p{Lu})', '\1_\2', 'g')),
-            '[^\p{L}\p{N}]+',
-            '_',
-            'g'
-        ),
-        '_'
-    );
+    case
+        when regexp_full_match(name, '[A-Z][a-z0-9]*(?: [A-Z][a-z0-9]*)*')
+            then lower(replace(name, ' ', '_'))
+        when regexp_full_match(name, '[a-z0-9]+(?:_[a-z0-9]+)*') then name
+        else trim(
+            regexp_replace(
+                lower(regexp_replace(
+                    nfc_normalize(name), '([\p{Ll}\p{Nd}])(\p{Lu})', '\1_\2', 'g'
+                )),
+                '[^\p{L}\p{N}]+',
+                '_',
+                'g'
+            ),
+            '_'
+        )
+    end;
+
+
+-- A JSON value that DuckDB extracted (written compactly) tells its type by its first
+-- character: no parse needed. A string starts with `"`, JSON null is `null`.
+create or replace temp macro json_is_string(value) as starts_with(value, '"');
 
 
 -- The JSON `value` (one field of a line) when it is a string or an integer, as trimmed
 -- non-empty text; else null.
 create or replace temp macro json_value_text(value) as
-    case when json_type(value) in ('VARCHAR', 'BIGINT', 'UBIGINT')
-        then nullif(trim(json_extract_string(value, '$')), '') end;
+    case
+        when json_is_string(value) or json_type(value) in ('BIGINT', 'UBIGINT')
+            then nullif(trim(json_extract_string(value, '$')), '')
+    end;
 
 
 -- The JSON `value` when it is present and not JSON null; else null.
-create or replace temp macro json_not_null(value) as
-    case when json_type(value) <> 'NULL' then value end;
+create or replace temp macro json_not_null(value) as case when value <> 'null' then value end;
 
 
--- The JSON `value` when it is an object; else null. DuckDB writes a value it extracted
--- compactly, so an object's text starts with `{` and no other value's does (no parse needed).
+-- The JSON `value` when it is an object; else null.
 create or replace temp macro json_object_value(value) as
     case when starts_with(value, '{') then value end;
 
@@ -92,14 +106,15 @@ create or replace temp macro json_iso_timestamp(value_json) as
         when regexp_full_match(
             value_json, '"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z"'
         )
-            then cast(try_cast(value_json[2:-2] as timestamptz) as timestamp)
+            -- as a timestamp without its `Z`: the same instant, and half the cost
+            then try_cast(value_json[2:-3] as timestamp)
         when regexp_full_match(
             value_json, '"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?[+-]\d{2}:\d{2}"'
         )
             then case when is_valid_offset(
                 cast(value_json[-6:-5] as integer), cast(value_json[-3:-2] as integer)
             ) then cast(try_cast(value_json[2:-2] as timestamptz) as timestamp) end
-        when json_type(value_json) = 'VARCHAR'
+        when json_is_string(value_json)
             then iso_timestamp(json_extract_string(value_json, '$'))
     end;
 
