@@ -363,6 +363,27 @@ def _classify(
             "personal_key_pattern": personal_key_pattern(rules.personal_keys),
         },
     )
+    _restore_quarantined_text(con)
+
+
+def _restore_quarantined_text(con: duckdb.DuckDBPyConnection) -> None:
+    """Gives the lines that hash_personal_data.sql quarantined (a personal key repeated) their
+    text: ``landing_classified`` keeps only the text of the lines classify_lines.sql
+    quarantined (copying every line's text costs more than this rare look-up)."""
+    (count,) = con.execute(
+        "select count(*) from landing_classified where reason is not null and line is null"
+    ).fetchone()
+    if count:
+        con.execute(
+            """
+            update landing_classified as classified
+            set line = lines.line
+            from landing_lines as lines
+            where classified.reason is not null and classified.line is null
+                and lines.file_path = classified.file_path
+                and lines.line_number = classified.line_number
+            """
+        )
 
 
 def _quarantine_forgotten(

@@ -2,7 +2,8 @@
 -- place (CONTRACT §1, docs/privacy.md): every value under a personal key anywhere in
 -- `properties`, `traits` and `context.traits` (nested objects and arrays included), and every
 -- string holding an email address anywhere in `properties`, `traits` and `context`. A line
--- with personal data in an object where a key repeats is quarantined as `duplicate_key`.
+-- with personal data in an object where a key repeats is quarantined as `duplicate_key` (its
+-- text is then restored from landing_lines: land._restore_quarantined_text).
 --
 -- Uses the macros of macros.sql. Bound parameters:
 --   $salt                  salt of the SHA-256 hashes of personal data
@@ -213,23 +214,6 @@ personal_lines_hashed as (
 
     group by file_path, line_number
 
-),
-
-personal_lines_quarantined as (
-
-    -- The text of the lines quarantined here (landing_classified keeps only the text of the
-    -- lines it quarantined).
-    select
-        hashed.*,
-        case when hashed.has_ambiguous_personal_key then (
-            select landing_lines.line
-            from landing_lines
-            where landing_lines.file_path = hashed.file_path
-                and landing_lines.line_number = hashed.line_number
-        ) end as line
-
-    from personal_lines_hashed as hashed
-
 )
 
 update landing_classified as lines
@@ -237,8 +221,7 @@ set
     properties = coalesce(hashed.properties, lines.properties),
     traits = coalesce(hashed.traits, lines.traits),
     context = coalesce(hashed.context, lines.context),
-    reason = case when hashed.has_ambiguous_personal_key then 'duplicate_key' end,
-    line = hashed.line
-from personal_lines_quarantined as hashed
+    reason = case when hashed.has_ambiguous_personal_key then 'duplicate_key' end
+from personal_lines_hashed as hashed
 where lines.file_path = hashed.file_path
     and lines.line_number = hashed.line_number
