@@ -19,6 +19,7 @@ import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,8 +120,9 @@ def land_folder(
             ``properties``, ``traits`` and ``context.traits``.
         now: The landing time (default: the current UTC time).
         batch_bytes: Files are landed in batches of about this many bytes, each committed
-            in one transaction with its manifest rows, so memory stays bounded; a killed run
-            keeps the batches it committed and lands the rest next time.
+            in one transaction with its manifest rows, so memory stays bounded (to about two
+            batches: the next one is read while one lands); a killed run keeps the batches it
+            committed and lands the rest next time.
         select: Only files for which this returns true are considered (a partitioned run
             lands the files of its arrival dates); the others are listed as not selected.
         max_clock_skew: A line whose ``received_at`` is later than the landing time plus
@@ -167,12 +169,25 @@ def land_folder(
     )
     landed = landed_prefixes(con)
     batches = _batches(new_files, batch_bytes)
-    for number, batch in enumerate(batches, start=1):
-        _land_batch(con, batch, result, rules, landed)
-        fault_point("landing_batch_committed")
-        if on_batch is not None:
-            on_batch(result, number, len(batches))
+    with reading_pool() as pool:
+        # The next batch is read while this one lands (reading has no side effect).
+        reading = _read_batch(pool, batches[0], landed)
+        for number in range(1, len(batches) + 1):
+            read = [future.result() for future in reading]
+            if number < len(batches):
+                reading = _read_batch(pool, batches[number], landed)
+            _land_batch(con, read, result, rules)
+            fault_point("landing_batch_committed")
+            if on_batch is not None:
+                on_batch(result, number, len(batches))
     return result
+
+
+def _read_batch(
+    pool: Executor, files: list[LandingFile], landed: dict[str, LandedPrefix]
+) -> list[Future[FileLines]]:
+    """The lines of ``files``, being read by ``pool``."""
+    return [pool.submit(read_lines, file, landed.get(file.relative_path)) for file in files]
 
 
 def known_file_stats(con: duckdb.DuckDBPyConnection) -> FileStats:
@@ -264,15 +279,13 @@ def _batches(files: list[LandingFile], batch_bytes: int) -> list[list[LandingFil
 
 def _land_batch(
     con: duckdb.DuckDBPyConnection,
-    files: list[LandingFile],
+    read: list[FileLines],
     result: LandingResult,
     rules: _BatchRules,
-    landed: dict[str, LandedPrefix],
 ) -> None:
-    """Lands one batch of files in one transaction, and adds its counts to ``result``."""
+    """Lands one batch of files (as read) in one transaction, and adds its counts to
+    ``result``."""
     landed_at, load_id = result.landed_at, result.load_id
-    with reading_pool() as pool:
-        read = list(pool.map(lambda file: read_lines(file, landed.get(file.relative_path)), files))
     con.register("landing_lines", _lines_table([i for i in read if i.lines is not None]))
     try:
         con.execute("begin transaction")
