@@ -6,24 +6,27 @@
 -- CONTRACT §1's event name normalization: a lower-case letter or digit followed by an
 -- upper-case letter gets a `_` between them; the name is lower-cased; every run of characters
 -- that are not letters or digits (any script) becomes one `_`; `_` at the ends are trimmed.
--- The usual names take a shortcut with the same result (the full rule costs microseconds a
--- name): `Title Case Words` only lose their spaces and capitals, `snake_case` stays as is.
+create or replace temp macro event_name_rule(name) as
+    trim(
+        regexp_replace(
+            lower(regexp_replace(nfc_normalize(name), '([\p{Ll}\p{Nd}])(\p{Lu})', '\1_\2', 'g')),
+            '[^\p{L}\p{N}]+',
+            '_',
+            'g'
+        ),
+        '_'
+    );
+
+
+-- event_name_rule, with shortcuts for the usual names (the rule costs microseconds a name;
+-- landing normalizes every line's): `Title Case Words` only lose their spaces and capitals,
+-- `snake_case` stays as it is. The result is the rule's (tests/unit/test_landing_fast_paths.py).
 create or replace temp macro normalize_event_name(name) as
     case
         when regexp_full_match(name, '[A-Z][a-z0-9]*(?: [A-Z][a-z0-9]*)*')
             then lower(replace(name, ' ', '_'))
         when regexp_full_match(name, '[a-z0-9]+(?:_[a-z0-9]+)*') then name
-        else trim(
-            regexp_replace(
-                lower(regexp_replace(
-                    nfc_normalize(name), '([\p{Ll}\p{Nd}])(\p{Lu})', '\1_\2', 'g'
-                )),
-                '[^\p{L}\p{N}]+',
-                '_',
-                'g'
-            ),
-            '_'
-        )
+        else event_name_rule(name)
     end;
 
 
