@@ -13,10 +13,12 @@ import os
 import stat
 import zlib
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -63,7 +65,9 @@ class FileLines:
     """The lines of one file, or why it could not be read (or read only in part)."""
 
     file: LandingFile
-    # columns line_number (int64), line (string), is_valid_utf8 (bool), is_truncated (bool)
+    # columns line_number (int64), line (large string: the text as read), content (the text
+    # classified: without a carriage return ending it, nor a byte-order mark starting it),
+    # is_valid_utf8 (bool), is_truncated (bool)
     lines: pa.Table | None
     error: str | None = None  # why the file is unreadable, or where a truncated file ends
     first_line_number: int = 1  # after a landed prefix: the first line appended to it
@@ -110,11 +114,21 @@ def discover(folder: Path, known: FileStats | None = None) -> list[LandingFile]:
         path = Path(error.filename) if error.filename else folder
         files.append(_unreadable(folder, path, f"folder cannot be listed: {_describe(error)}"))
 
-    for directory, _, names in os.walk(folder, onerror=unlistable):  # symlinks not followed
-        for name in names:
-            if name.lower().endswith(LANDING_SUFFIXES):
-                files.append(_landing_file(root, folder, Path(directory, name), known or {}))
+    paths = [
+        Path(directory, name)
+        for directory, _, names in os.walk(folder, onerror=unlistable)  # symlinks not followed
+        for name in names
+        if name.lower().endswith(LANDING_SUFFIXES)
+    ]
+    with reading_pool() as pool:  # hashing releases the GIL: files are hashed side by side
+        files.extend(pool.map(lambda path: _landing_file(root, folder, path, known or {}), paths))
     return sorted(files, key=lambda file: PurePosixPath(file.relative_path).parts)
+
+
+def reading_pool() -> ThreadPoolExecutor:
+    """Threads to read or hash files side by side, one per core: hashing, decompressing and
+    splitting lines run outside Python's global lock."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
 
 
 def _landing_file(root: Path, folder: Path, path: Path, known: FileStats) -> LandingFile:
@@ -210,11 +224,13 @@ def read_lines(file: LandingFile, landed: LandedPrefix | None = None) -> FileLin
     """Splits a file into numbered lines without parsing them.
 
     A trailing newline does not make an extra line; a UTF-8 byte-order mark at the start is
-    dropped (a carriage return at the end of a line is dropped when the line is classified).
-    Lines that are not valid UTF-8 are kept, decoded with replacement characters and flagged, so
-    that they can be quarantined. A gzip stream that ends before its end marker (a file cut
-    short in transfer) gives the lines decompressed so far; the last one, when it has no final
-    newline, is flagged ``is_truncated``.
+    dropped. The ``content`` of a line, what is classified, also drops a carriage return ending
+    it (CRLF) and a byte-order mark starting it (files concatenated after the first BOM was
+    stripped); ``line`` keeps them (the quarantine's raw text). Lines that are not valid UTF-8
+    are kept, decoded with replacement characters and flagged, so that they can be
+    quarantined. A gzip stream that ends before its end marker (a file cut short in transfer)
+    gives the lines decompressed so far; the last one, when it has no final newline, is
+    flagged ``is_truncated``.
 
     Args:
         file: The file.
@@ -235,28 +251,20 @@ def read_lines(file: LandingFile, landed: LandedPrefix | None = None) -> FileLin
         first_line_number = landed.count_lines + 1
     elif data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
-    raw_lines = data.split(b"\n")
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()
-    cut_mid_line = truncation is not None and bool(data) and not data.endswith(b"\n")
-    try:
-        text_lines = data.decode("utf-8").split("\n")[: len(raw_lines)]
-        valid = pa.array([True] * len(raw_lines), type=pa.bool_())
-    except UnicodeDecodeError:
-        # Rare path (a file with bad bytes): decode line by line to flag only the bad lines.
-        text_lines = [line.decode("utf-8", errors="replace") for line in raw_lines]
-        valid = pa.array([_is_utf8(line) for line in raw_lines], type=pa.bool_())
+    line, is_valid_utf8 = _split_lines(data)
+    count = len(line)
+    is_truncated = np.zeros(count, dtype=np.bool_)
+    if truncation is not None and data and not data.endswith(b"\n"):
+        is_truncated[-1] = True  # the gzip stream was cut in the middle of the last line
     table = pa.table(
         {
             "line_number": pa.array(
-                range(first_line_number, first_line_number + len(raw_lines)), type=pa.int64()
+                np.arange(first_line_number, first_line_number + count, dtype=np.int64)
             ),
-            "line": pa.array(text_lines, type=pa.string()),
-            "is_valid_utf8": valid,
-            "is_truncated": pa.array(
-                [False] * (len(raw_lines) - 1) + [cut_mid_line] if raw_lines else [],
-                type=pa.bool_(),
-            ),
+            "line": line,
+            "content": _content(line, data),
+            "is_valid_utf8": is_valid_utf8,
+            "is_truncated": pa.array(is_truncated),
         }
     )
     return FileLines(
@@ -267,6 +275,81 @@ def read_lines(file: LandingFile, landed: LandedPrefix | None = None) -> FileLin
         read_hash=read_hash,
         read_bytes=read_bytes,
     )
+
+
+def constant_strings(value: str, count: int) -> pa.LargeStringArray:
+    """``value`` ``count`` times, built from its bytes (no Python object per row)."""
+    encoded = value.encode()
+    offsets = np.arange(count + 1, dtype=np.int64) * len(encoded)
+    return pa.LargeStringArray.from_buffers(
+        count, pa.py_buffer(offsets), pa.py_buffer(encoded * count)
+    )
+
+
+def _split_lines(data: bytes) -> tuple[pa.LargeStringArray, pa.BooleanArray]:
+    """The lines of ``data`` (split at each newline; a final newline ends the last line) and
+    whether each is valid UTF-8 (a line that is not is decoded with replacement characters).
+
+    The lines are one Arrow array over the bytes without their newlines, its offsets found by
+    numpy: no Python object per line (the usual case, a file of valid UTF-8)."""
+    newlines = _newline_positions(data)
+    ends_open = bool(data) and not data.endswith(b"\n")  # a last line without newline
+    count = len(newlines) + ends_open
+    # Line i starts after i newlines: in the bytes without newlines, at its start minus i.
+    offsets = np.empty(count + 1, dtype=np.int64)
+    offsets[0] = 0
+    offsets[1 : len(newlines) + 1] = newlines - np.arange(len(newlines))
+    if ends_open:
+        offsets[-1] = len(data) - len(newlines)
+    if not _is_utf8_buffer(data):
+        # Rare path (a file with bad bytes): decode line by line to flag only the bad lines.
+        raw_lines = data.split(b"\n")[:count]
+        text = [raw.decode("utf-8", errors="replace") for raw in raw_lines]
+        valid = [_is_utf8(raw) for raw in raw_lines]
+        return pa.array(text, type=pa.large_string()), pa.array(valid, type=pa.bool_())
+    lines = pa.LargeStringArray.from_buffers(
+        count, pa.py_buffer(offsets), pa.py_buffer(data.replace(b"\n", b""))
+    )
+    return lines, pa.array(np.ones(count, dtype=np.bool_))
+
+
+def _is_utf8_buffer(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8, checked by Arrow as one string (far faster than line by
+    line; a newline never falls inside a character, so then every line is valid too)."""
+    whole = pa.LargeStringArray.from_buffers(
+        1, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)
+    )
+    try:
+        whole.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _newline_positions(data: bytes, block: int = 1 << 20) -> np.ndarray:
+    """The offsets of the newlines of ``data``, found block by block (faster than over the
+    whole: each block's comparison stays in the CPU cache)."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    found = [
+        np.flatnonzero(array[start : start + block] == ord("\n")) + start
+        for start in range(0, len(array), block)
+    ]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
+def _content(lines: pa.LargeStringArray, data: bytes) -> pa.LargeStringArray:
+    """``lines`` without a byte-order mark starting a line and carriage returns ending it
+    (the same array when no line has either, as usual)."""
+    content = lines
+    if UTF8_BOM[:1] in data and UTF8_BOM in data:  # a byte search first: much faster
+        content = pc.if_else(
+            pc.starts_with(content, UTF8_BOM.decode()),
+            pc.utf8_slice_codeunits(content, 1),
+            content,
+        )
+    if b"\r" in data:
+        content = pc.utf8_rtrim(content, characters="\r")
+    return content
 
 
 def _starts_with(data: bytes, landed: LandedPrefix) -> bool:

@@ -19,6 +19,7 @@ import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,12 +32,13 @@ from usage_analytics.landing.files import (
     FileStats,
     LandedPrefix,
     LandingFile,
+    constant_strings,
     discover,
     read_lines,
+    reading_pool,
 )
 from usage_analytics.landing.reasons import MAX_LINE_BYTES
 from usage_analytics.landing.rules import (
-    analytics_consent_sql,
     create_landing_macros,
     landing_sql,
     personal_key_pattern,
@@ -118,8 +120,9 @@ def land_folder(
             ``properties``, ``traits`` and ``context.traits``.
         now: The landing time (default: the current UTC time).
         batch_bytes: Files are landed in batches of about this many bytes, each committed
-            in one transaction with its manifest rows, so memory stays bounded; a killed run
-            keeps the batches it committed and lands the rest next time.
+            in one transaction with its manifest rows, so memory stays bounded (to about two
+            batches: the next one is read while one lands); a killed run keeps the batches it
+            committed and lands the rest next time.
         select: Only files for which this returns true are considered (a partitioned run
             lands the files of its arrival dates); the others are listed as not selected.
         max_clock_skew: A line whose ``received_at`` is later than the landing time plus
@@ -166,12 +169,25 @@ def land_folder(
     )
     landed = landed_prefixes(con)
     batches = _batches(new_files, batch_bytes)
-    for number, batch in enumerate(batches, start=1):
-        _land_batch(con, batch, result, rules, landed)
-        fault_point("landing_batch_committed")
-        if on_batch is not None:
-            on_batch(result, number, len(batches))
+    with reading_pool() as pool:
+        # The next batch is read while this one lands (reading has no side effect).
+        reading = _read_batch(pool, batches[0], landed)
+        for number in range(1, len(batches) + 1):
+            read = [future.result() for future in reading]
+            if number < len(batches):
+                reading = _read_batch(pool, batches[number], landed)
+            _land_batch(con, read, result, rules)
+            fault_point("landing_batch_committed")
+            if on_batch is not None:
+                on_batch(result, number, len(batches))
     return result
+
+
+def _read_batch(
+    pool: Executor, files: list[LandingFile], landed: dict[str, LandedPrefix]
+) -> list[Future[FileLines]]:
+    """The lines of ``files``, being read by ``pool``."""
+    return [pool.submit(read_lines, file, landed.get(file.relative_path)) for file in files]
 
 
 def known_file_stats(con: duckdb.DuckDBPyConnection) -> FileStats:
@@ -263,14 +279,13 @@ def _batches(files: list[LandingFile], batch_bytes: int) -> list[list[LandingFil
 
 def _land_batch(
     con: duckdb.DuckDBPyConnection,
-    files: list[LandingFile],
+    read: list[FileLines],
     result: LandingResult,
     rules: _BatchRules,
-    landed: dict[str, LandedPrefix],
 ) -> None:
-    """Lands one batch of files in one transaction, and adds its counts to ``result``."""
+    """Lands one batch of files (as read) in one transaction, and adds its counts to
+    ``result``."""
     landed_at, load_id = result.landed_at, result.load_id
-    read = [read_lines(file, landed.get(file.relative_path)) for file in files]
     con.register("landing_lines", _lines_table([i for i in read if i.lines is not None]))
     try:
         con.execute("begin transaction")
@@ -293,18 +308,20 @@ def _land_batch(
 
 
 def _lines_table(items: list[FileLines]) -> pa.Table:
+    """The lines of the batch's files, each with its file's path (``landing_lines``)."""
     schema = pa.schema(
         [
-            ("file_path", pa.string()),
+            ("file_path", pa.large_string()),
             ("line_number", pa.int64()),
-            ("line", pa.string()),
+            ("line", pa.large_string()),
+            ("content", pa.large_string()),
             ("is_valid_utf8", pa.bool_()),
             ("is_truncated", pa.bool_()),
         ]
     )
     tables = [
         item.lines.add_column(
-            0, "file_path", pa.array([item.file.relative_path] * item.lines.num_rows, pa.string())
+            0, "file_path", constant_strings(item.file.relative_path, item.lines.num_rows)
         )
         for item in items
         if item.lines is not None
@@ -330,9 +347,10 @@ def _classify(
     rules: _BatchRules,
 ) -> None:
     """Parses, validates and hashes the batch's lines into ``landing_classified``
-    (``sql/classify_lines.sql``), then hashes their personal keys and email addresses in place
-    (``sql/hash_personal_data.sql``); every value of the run (salt, times, event names, keys) is
-    a bound parameter."""
+    (``sql/classify_lines.sql``), then hashes in place the properties of the events whose
+    properties are personal (``sql/hash_pii_properties.sql``) and the personal keys and email
+    addresses (``sql/hash_personal_data.sql``); every value of the run (salt, times, event
+    names, keys) is a bound parameter."""
     create_landing_macros(con)
     con.execute(
         landing_sql("classify_lines.sql"),
@@ -341,10 +359,14 @@ def _classify(
             "timestamp_floor": rules.timestamp_floor,
             "max_line_bytes": MAX_LINE_BYTES,
             "salt": rules.pii_salt,
-            "pii_events": rules.pii_events,
             "max_received_at": rules.max_received_at,
         },
     )
+    if rules.pii_events:
+        con.execute(
+            landing_sql("hash_pii_properties.sql"),
+            {"salt": rules.pii_salt, "pii_events": rules.pii_events},
+        )
     con.execute(
         landing_sql("hash_personal_data.sql"),
         {
@@ -354,6 +376,27 @@ def _classify(
             "personal_key_pattern": personal_key_pattern(rules.personal_keys),
         },
     )
+    _restore_quarantined_text(con)
+
+
+def _restore_quarantined_text(con: duckdb.DuckDBPyConnection) -> None:
+    """Gives the lines that hash_personal_data.sql quarantined (a personal key repeated) their
+    text: ``landing_classified`` keeps only the text of the lines classify_lines.sql
+    quarantined (copying every line's text costs more than this rare look-up)."""
+    (count,) = con.execute(
+        "select count(*) from landing_classified where reason is not null and line is null"
+    ).fetchone()
+    if count:
+        con.execute(
+            """
+            update landing_classified as classified
+            set line = lines.line
+            from landing_lines as lines
+            where classified.reason is not null and classified.line is null
+                and lines.file_path = classified.file_path
+                and lines.line_number = classified.line_number
+            """
+        )
 
 
 def _quarantine_forgotten(
@@ -463,7 +506,7 @@ def _write_identities(con: duckdb.DuckDBPyConnection, landed_at: dt.datetime) ->
 
 def _write_events(con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime) -> None:
     con.execute(
-        f"""
+        """
         insert into raw.events (
             event_id, event_type, event_name, event_name_original, user_id, anonymous_id,
             user_id_key, anonymous_id_key, event_at, received_at, properties, context, traits,
@@ -487,7 +530,7 @@ def _write_events(con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.da
             classified.file_path,
             classified.line_number,
             ?,
-            {analytics_consent_sql("classified.context")}
+            classified.has_analytics_consent
         from landing_classified as classified
         left join raw.identities as user_identities
             on classified.user_id = user_identities.identity_value

@@ -3,16 +3,19 @@
 -- `reason` (null when the line is valid; reasons.py lists them in the order tested here).
 -- hash_personal_data.sql then hashes the personal keys and email addresses of the valid lines.
 --
--- Reads landing_lines (file_path, line_number, line, is_valid_utf8, is_truncated), the batch's
--- lines registered as an Arrow table. Uses the macros of macros.sql. Bound parameters:
+-- Reads landing_lines (file_path, line_number, line, content, is_valid_utf8, is_truncated), the
+-- batch's lines registered as an Arrow table (files.read_lines). Uses the macros of macros.sql.
+-- Bound parameters:
 --   $landed_at        timestamp of this landing, the default `received_at`
 --   $timestamp_floor  timestamp before which events are quarantined
 --   $max_line_bytes   the longest line landed, in bytes (reasons.MAX_LINE_BYTES)
 --   $salt             salt of the SHA-256 hashes of personal data
---   $pii_events       varchar[]: the events whose property values are personal data
+--   $max_received_at  the landing time plus the allowed clock skew
 --
--- Everything here is set-based, so landing costs one pass of DuckDB's JSON functions, not a
--- Python loop per line.
+-- Speed: every line is parsed three times in all (json_valid; one json_extract of every
+-- field landing reads, by a list of paths; json_keys for the duplicate-key rule), never once
+-- per field: a JSON function given a path re-parses the whole line. The types and texts of the
+-- fields are then read from their small JSON values.
 
 create temp table landing_classified as
 
@@ -26,11 +29,9 @@ lines as (
         line,
         is_valid_utf8,
         is_truncated,
-        -- A carriage return ending the line (CRLF) and a byte-order mark starting it (files
-        -- concatenated after the first BOM was stripped) are not content.
-        rtrim(
-            case when starts_with(line, chr(65279)) then substr(line, 2) else line end, chr(13)
-        ) as content
+        strlen(line) > $max_line_bytes as is_too_long,
+        -- the line without a carriage return ending it nor a byte-order mark starting it
+        content
 
     from landing_lines
 
@@ -39,72 +40,144 @@ lines as (
 lines_parsed as (
 
     -- DuckDB's JSON parser also accepts trailing commas and NaN / Infinity, which are not
-    -- JSON (and would be stored verbatim). A cheap pre-filter (the first pattern) finds
-    -- candidate lines; on those, string contents are blanked out (the second pattern matches
-    -- a JSON string) and the two forms are looked for in what is left (the third pattern).
+    -- JSON (and would be stored verbatim). Cheap pre-filters (a literal `nan` or `inf` in any
+    -- case, or a comma before a closing bracket) find candidate lines; on those, string
+    -- contents are blanked out (the first pattern matches a JSON string) and the two forms
+    -- are looked for in what is left (the second pattern).
     select
         *,
+        -- (each test in its own WHEN: a row goes no further than the first that decides it)
         case
-            when is_valid_utf8 and strlen(line) <= $max_line_bytes and json_valid(content)
-                and not (
-                    regexp_matches(content, '(?i),\s*[}\]]|nan|inf')
-                    and regexp_matches(
-                        regexp_replace(content, '"(?:[^"\\]|\\.)*"', '""', 'g'),
-                        '(?i),\s*[}\]]|[:\[,]\s*[+-]?(?:nan|inf|infinity)\s*[,}\]]'
-                    )
+            when not is_valid_utf8 or is_too_long then false
+            when not json_valid(content) then false
+            when regexp_matches(content, '(?i)nan')
+                or regexp_matches(content, '(?i)inf')
+                or regexp_matches(content, ',\s*[}\]]')
+                then not regexp_matches(
+                    regexp_replace(content, '"(?:[^"\\]|\\.)*"', '""', 'g'),
+                    '(?i),\s*[}\]]|[:\[,]\s*[+-]?(?:nan|inf|infinity)\s*[,}\]]'
                 )
-                then cast(content as json)
-        end as doc
+            else true
+        end as is_json
 
     from lines
+
+),
+
+lines_read as (
+
+    -- The fields landing reads, as JSON values, from one parse of the line (a missing key
+    -- gives null). `context.ip`, `context.traits` and the consent flags are read here too, so
+    -- that no later step parses `context` for them.
+    select
+        *,
+        case when is_json then regexp_matches(content, '^[ \t\n\r]*\{') end as is_object,
+        case when is_json then json_extract(content, [
+            '$.event_id', '$.messageId', '$.type', '$.event', '$.user_id', '$.userId',
+            '$.anonymous_id', '$.anonymousId', '$.timestamp', '$.originalTimestamp',
+            '$.received_at', '$.receivedAt', '$.properties', '$.context', '$.traits',
+            '$.context.ip', '$.context.traits', '$.context.consent.analytics',
+            '$.context.consent.categoryPreferences.analytics',
+            '$.context.consent.categoryPreferences.Analytics'
+        ]) end as field_values
+
+    from lines_parsed
+
+),
+
+lines_keyed as (
+
+    -- The field values as columns (a macro given `field_values[i]` would extract it again
+    -- wherever it uses it), and the top-level keys.
+    select
+        * exclude (field_values),
+        field_values[1] as event_id_json,
+        field_values[2] as message_id_json,
+        field_values[3] as type_json,
+        field_values[4] as event_json,
+        field_values[5] as user_id_json,
+        field_values[6] as user_id_alias_json,
+        field_values[7] as anonymous_id_json,
+        field_values[8] as anonymous_id_alias_json,
+        field_values[9] as timestamp_json_value,
+        field_values[10] as original_timestamp_json,
+        field_values[11] as received_at_json_value,
+        field_values[12] as received_at_alias_json,
+        field_values[13] as properties_json,
+        field_values[14] as context_json,
+        field_values[15] as traits_json,
+        field_values[16] as context_ip_json,
+        field_values[17] as context_traits,
+        field_values[18] as consent_analytics_json,
+        field_values[19] as consent_category_analytics_json,
+        field_values[20] as consent_category_analytics_upper_json,
+        case when is_object then json_keys(content) end as top_level_keys
+
+    from lines_read
 
 ),
 
 fields as (
 
     select
-        *,
-        json_type(doc) as doc_type,
+        file_path,
+        line_number,
+        line,
+        is_valid_utf8,
+        is_truncated,
+        is_too_long,
+        -- only white space (a JSON text never is)
+        case when not is_json then regexp_full_match(content, '\s*') else false end as is_blank,
+        is_json,
+        is_object,
         -- The top-level keys landing reads. When one appears twice in a line, which value is
         -- meant is ambiguous (DuckDB reads the first, most other JSON readers the last): the
-        -- line is quarantined as duplicate_key.
-        case when json_type(doc) = 'OBJECT'
-            then list_filter(
-                json_keys(doc),
-                lambda key: key in (
-                    'event_id', 'messageId', 'type', 'event', 'user_id', 'userId',
-                    'anonymous_id', 'anonymousId', 'timestamp', 'originalTimestamp',
-                    'received_at', 'receivedAt', 'properties', 'context', 'traits'
-                )
-            )
-        end as read_keys,
+        -- line is quarantined as duplicate_key. Only a line with a key twice is looked at.
+        has_repeated_read_key(
+            top_level_keys,
+            -- how many of the read keys the line has
+            (event_id_json is not null)::integer + (message_id_json is not null)::integer
+            + (type_json is not null)::integer + (event_json is not null)::integer
+            + (user_id_json is not null)::integer + (user_id_alias_json is not null)::integer
+            + (anonymous_id_json is not null)::integer + (anonymous_id_alias_json is not null)::integer
+            + (timestamp_json_value is not null)::integer + (original_timestamp_json is not null)::integer
+            + (received_at_json_value is not null)::integer + (received_at_alias_json is not null)::integer
+            + (properties_json is not null)::integer + (context_json is not null)::integer
+            + (traits_json is not null)::integer
+        ) as has_duplicate_key,
         coalesce(
-            json_scalar_text(doc, '$.event_id'), json_scalar_text(doc, '$.messageId')
+            json_value_text(event_id_json), json_value_text(message_id_json)
         ) as event_id,
-        json_type(doc, '$.type') as type_json_type,
-        lower(trim(json_extract_string(doc, '$.type'))) as type_text,
-        json_type(doc, '$.event') as event_json_type,
-        nullif(trim(json_extract_string(doc, '$.event')), '') as event_text,
+        coalesce(type_json, 'null') = 'null' as is_type_absent,
+        json_is_string(type_json) as is_type_string,
+        lower(trim(json_extract_string(type_json, '$'))) as type_text,
+        coalesce(event_json, 'null') = 'null' as is_event_absent,
+        json_is_string(event_json) as is_event_string,
+        nullif(trim(json_extract_string(event_json, '$')), '') as event_text,
         coalesce(
-            json_scalar_text(doc, '$.user_id'), json_scalar_text(doc, '$.userId')
+            json_value_text(user_id_json), json_value_text(user_id_alias_json)
         ) as user_id,
         coalesce(
-            json_scalar_text(doc, '$.anonymous_id'), json_scalar_text(doc, '$.anonymousId')
+            json_value_text(anonymous_id_json), json_value_text(anonymous_id_alias_json)
         ) as anonymous_id,
         coalesce(
-            json_present(doc, '$.timestamp'), json_present(doc, '$.originalTimestamp')
+            json_not_null(timestamp_json_value), json_not_null(original_timestamp_json)
         ) as timestamp_json,
         coalesce(
-            json_present(doc, '$.received_at'), json_present(doc, '$.receivedAt')
+            json_not_null(received_at_json_value), json_not_null(received_at_alias_json)
         ) as received_at_json,
-        case when json_type(doc, '$.properties') = 'OBJECT'
-            then json_extract(doc, '$.properties') end as properties,
-        case when json_type(doc, '$.context') = 'OBJECT'
-            then json_extract(doc, '$.context') end as context,
-        case when json_type(doc, '$.traits') = 'OBJECT'
-            then json_extract(doc, '$.traits') end as traits
+        json_object_value(properties_json) as properties,
+        json_object_value(context_json) as context,
+        json_object_value(traits_json) as traits,
+        context_ip_json,
+        context_traits,
+        not (
+            coalesce(consent_analytics_json = 'false', false)
+            or coalesce(consent_category_analytics_json = 'false', false)
+            or coalesce(consent_category_analytics_upper_json = 'false', false)
+        ) as has_analytics_consent
 
-    from lines_parsed
+    from lines_keyed
 
 ),
 
@@ -113,11 +186,11 @@ fields_typed as (
     select
         *,
         case
-            when type_json_type is null or type_json_type = 'NULL' then 'track'
-            when type_json_type = 'VARCHAR'
+            when is_type_absent then 'track'
+            when is_type_string
                 and type_text in ('track', 'page', 'screen', 'identify') then type_text
         end as event_type,
-        case when event_json_type = 'VARCHAR' and event_text is not null
+        case when is_event_string and event_text is not null
             then normalize_event_name(event_text) end as event_text_normalized,
         json_iso_timestamp(timestamp_json) as event_at,
         case
@@ -133,6 +206,7 @@ lines_classified as (
 
     select
         *,
+        json_extract_string(context_ip_json, '$') as context_ip,
         case
             when event_type = 'page' then 'page_view'
             when event_type = 'screen' then 'screen_view'
@@ -142,20 +216,19 @@ lines_classified as (
         coalesce(event_text, event_type) as event_name_original,
         case
             when is_truncated then 'truncated_file'
-            when strlen(line) > $max_line_bytes then 'line_too_long'
+            when is_too_long then 'line_too_long'
             when not is_valid_utf8 then 'invalid_encoding'
-            when regexp_full_match(content, '\s*') then 'empty_line'
-            when doc is null then 'invalid_json'
-            when doc_type <> 'OBJECT' then 'not_an_object'
-            when len(read_keys) > len(list_distinct(read_keys)) then 'duplicate_key'
+            when is_blank then 'empty_line'
+            when not is_json then 'invalid_json'
+            when not is_object then 'not_an_object'
+            when has_duplicate_key then 'duplicate_key'
             when event_id is null then 'missing_event_id'
             when event_type is null then 'invalid_type'
             when event_type = 'track'
-                and (event_json_type is null or event_json_type = 'NULL'
-                    or (event_json_type = 'VARCHAR' and event_text is null))
+                and (is_event_absent or (is_event_string and event_text is null))
                 then 'missing_event'
             when event_type = 'track'
-                and (event_json_type <> 'VARCHAR' or event_text_normalized = '')
+                and (not is_event_string or event_text_normalized = '')
                 then 'invalid_event_name'
             when user_id is null and anonymous_id is null then 'missing_user'
             when timestamp_json is null then 'missing_timestamp'
@@ -171,50 +244,47 @@ lines_classified as (
 
 ),
 
-personal_values as (
-
-    -- The IP as sent.
-    select
-        *,
-        json_extract_string(context, '$.ip') as context_ip
-
-    from lines_classified
-
-),
-
 lines_hashed as (
 
     -- Personal data replaced by its salted SHA-256, sha256($salt || value) in lower-case hex:
     -- the one hash of personal data (rules.pii_digest_sql; `forget` hashes ids with it).
-    -- Here `context.ip`, and every property value of an event in $pii_events, whatever its key
-    -- (an email address lower-cased and trimmed first). Personal keys and email addresses
-    -- elsewhere are hashed by hash_personal_data.sql.
+    -- Here `context.ip`. The property values of the events in $pii_events are hashed by
+    -- hash_pii_properties.sql, personal keys and email addresses elsewhere by
+    -- hash_personal_data.sql.
     select
-        * exclude (context, properties, context_ip),
-        case when context_ip is not null
-            then json_merge_patch(context, json_object('ip', sha256($salt || context_ip)))
-            else context
-        end as context,
-        case when properties is not null
-                and event_name in (select unnest($pii_events::varchar[]))
-            then cast(to_json(map_from_entries(list_transform(
-                json_keys(properties),
-                -- the property's JSON pointer: `~` escaped as `~0`, `/` as `~1`
-                lambda property_key: struct_pack(
-                    k := property_key,
-                    v := sha256($salt || personal_value_text(
-                        json_extract_string(
-                            properties,
-                            '/' || replace(replace(property_key, '~', '~0'), '/', '~1')
-                        ),
-                        normalize_event_name(property_key) = 'email'
-                    ))
+        file_path,
+        line_number,
+        -- the text is kept for the quarantine only
+        case when reason is not null then line end as line,
+        reason,
+        event_id,
+        event_type,
+        event_name,
+        event_name_original,
+        user_id,
+        anonymous_id,
+        event_at,
+        received_at,
+        case
+            when context_ip is null then context
+            -- The usual context: `ip`, a string, is its last key and the only one anywhere.
+            -- json_merge_patch would give the same (every key but `ip` as it was, then `ip`).
+            when starts_with(context_ip_json, '"')
+                and ends_with(context, ',"ip":' || context_ip_json || '}')
+                and strlen(context) - strlen(replace(context, '"ip":', '')) = 5
+                then replace(
+                    context,
+                    ',"ip":' || context_ip_json || '}',
+                    ',"ip":"' || sha256($salt || context_ip) || '"}'
                 )
-            ))) as json)
-            else properties
-        end as properties
+            else json_merge_patch(context, json_object('ip', sha256($salt || context_ip)))
+        end as context,
+        properties,
+        traits,
+        context_traits,
+        has_analytics_consent
 
-    from personal_values
+    from lines_classified
 
 )
 

@@ -2,7 +2,8 @@
 -- place (CONTRACT §1, docs/privacy.md): every value under a personal key anywhere in
 -- `properties`, `traits` and `context.traits` (nested objects and arrays included), and every
 -- string holding an email address anywhere in `properties`, `traits` and `context`. A line
--- with personal data in an object where a key repeats is quarantined as `duplicate_key`.
+-- with personal data in an object where a key repeats is quarantined as `duplicate_key` (its
+-- text is then restored from landing_lines: land._restore_quarantined_text).
 --
 -- Uses the macros of macros.sql. Bound parameters:
 --   $salt                  salt of the SHA-256 hashes of personal data
@@ -52,9 +53,7 @@ personal_documents as (
         where reason is null
             and (
                 contains(context::varchar, '@')
-                or regexp_matches(
-                    json_extract(context, '$.traits')::varchar, $personal_key_pattern
-                )
+                or regexp_matches(context_traits, $personal_key_pattern)
             )
     )
 
