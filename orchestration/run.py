@@ -15,12 +15,11 @@ import pydantic
 from orchestration.dbt_project import prepare_manifest
 from orchestration.definitions import defs
 from orchestration.defs.jobs import MAIN_JOB_NAME, REBUILD_JOB_NAME
-from orchestration.defs.landing.partitions import partition_range_tags, partition_window
+from orchestration.defs.landing.partitions import partition_range_tags
 from orchestration.defs.resources import (
     Commands,
     DbtBuild,
     Landing,
-    Scheduling,
     Warehouse,
     from_env,
 )
@@ -119,7 +118,7 @@ def run_pipeline(
             instance=instance,
             raise_on_error=False,
             run_id=run_id,
-            tags=_partition_tags(instance, land, partitions),
+            tags=_partition_tags(partitions),
         )
         summary = _summarize(instance, result, warehouse, land)
         summary.instance = None if instance.is_ephemeral else str(instance.root_directory)
@@ -128,19 +127,14 @@ def run_pipeline(
     return summary
 
 
-def _partition_tags(
-    instance: dg.DagsterInstance, land: bool, partitions: tuple[dt.date, dt.date] | None
-) -> dict[str, str] | None:
-    """The run's landing partitions: a backfill's range; for a run recorded in the project's
-    instance that lands every new file, every partition through today (which is what it
-    lands: earlier and later arrival dates are clamped into the window), so the UI shows them
-    filled; otherwise none (the run lands every new file, unpartitioned)."""
-    if partitions is not None:
-        return partition_range_tags(*partitions)
-    if not land or instance.is_ephemeral:
-        return None
-    window = partition_window(from_env("scheduling", Scheduling).partitions_start)
-    return partition_range_tags(window.first, window.last)
+def _partition_tags(partitions: tuple[dt.date, dt.date] | None) -> dict[str, str] | None:
+    """The run's landing partitions: a backfill's range; none for a run that lands every new
+    file (unpartitioned, one materialization per landing asset). Tagging such a run with every
+    partition through today recorded four events per day since USAGE_ANALYTICS_PARTITIONS_START
+    in the instance, planned and materialized (2,700 on 2026-12-07, about 80 s of SQLite
+    writes per run, growing by the day); the daily schedule and the sensor tag the arrival
+    dates they land."""
+    return None if partitions is None else partition_range_tags(*partitions)
 
 
 def _summarize(

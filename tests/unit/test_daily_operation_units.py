@@ -181,3 +181,15 @@ def test_a_run_that_gives_up_waiting_for_the_warehouse_is_retried_not_a_step_fai
     assert failure.job_failure_data.failure_reason == RunFailureReason.RUN_EXCEPTION
     error = failure.job_failure_data.error
     assert error is not None and f"in use by pid {holder.pid}" in error.to_string()
+
+
+def test_a_run_of_every_new_file_is_unpartitioned_and_a_backfill_covers_its_range() -> None:
+    """A plain run records one materialization per landing asset, not one per day since
+    the partitions start (thousands of events, minutes of SQLite writes within a year)."""
+    from orchestration.run import _partition_tags
+
+    assert _partition_tags(None) is None
+    assert _partition_tags((dt.date(2026, 1, 5), dt.date(2026, 1, 9))) == {
+        "dagster/asset_partition_range_start": "2026-01-05",
+        "dagster/asset_partition_range_end": "2026-01-09",
+    }
