@@ -41,6 +41,7 @@ from usage_analytics.landing.reasons import MAX_LINE_BYTES
 from usage_analytics.landing.rules import (
     create_landing_macros,
     landing_sql,
+    line_consent_paths,
     personal_key_pattern,
     pii_digest_sql,
     read_personal_keys,
@@ -360,6 +361,7 @@ def _classify(
             "max_line_bytes": MAX_LINE_BYTES,
             "salt": rules.pii_salt,
             "max_received_at": rules.max_received_at,
+            "consent_paths": line_consent_paths(),
         },
     )
     if rules.pii_events:
