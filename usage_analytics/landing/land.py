@@ -41,6 +41,7 @@ from usage_analytics.landing.reasons import MAX_LINE_BYTES
 from usage_analytics.landing.rules import (
     create_landing_macros,
     landing_sql,
+    line_consent_paths,
     personal_key_pattern,
     pii_digest_sql,
     read_personal_keys,
@@ -169,6 +170,7 @@ def land_folder(
     )
     landed = landed_prefixes(con)
     batches = _batches(new_files, batch_bytes)
+    create_landing_macros(con)  # once: creating them costs a tenth of a second
     with reading_pool() as pool:
         # The next batch is read while this one lands (reading has no side effect).
         reading = _read_batch(pool, batches[0], landed)
@@ -350,8 +352,7 @@ def _classify(
     (``sql/classify_lines.sql``), then hashes in place the properties of the events whose
     properties are personal (``sql/hash_pii_properties.sql``) and the personal keys and email
     addresses (``sql/hash_personal_data.sql``); every value of the run (salt, times, event
-    names, keys) is a bound parameter."""
-    create_landing_macros(con)
+    names, keys) is a bound parameter. The landing macros exist already (land_folder)."""
     con.execute(
         landing_sql("classify_lines.sql"),
         {
@@ -360,6 +361,7 @@ def _classify(
             "max_line_bytes": MAX_LINE_BYTES,
             "salt": rules.pii_salt,
             "max_received_at": rules.max_received_at,
+            "consent_paths": line_consent_paths(),
         },
     )
     if rules.pii_events:
@@ -581,48 +583,68 @@ def _write_file_level(
 def _write_manifest(
     con: duckdb.DuckDBPyConnection, load_id: str, landed_at: dt.datetime, read: list[FileLines]
 ) -> None:
-    counts = {
-        file_path: (lines, landed, quarantined, already)
-        for file_path, lines, landed, quarantined, already in con.execute(
-            """
-            select
-                file_path,
-                count(*),
-                count(*) filter (where reason is null),
-                count(*) filter (where reason is not null and not is_already_quarantined),
-                count(*) filter (where is_already_quarantined)
-            from landing_classified
-            group by 1
-            """
-        ).fetchall()
-    }
-    for item in read:
-        lines, landed, quarantined, already = counts.get(item.file.relative_path, (0, 0, 0, 0))
+    """One manifest row per file of the batch, in the batch's order, with its line counts (one
+    statement: a batch can have thousands of files)."""
+    files = pa.table(
+        {
+            "position": pa.array(range(len(read)), pa.int64()),
+            "file_path": pa.array([item.file.relative_path for item in read], pa.string()),
+            "content_hash": pa.array([item.file.content_hash for item in read], pa.string()),
+            "file_size_bytes": pa.array([item.file.size_bytes for item in read], pa.int64()),
+            "status": pa.array([item.status for item in read], pa.string()),
+            "error": pa.array([item.error for item in read], pa.string()),
+            "file_modified_ns": pa.array([item.file.modified_ns for item in read], pa.int64()),
+            "file_changed_ns": pa.array([item.file.changed_ns for item in read], pa.int64()),
+            "first_line_number": pa.array([item.first_line_number for item in read], pa.int64()),
+            "read_content_hash": pa.array([item.read_hash for item in read], pa.string()),
+            "read_size_bytes": pa.array([item.read_bytes for item in read], pa.int64()),
+        }
+    )
+    con.register("landing_files", files)
+    try:
         con.execute(
-            "insert into raw.load_manifest (load_id, file_path, content_hash, file_size_bytes,"
-            " status, error, count_lines, count_landed, count_quarantined, landed_at,"
-            " file_modified_ns, file_changed_ns, first_line_number, read_content_hash,"
-            " read_size_bytes, count_already_quarantined)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                load_id,
-                item.file.relative_path,
-                item.file.content_hash,
-                item.file.size_bytes,
-                item.status,
-                item.error,
-                lines,
-                landed,
-                quarantined,
-                landed_at,
-                item.file.modified_ns,
-                item.file.changed_ns,
-                item.first_line_number,
-                item.read_hash,
-                item.read_bytes,
-                already,
-            ],
+            """
+            insert into raw.load_manifest (load_id, file_path, content_hash, file_size_bytes,
+                status, error, count_lines, count_landed, count_quarantined, landed_at,
+                file_modified_ns, file_changed_ns, first_line_number, read_content_hash,
+                read_size_bytes, count_already_quarantined)
+            with line_counts as (
+                select
+                    file_path,
+                    count(*) as count_lines,
+                    count(*) filter (where reason is null) as count_landed,
+                    count(*) filter (
+                        where reason is not null and not is_already_quarantined
+                    ) as count_quarantined,
+                    count(*) filter (where is_already_quarantined) as count_already_quarantined
+                from landing_classified
+                group by file_path
+            )
+            select
+                $load_id,
+                files.file_path,
+                files.content_hash,
+                files.file_size_bytes,
+                files.status,
+                files.error,
+                coalesce(line_counts.count_lines, 0),
+                coalesce(line_counts.count_landed, 0),
+                coalesce(line_counts.count_quarantined, 0),
+                $landed_at,
+                files.file_modified_ns,
+                files.file_changed_ns,
+                files.first_line_number,
+                files.read_content_hash,
+                files.read_size_bytes,
+                coalesce(line_counts.count_already_quarantined, 0)
+            from landing_files as files
+            left join line_counts on files.file_path = line_counts.file_path
+            order by files.position
+            """,
+            {"load_id": load_id, "landed_at": landed_at},
         )
+    finally:
+        con.unregister("landing_files")
 
 
 def _add_to_result(

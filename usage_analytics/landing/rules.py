@@ -109,8 +109,8 @@ def create_landing_macros(con: duckdb.DuckDBPyConnection) -> None:
 def pii_digest_sql(salt_sql: str, value_sql: str) -> str:
     """SQL of the salted SHA-256 of ``value_sql`` (lower-case hex), the one hash of personal
     data: landing hashes emails, IPs, personal keys and PII properties with it (written out in
-    ``sql/classify_lines.sql`` and ``sql/hash_personal_data.sql``), ``forget`` hashes ids
-    with it.
+    ``sql/classify_lines.sql``, ``sql/hash_pii_properties.sql`` and
+    ``sql/hash_personal_data.sql``), ``forget`` hashes ids with it.
     """
     return f"sha256({salt_sql} || {value_sql})"
 
@@ -120,17 +120,26 @@ def _is_json_false(doc: str, path: str) -> str:
         and json_extract_string({doc}, '{path}') = 'false', false)"""
 
 
+# Where `context` says whether the person refused analytics: ``consent.analytics``, or
+# Segment's consent object ``consent.categoryPreferences.analytics`` (or ``Analytics``).
+CONSENT_PATHS: tuple[str, ...] = (
+    "$.consent.analytics",
+    "$.consent.categoryPreferences.analytics",
+    "$.consent.categoryPreferences.Analytics",
+)
+
+
 def analytics_consent_sql(context: str) -> str:
     """SQL: false only when the event says the person refused analytics, else true.
 
-    Refusal is ``context.consent.analytics`` set to JSON ``false``, or Segment's consent
-    object ``context.consent.categoryPreferences.analytics`` (or ``Analytics``) set to
-    ``false``. A missing, null or non-boolean value is not a refusal.
+    Refusal is JSON ``false`` at one of ``CONSENT_PATHS`` of ``context``. A missing, null or
+    non-boolean value is not a refusal. (Landing reads the same paths in
+    ``sql/classify_lines.sql``, from its one parse of the line.)
     """
-    paths = (
-        "$.consent.analytics",
-        "$.consent.categoryPreferences.analytics",
-        "$.consent.categoryPreferences.Analytics",
-    )
-    refusals = " or ".join(_is_json_false(context, path) for path in paths)
+    refusals = " or ".join(_is_json_false(context, path) for path in CONSENT_PATHS)
     return f"not ({refusals})"
+
+
+def line_consent_paths() -> list[str]:
+    """``CONSENT_PATHS`` as paths of a landed line (under its `context`)."""
+    return ["$.context" + path.removeprefix("$") for path in CONSENT_PATHS]

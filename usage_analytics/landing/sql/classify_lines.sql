@@ -11,6 +11,8 @@
 --   $max_line_bytes   the longest line landed, in bytes (reasons.MAX_LINE_BYTES)
 --   $salt             salt of the SHA-256 hashes of personal data
 --   $max_received_at  the landing time plus the allowed clock skew
+--   $consent_paths    varchar[]: where a line's `context` says whether its person refused
+--                     analytics (rules.CONSENT_PATHS)
 --
 -- Speed: every line is parsed three times in all (json_valid; one json_extract of every
 -- field landing reads, by a list of paths; json_keys for the duplicate-key rule), never once
@@ -76,10 +78,8 @@ lines_read as (
             '$.event_id', '$.messageId', '$.type', '$.event', '$.user_id', '$.userId',
             '$.anonymous_id', '$.anonymousId', '$.timestamp', '$.originalTimestamp',
             '$.received_at', '$.receivedAt', '$.properties', '$.context', '$.traits',
-            '$.context.ip', '$.context.traits', '$.context.consent.analytics',
-            '$.context.consent.categoryPreferences.analytics',
-            '$.context.consent.categoryPreferences.Analytics'
-        ]) end as field_values
+            '$.context.ip', '$.context.traits'
+        ] || $consent_paths) end as field_values
 
     from lines_parsed
 
@@ -108,9 +108,7 @@ lines_keyed as (
         field_values[15] as traits_json,
         field_values[16] as context_ip_json,
         field_values[17] as context_traits,
-        field_values[18] as consent_analytics_json,
-        field_values[19] as consent_category_analytics_json,
-        field_values[20] as consent_category_analytics_upper_json,
+        field_values[18:] as consent_values,
         case when is_object then json_keys(content) end as top_level_keys
 
     from lines_read
@@ -171,11 +169,8 @@ fields as (
         json_object_value(traits_json) as traits,
         context_ip_json,
         context_traits,
-        not (
-            coalesce(consent_analytics_json = 'false', false)
-            or coalesce(consent_category_analytics_json = 'false', false)
-            or coalesce(consent_category_analytics_upper_json = 'false', false)
-        ) as has_analytics_consent
+        -- false only when a consent path holds JSON false (rules.analytics_consent_sql)
+        not coalesce(list_contains(consent_values, 'false'), false) as has_analytics_consent
 
     from lines_keyed
 
