@@ -99,9 +99,9 @@ lines_keyed as (
         field_values[6] as user_id_alias_json,
         field_values[7] as anonymous_id_json,
         field_values[8] as anonymous_id_alias_json,
-        field_values[9] as timestamp_json_value,
+        field_values[9] as timestamp_value_json,
         field_values[10] as original_timestamp_json,
-        field_values[11] as received_at_json_value,
+        field_values[11] as received_at_value_json,
         field_values[12] as received_at_alias_json,
         field_values[13] as properties_json,
         field_values[14] as context_json,
@@ -130,17 +130,25 @@ fields as (
         is_object,
         -- The top-level keys landing reads. When one appears twice in a line, which value is
         -- meant is ambiguous (DuckDB reads the first, most other JSON readers the last): the
-        -- line is quarantined as duplicate_key. Only a line with a key twice is looked at.
+        -- line is quarantined as duplicate_key. Only the keys of a line with more keys than
+        -- read keys are filtered (has_repeated_read_key).
         has_repeated_read_key(
             top_level_keys,
             -- how many of the read keys the line has
-            (event_id_json is not null)::integer + (message_id_json is not null)::integer
-            + (type_json is not null)::integer + (event_json is not null)::integer
-            + (user_id_json is not null)::integer + (user_id_alias_json is not null)::integer
-            + (anonymous_id_json is not null)::integer + (anonymous_id_alias_json is not null)::integer
-            + (timestamp_json_value is not null)::integer + (original_timestamp_json is not null)::integer
-            + (received_at_json_value is not null)::integer + (received_at_alias_json is not null)::integer
-            + (properties_json is not null)::integer + (context_json is not null)::integer
+            (event_id_json is not null)::integer
+            + (message_id_json is not null)::integer
+            + (type_json is not null)::integer
+            + (event_json is not null)::integer
+            + (user_id_json is not null)::integer
+            + (user_id_alias_json is not null)::integer
+            + (anonymous_id_json is not null)::integer
+            + (anonymous_id_alias_json is not null)::integer
+            + (timestamp_value_json is not null)::integer
+            + (original_timestamp_json is not null)::integer
+            + (received_at_value_json is not null)::integer
+            + (received_at_alias_json is not null)::integer
+            + (properties_json is not null)::integer
+            + (context_json is not null)::integer
             + (traits_json is not null)::integer
         ) as has_duplicate_key,
         coalesce(
@@ -159,10 +167,10 @@ fields as (
             json_value_text(anonymous_id_json), json_value_text(anonymous_id_alias_json)
         ) as anonymous_id,
         coalesce(
-            json_not_null(timestamp_json_value), json_not_null(original_timestamp_json)
+            json_not_null(timestamp_value_json), json_not_null(original_timestamp_json)
         ) as timestamp_json,
         coalesce(
-            json_not_null(received_at_json_value), json_not_null(received_at_alias_json)
+            json_not_null(received_at_value_json), json_not_null(received_at_alias_json)
         ) as received_at_json,
         json_object_value(properties_json) as properties,
         json_object_value(context_json) as context,
