@@ -98,6 +98,14 @@ def dbt_timings(warehouse: Path, top: int = 12) -> dict[str, object]:
     }
 
 
+def write_result(name: str, result: dict[str, object]) -> None:
+    """Writes a benchmark's figures as ``benchmarks/results/<name>``."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / name
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"written {out}")
+
+
 def day_folders(events: Path) -> list[Path]:
     """The generator's day folders (``YYYY/MM/DD``), in date order."""
     return sorted(path for path in events.glob("*/*/*") if path.is_dir())
@@ -220,10 +228,7 @@ def main() -> int:
         print(f"ratio incremental / full refresh: {incremental_seconds / refresh_seconds:.3f}")
         result["marts_differing_from_full_refresh"] = differing
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"incremental_vs_full-{args.users}u-{args.days}d.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"written {out}")
+    write_result(f"incremental_vs_full-{args.users}u-{args.days}d.json", result)
     return 0
 
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
-from incremental_vs_full import count, day_folders, dbt_timings  # beside this script
+from incremental_vs_full import count, day_folders, dbt_timings, write_result  # beside this script
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS = REPO_ROOT / "benchmarks" / "results"
@@ -317,10 +317,7 @@ def main() -> int:
         verdict = {True: "met", False: "NOT met", None: "no figure"}[target["met"]]
         print(f"  {name:<28} {target['figure']} (target {target['target']}): {verdict}")
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"scale-{args.size}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"written {out}")
+    write_result(f"scale-{args.size}.json", result)
     return 0
 
 

@@ -108,3 +108,13 @@
     {%- set fields = event_payload_fields(custom_dimension_level, names) -%}
     {{- select_list(fields | map(attribute='name') | list, alias) }}
 {%- endmacro %}
+
+{#
+    The join condition from an event of the narrow event models (`event`) to the landed copy
+    it was deduplicated to (`copy`, stg_events__events): the copy's load, file and line.
+#}
+{% macro kept_copy_of(event, copy) -%}
+    {{ event }}.load_id = {{ copy }}.load_id
+    and {{ event }}.file_path = {{ copy }}.file_path
+    and {{ event }}.line_number = {{ copy }}.line_number
+{%- endmacro %}

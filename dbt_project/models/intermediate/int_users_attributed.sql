@@ -66,9 +66,7 @@ first_events_parsed as (
     from first_events
 
     inner join event_copies
-        on first_events.load_id = event_copies.load_id
-        and first_events.file_path = event_copies.file_path
-        and first_events.line_number = event_copies.line_number
+        on {{ kept_copy_of('first_events', 'event_copies') }}
 
 ),
 

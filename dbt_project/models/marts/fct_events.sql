@@ -63,9 +63,7 @@ events_with_payload_json as (
     from events_sessionized
 
     inner join event_copies
-        on events_sessionized.load_id = event_copies.load_id
-        and events_sessionized.file_path = event_copies.file_path
-        and events_sessionized.line_number = event_copies.line_number
+        on {{ kept_copy_of('events_sessionized', 'event_copies') }}
 
 ),
 
