@@ -27,6 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from usage_analytics.faults import fault_point
+from usage_analytics.landing.arrival import arrival_date
 from usage_analytics.landing.files import (
     FileLines,
     FileStats,
@@ -71,6 +72,7 @@ class LandingResult:
     # lines of a changed file identical to a line quarantined before: not in count_lines
     count_already_quarantined: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    arrival_dates: set[dt.date] = field(default_factory=set)  # of the files newly landed
 
     @property
     def count_files_landed(self) -> int:
@@ -653,6 +655,7 @@ def _add_to_result(
     for item in read:
         target = result.files_landed if item.lines is not None else result.files_unreadable
         target.append(item.file.relative_path)
+        result.arrival_dates.add(arrival_date(item.file.path, item.file.relative_path))
         if item.status == "truncated":
             result.files_truncated.append(item.file.relative_path)
     reasons: Counter[str] = Counter(result.quarantined_by_reason)
