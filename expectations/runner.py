@@ -58,15 +58,22 @@ class SuiteResult:
         return [result for result in self.results if not result.passed]
 
 
+_background_import: list[threading.Thread] = []  # the thread import_in_background started
+
+
 def import_in_background() -> None:
-    """Starts importing Great Expectations in a daemon thread.
+    """Starts importing Great Expectations in a daemon thread (once per process).
 
     The import takes about 3 s of Python start-up, and the first gate needs it only after
     landing; a run starts this first, so the import overlaps the landing step (mostly DuckDB,
-    which releases the GIL) instead of adding to it. ``validate`` imports the same modules:
-    Python's import lock makes it wait for a half-done import, never import twice.
+    which releases the GIL) instead of adding to it. ``_context`` waits for that thread before
+    it imports anything itself: two threads importing GX's circular modules at once can see a
+    module half initialized ("partially initialized module" errors).
     """
-    threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True).start()
+    if not _background_import:
+        thread = threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True)
+        _background_import.append(thread)
+        thread.start()
 
 
 def _import_gx() -> None:
@@ -153,6 +160,8 @@ def validate_in_duckdb(
 
 def _context() -> Any:
     """An ephemeral GX context, without progress bars."""
+    for thread in _background_import:
+        thread.join()  # never import GX from two threads at once
     _import_gx()  # the settings the background import uses, whichever runs first
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
