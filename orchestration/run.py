@@ -153,8 +153,9 @@ def _summarize(
     materialized = set()
     for event in result.get_asset_materialization_events():
         materialized.add(event.asset_key)  # a range run materializes each partition
-        if event.asset_key == dg.AssetKey(["raw", "load_manifest"]):
-            metadata = event.materialization.metadata
+        metadata = event.materialization.metadata
+        if event.asset_key == dg.AssetKey(["raw", "load_manifest"]) and "load_id" in metadata:
+            # not the arrival-date marks a run of all new files adds (no metadata)
             summary.landing = {key: value.value for key, value in metadata.items()}
     summary.assets_materialized = len(materialized)
     for evaluation in result.get_asset_check_evaluations():
