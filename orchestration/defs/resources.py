@@ -33,6 +33,7 @@ from usage_analytics.warehouse.engine import (
     MEMORY_LIMIT_ENV,
     TEMP_DIRECTORY_ENV,
     THREADS_ENV,
+    WAREHOUSE_ENV,
     EngineSettings,
     checked_memory_limit,
     out_of_memory_message,
@@ -40,8 +41,6 @@ from usage_analytics.warehouse.engine import (
 from usage_analytics.warehouse.lock import exclusive_warehouse
 from usage_analytics.warehouse.read import read_only
 
-# the dbt profile (dbt_project/profiles.yml) reads the warehouse file from this variable
-WAREHOUSE_ENV = "USAGE_ANALYTICS_WAREHOUSE"
 DEV_PII_SALT = "usage-analytics-development-salt"
 READ_ONLY_WAIT_SECONDS = 300.0  # a reader waits this long for a writer to let go of the file
 

@@ -7,8 +7,17 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.dbt_project import DBT_PROJECT_DIR
 from orchestration.defs.resources import SettingError, Warehouse, from_env
-from usage_analytics.warehouse.engine import EngineSettings, default_temp_directory
+from usage_analytics.warehouse.dbt_plugin import Plugin
+from usage_analytics.warehouse.engine import (
+    MEMORY_LIMIT_ENV,
+    TEMP_DIRECTORY_ENV,
+    THREADS_ENV,
+    WAREHOUSE_ENV,
+    EngineSettings,
+    default_temp_directory,
+)
 
 
 def _settings(con: duckdb.DuckDBPyConnection) -> tuple[str, int, str]:
@@ -67,3 +76,29 @@ def test_a_step_that_does_not_fit_fails_in_one_line_naming_the_setting(tmp_path:
     assert "\n" not in description
     assert "ran out of memory: DuckDB's limit is 20MB (USAGE_ANALYTICS_MEMORY_LIMIT)" in description
     assert "USAGE_ANALYTICS_TEMP_DIRECTORY" in description
+
+
+def test_dbt_opens_the_warehouse_with_the_settings_the_resource_exports(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "it's here.duckdb"  # a quote in the path stays data
+    duckdb.connect(str(path)).execute("create table marker as select 42 as answer").close()
+    warehouse = Warehouse(database=str(path), memory_limit="512MB", threads=1)
+    for name, value in {**warehouse.engine.environment(path), WAREHOUSE_ENV: str(path)}.items():
+        monkeypatch.setenv(name, value)
+    plugin = Plugin(name="dbt_plugin", plugin_config={})
+    config: dict[str, object] = {}
+    plugin.update_connection_config(None, config)
+    with duckdb.connect(config=config) as con:
+        plugin.configure_connection(con)
+        assert _settings(con) == ("488.2 MiB", 1, str(default_temp_directory(path)))
+        assert con.execute("select answer from warehouse.marker").fetchone() == (42,)
+
+
+def test_the_dbt_profile_names_no_warehouse_or_setting() -> None:
+    """dbt hashes the profile's connection settings into its partial-parse state: a value that
+    differs between warehouses there makes each new warehouse parse the project again."""
+    profile = (DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
+    settings = [WAREHOUSE_ENV, MEMORY_LIMIT_ENV, THREADS_ENV, TEMP_DIRECTORY_ENV]
+    assert [name for name in settings if name in profile.split("plugins:")[1]] == []
+    assert "module: usage_analytics.warehouse.dbt_plugin" in profile

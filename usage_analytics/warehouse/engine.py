@@ -1,7 +1,7 @@
 """How much of the machine DuckDB may take: its memory limit, threads and spill folder.
 
 Every connection a run opens to the warehouse (landing, the gates, publish, and the dbt
-processes through ``dbt_project/profiles.yml``) gets the same three settings, so that a day
+processes through ``dbt_plugin.py``) gets the same three settings, so that a day
 bigger than memory spills to disk instead of growing until the kernel's OOM killer ends the
 run. When even spilling cannot make it fit (a hash table or a sort larger than the limit),
 DuckDB raises ``OutOfMemoryException``; ``out_of_memory_message`` turns that into one line that
@@ -16,6 +16,7 @@ import duckdb
 
 # A laptop's share: a 10-million-event day builds within it (benchmarks/README.md).
 DEFAULT_MEMORY_LIMIT = "3GB"
+WAREHOUSE_ENV = "USAGE_ANALYTICS_WAREHOUSE"  # the file the dbt processes of a run build
 MEMORY_LIMIT_ENV = "USAGE_ANALYTICS_MEMORY_LIMIT"
 THREADS_ENV = "USAGE_ANALYTICS_THREADS"
 TEMP_DIRECTORY_ENV = "USAGE_ANALYTICS_TEMP_DIRECTORY"
@@ -61,7 +62,7 @@ class EngineSettings:
         }
 
     def environment(self, warehouse: Path) -> dict[str, str]:
-        """The variables ``dbt_project/profiles.yml`` reads the same settings from."""
+        """The variables dbt reads the same settings from (``dbt_plugin.py``)."""
         config = self.duckdb_config(warehouse)
         return {
             MEMORY_LIMIT_ENV: str(config["memory_limit"]),
