@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from dbt.adapters.duckdb.credentials import Attachment
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
@@ -45,11 +46,6 @@ def engine_settings() -> EngineSettings:
     )
 
 
-def sql_string(value: str) -> str:
-    """``value`` as a SQL string literal (ATTACH takes no bound parameter)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 class Plugin(BasePlugin):
     """Opens dbt's DuckDB with the run's engine settings and the warehouse attached."""
 
@@ -59,4 +55,5 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         """Attaches the warehouse file under the profile's catalog name."""
-        conn.execute(f"attach {sql_string(str(warehouse_path()))} as {CATALOG}")
+        # dbt-duckdb's own ATTACH statement (it escapes the path; ATTACH binds no parameter)
+        conn.execute(Attachment(path=str(warehouse_path()), alias=CATALOG).to_sql())

@@ -190,30 +190,23 @@ gap_sessions_numbered as (
     #}
     select
         *,
-        cast(sum(is_gap_session_start) over (
-            partition by user_key_id
-            order by event_rank
-            rows between unbounded preceding and current row
-        ) as {{ dbt.type_bigint() }}) as gap_session_number,
-        max(case when is_gap_session_start = 1 then event_rank end) over (
-            partition by user_key_id
-            order by event_rank
-            rows between unbounded preceding and current row
-        ) as gap_session_start_rank,
+        cast(sum(is_gap_session_start) over events_so_far as {{ dbt.type_bigint() }})
+            as gap_session_number,
+        max(case when is_gap_session_start = 1 then event_rank end) over events_so_far
+            as gap_session_start_rank,
         {{ last_value_ignoring_nulls(
             'case when is_gap_session_start = 1 then event_id end'
-        ) }} over (
-            partition by user_key_id
-            order by event_rank
-            rows between unbounded preceding and current row
-        ) as gap_session_first_event_id,
-        max(case when is_gap_session_start = 1 then event_at end) over (
-            partition by user_key_id
-            order by event_rank
-            rows between unbounded preceding and current row
-        ) as gap_session_started_at
+        ) }} over events_so_far as gap_session_first_event_id,
+        max(case when is_gap_session_start = 1 then event_at end) over events_so_far
+            as gap_session_started_at
 
     from gap_starts_marked
+
+    window events_so_far as (
+        partition by user_key_id
+        order by event_rank
+        rows between unbounded preceding and current row
+    )
 
 ),
 
@@ -367,25 +360,22 @@ cut_events_numbered as (
     {# a user with a cut session: its sessions start at the gap starts and at the cuts #}
     select
         *,
-        count_sessions_before + cast(sum(is_session_start) over (
-            partition by user_key_id
-            order by event_rank
-            rows between unbounded preceding and current row
-        ) as {{ dbt.type_bigint() }}) as session_number,
-        max(case when is_session_start = 1 then event_rank end) over (
-            partition by user_key_id
-            order by event_rank
-            rows between unbounded preceding and current row
-        ) as session_start_rank,
+        count_sessions_before
+        + cast(sum(is_session_start) over events_so_far as {{ dbt.type_bigint() }})
+            as session_number,
+        max(case when is_session_start = 1 then event_rank end) over events_so_far
+            as session_start_rank,
         {{ last_value_ignoring_nulls(
             'case when is_session_start = 1 then event_id end'
-        ) }} over (
-            partition by user_key_id
-            order by event_rank
-            rows between unbounded preceding and current row
-        ) as session_first_event_id
+        ) }} over events_so_far as session_first_event_id
 
     from cut_events_marked
+
+    window events_so_far as (
+        partition by user_key_id
+        order by event_rank
+        rows between unbounded preceding and current row
+    )
 
 ),
 

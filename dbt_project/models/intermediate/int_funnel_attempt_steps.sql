@@ -333,16 +333,7 @@ attempt_steps_timed as (
 
 attempts_summarized as (
 
-    select
-        funnel_name,
-        user_key,
-        attempt_event_id,
-        attempt_started_at,
-        max(step_number) as furthest_step_number
-
-    from attempt_steps
-
-    group by 1, 2, 3, 4
+    {{ funnel_attempts_summarized('attempt_steps') }}
 
 ),
 

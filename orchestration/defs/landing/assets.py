@@ -16,7 +16,7 @@ from expectations.runner import import_in_background
 from orchestration.defs.landing.partitions import partition_window
 from orchestration.defs.resources import DbtBuild, Landing, Warehouse
 from usage_analytics.dbt_vars import timestamp_floor
-from usage_analytics.landing.arrival import arrival_date
+from usage_analytics.landing.arrival import PartitionWindow, arrival_date
 from usage_analytics.landing.files import LandingFile
 from usage_analytics.landing.land import land_folder
 from usage_analytics.paths import SEEDS_DIR
@@ -119,9 +119,7 @@ def _record_arrival_dates(context: dg.AssetExecutionContext, dates: set[dt.date]
     materialized, about 30 s of SQLite writes per run by December) keeps the UI's partition
     status true: a partition is filled once files of its date have landed.
     """
-    partitions = context.assets_def.partitions_def
-    assert isinstance(partitions, dg.DailyPartitionsDefinition)
-    window = partition_window(partitions.start.date())
+    window = _window(context)
     for partition in sorted({window.partition_of(date) for date in dates}):
         for spec in context.assets_def.specs:
             context.log_event(
@@ -141,12 +139,17 @@ def _partition_filter(
         return None, "all arrival dates"
     key_range = context.partition_key_range
     first, last = dt.date.fromisoformat(key_range.start), dt.date.fromisoformat(key_range.end)
-    partitions = context.assets_def.partitions_def
-    assert isinstance(partitions, dg.DailyPartitionsDefinition)
-    window = partition_window(partitions.start.date())
+    window = _window(context)
 
     def select(file: LandingFile) -> bool:
         arrived = arrival_date(file.path, file.relative_path)
         return first <= window.partition_of(arrived) <= last
 
     return select, f"arrival dates {first} .. {last}"
+
+
+def _window(context: dg.AssetExecutionContext) -> PartitionWindow:
+    """The landing partitions' first and last (today's) dates."""
+    partitions = context.assets_def.partitions_def
+    assert isinstance(partitions, dg.DailyPartitionsDefinition)
+    return partition_window(partitions.start.date())
