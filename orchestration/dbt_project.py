@@ -16,6 +16,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
+from filelock import FileLock
 
 from orchestration.dbt_launcher import launcher_path
 from usage_analytics.paths import DBT_PROJECT_DIR, SEEDS_DIR
@@ -117,12 +118,20 @@ def prepare_if_dev() -> None:
 def prepare_manifest(force: bool = False) -> None:
     """Parses the dbt project into ``target/manifest.json`` when a dbt or seed file changed.
 
+    Two commands started at once (the first runs on a fresh clone, a test suite's workers)
+    parse one after the other under a file lock, and the second finds the manifest fresh:
+    dbt writing ``manifest.json`` from two processes at once left it corrupt.
+
     Args:
         force: Parse even when the manifest looks up to date.
     """
-    if force or manifest_is_stale():
-        fingerprint = inputs_fingerprint()  # taken before parsing: a later edit re-parses
-        project = dbt_project()
-        parse = DbtCliResource(project_dir=project, dbt_executable=dbt_child_executable())
-        parse.cli(["parse", "--quiet"], target_path=project.target_path).wait()
-        _fingerprint_path().write_text(fingerprint)
+    if not (force or manifest_is_stale()):
+        return
+    project = dbt_project()
+    project.target_path.mkdir(parents=True, exist_ok=True)
+    with FileLock(project.target_path / "parse.lock"):
+        if force or manifest_is_stale():
+            fingerprint = inputs_fingerprint()  # taken before parsing: a later edit re-parses
+            parse = DbtCliResource(project_dir=project, dbt_executable=dbt_child_executable())
+            parse.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+            _fingerprint_path().write_text(fingerprint)
