@@ -128,8 +128,8 @@ def prepare_manifest(force: bool = False) -> None:
     if not (force or manifest_is_stale()):
         return
     project = dbt_project()
-    project.target_path.mkdir(parents=True, exist_ok=True)
-    with FileLock(project.target_path / "parse.lock"):
+    project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(project.manifest_path.with_name("parse.lock")):
         if force or manifest_is_stale():
             fingerprint = inputs_fingerprint()  # taken before parsing: a later edit re-parses
             parse = DbtCliResource(project_dir=project, dbt_executable=dbt_child_executable())

@@ -31,7 +31,9 @@ def test_concurrent_prepares_parse_once(monkeypatch: pytest.MonkeyPatch, tmp_pat
         def wait(self) -> None:
             pass
 
-    project = SimpleNamespace(target_path=tmp_path / "target")
+    project = SimpleNamespace(
+        target_path=tmp_path / "target", manifest_path=tmp_path / "target" / "manifest.json"
+    )
     monkeypatch.setattr(dbt_project, "dbt_project", lambda: project)
     monkeypatch.setattr(dbt_project, "manifest_is_stale", lambda: not state["fresh"])
     monkeypatch.setattr(dbt_project, "inputs_fingerprint", lambda: "fingerprint")
