@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from orchestration.commands import build, remove
+from orchestration.commands.report import add_report_command
 from orchestration.output import add_output_options, fail
 from usage_analytics import __version__
 
@@ -147,6 +148,8 @@ def _parser() -> argparse.ArgumentParser:
         help="the event id, as landed (repeat for several)",
     )
     _builds(quarantine, remove.quarantine, "dbt vars of the rebuild (the ones your runs use)")
+
+    add_report_command(commands)
 
     contracts = commands.add_parser(
         "sync-contracts",

@@ -25,6 +25,7 @@ from orchestration.defs.quality.sensors import (
     gate_results_of_failed_runs,
     gate_results_of_succeeded_runs,
 )
+from orchestration.defs.report.assets import build_report
 from orchestration.defs.resources import Scheduling, build_resources, from_env
 
 
@@ -35,11 +36,13 @@ def defs() -> dg.Definitions:
     prepare_if_dev()  # `dagster dev` parses the project; commands call prepare_manifest
     scheduling = from_env("scheduling", Scheduling)
     dbt_models = build_dbt_models(project)
+    published = build_publish_marts(dbt_models)
     return dg.Definitions(
         assets=[
             build_land_events(landing_partitions(scheduling.partitions_start)),
             dbt_models,
-            build_publish_marts(dbt_models),
+            published,
+            build_report(published),
         ],
         asset_checks=[landing_gates, events_freshness],
         jobs=[usage_analytics_job, usage_analytics_rebuild_job, freshness_job],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # `python -m orchestration.cli` from the repository root runs this checkout's code (the same
@@ -166,3 +167,22 @@ def hits(warehouse: Path, needles: list[str], skip: tuple[str, ...] = ()) -> lis
         return sorted(found)
     finally:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def published_sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The bundled sample, run once for the whole session (built by the first pytest-xdist
+    worker that asks, under a file lock; the others reuse it): the warehouse and its serving
+    copy, for tests that only read published marts (report, semantic layer, BI clients).
+    Tests must not write to it."""
+    base = tmp_path_factory.getbasetemp()
+    # under pytest-xdist every worker has its own base folder inside the session's
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "published_sample"
+    shared.mkdir(exist_ok=True)
+    warehouse = shared / "warehouse.duckdb"
+    with FileLock(shared / "build.lock"):
+        if not (shared / "built").is_file():
+            result = run_cli("run", "--warehouse", str(warehouse))
+            assert result.returncode == 0, result.stdout + result.stderr
+            (shared / "built").write_text(result.stdout, encoding="utf-8")
+    return {"warehouse": warehouse, "serving": warehouse.with_name("warehouse.serving.duckdb")}

@@ -4,6 +4,7 @@ import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -16,6 +17,7 @@ from usage_analytics.publishing.serving import (
     serving_publication,
     write_serving_copy,
 )
+from usage_analytics.quality.gates import Gate
 from usage_analytics.warehouse.schema import ensure_schema
 
 # a reader in another process: the publication and row count it sees, each time it is asked
@@ -151,7 +153,10 @@ def by_user_warehouse(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def publish_by_user(
-    con: duckdb.DuckDBPyConnection, serving: Path, touched: dict[str, dt.datetime | None]
+    con: duckdb.DuckDBPyConnection,
+    serving: Path,
+    touched: dict[str, dt.datetime | None],
+    **record: Any,
 ) -> Publication:
     """Rebuilds the touched users' candidate events (from ``rebuild_from`` on) and publishes."""
     con.execute("delete from audit.audit_users_unpublished")
@@ -174,7 +179,7 @@ def publish_by_user(
     publication = publish_marts(
         con, tables, "run", by_user={"fct_events": RowRange("event_at", "event_at")}
     )
-    write_serving_copy(con, serving, tables, publication, "run")
+    write_serving_copy(con, serving, tables, publication, "run", **record)
     return publication
 
 
@@ -222,3 +227,72 @@ def test_after_a_publication_by_user_the_serving_copy_replaces_the_same_rows(
     finally:
         con.close()
     assert not list(tmp_path.glob("*.writing*"))
+
+
+def gate(name: str, passed: bool, severity: str = "error") -> Gate:
+    return Gate(name, "dbt", severity, severity == "error", passed, [])
+
+
+def test_the_serving_copy_records_the_gates_and_vars_of_its_publication(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader (the report) learns from the serving copy alone which gates the publishing run
+    passed and which vars built the marts; a copy made by user replaces both."""
+    serving = tmp_path / "w.serving.duckdb"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        by_user_warehouse(con)
+        publish_by_user(
+            con,
+            serving,
+            {},
+            gates=[
+                gate("marts/fct_events:not_null", True),
+                gate("raw/events:volume", False, "warn"),
+            ],
+            settings={
+                "reporting_timezone": "Europe/Berlin",
+                "timestamp_floor": dt.date(2000, 1, 1),
+                "session_timeout_minutes": 45,
+            },
+        )
+        monkeypatch.setattr(serving_module, "_copy_publication", None)  # must copy by user
+        publish_by_user(
+            con,
+            serving,
+            {"u1": None},
+            gates=[gate("marts/fct_events:not_null", True)],
+            settings={"reporting_timezone": "UTC"},
+        )
+    finally:
+        con.close()
+    check = duckdb.connect(str(serving), read_only=True)
+    try:
+        gates = check.execute(
+            "select gate, severity, is_blocking, status, count_failures"
+            " from audit.publication_gates"
+        ).fetchall()
+        settings = check.execute("select * from audit.publication_settings").fetchall()
+    finally:
+        check.close()
+    assert gates == [("marts/fct_events:not_null", "error", True, "PASS", 0)]
+    assert settings == [("reporting_timezone", "UTC")]
+
+
+def test_vars_are_recorded_as_text(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    serving = tmp_path / "w.serving.duckdb"
+    try:
+        con.execute("create schema marts")
+        con.execute("create table marts.agg as select 1 as total")
+        publication = Publication("p", dt.datetime(2026, 1, 1), None, {"agg": 1}, {"agg": 1})
+        settings = {"timestamp_floor": dt.date(2000, 1, 1), "path_top_n": 5, "tz": "UTC"}
+        write_serving_copy(con, serving, ["agg"], publication, "run", settings=settings)
+    finally:
+        con.close()
+    check = duckdb.connect(str(serving), read_only=True)
+    try:
+        rows = dict(check.execute("select * from audit.publication_settings").fetchall())
+    finally:
+        check.close()
+    assert rows == {"path_top_n": "5", "timestamp_floor": "2000-01-01", "tz": "UTC"}

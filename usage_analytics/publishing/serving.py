@@ -21,23 +21,42 @@ The file holds:
 - schema ``marts``: every published mart, as ``marts`` of the warehouse holds it;
 - ``audit.publication``: one row, the publication these marts are (id, run, time, landings
   included, row count);
-- ``audit.publication_tables``: one row per mart with its row count at publication.
+- ``audit.publication_tables``: one row per mart with its row count at publication;
+- ``audit.publication_gates``: one row per gate (asset check) of the run that published, with
+  its status: every blocking gate passed, or nothing would have been published;
+- ``audit.publication_settings``: the dbt vars the marts were built with (``reporting_timezone``
+  ...), one row each, so that a reader knows which days and sessions it is looking at.
 """
 
+import datetime as dt
+import json
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from usage_analytics.publishing.marts import PUBLISHED_SCHEMA, Publication, replace_rows
+from usage_analytics.quality.gates import Gate
 
 SERVING_SUFFIX = ".serving.duckdb"
 SERVING_ALIAS = "serving_copy"
 WRITING_SUFFIX = ".writing"
 MAX_FREE_SHARE = 0.25  # a copied file with more free space than this is written whole
+RECORD_TABLES = ("publication", "publication_tables", "publication_gates", "publication_settings")
+
+
+@dataclass(frozen=True)
+class PublicationRecord:
+    """What the serving copy records beside the marts: who published them and how they were
+    built (the ``audit`` tables of the module's list)."""
+
+    run_id: str
+    gates: Sequence[Gate] = ()  # the run's gates, as they stood when it published
+    settings: Mapping[str, object] = field(default_factory=dict)  # the run's dbt vars
 
 
 def default_serving_path(warehouse: Path) -> Path:
@@ -51,6 +70,9 @@ def write_serving_copy(
     tables: Sequence[str],
     publication: Publication,
     run_id: str,
+    *,
+    gates: Sequence[Gate] = (),
+    settings: Mapping[str, object] | None = None,
 ) -> Path:
     """Writes the published marts into a new file and renames it over ``serving``.
 
@@ -60,6 +82,8 @@ def write_serving_copy(
         tables: The published marts.
         publication: What the publish step just published.
         run_id: The Dagster run that published.
+        gates: The gates of that run (``audit.publication_gates``).
+        settings: The dbt vars the marts were built with (``audit.publication_settings``).
 
     Returns:
         ``serving``, now holding this publication.
@@ -67,10 +91,11 @@ def write_serving_copy(
     serving.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(serving)
     writing = serving.with_name(f".{serving.name}.{uuid.uuid4().hex}{WRITING_SUFFIX}")
+    record = PublicationRecord(run_id, gates, settings or {})
     try:
-        if not _replace_changed_rows(con, serving, writing, tables, publication, run_id):
+        if not _replace_changed_rows(con, serving, writing, tables, publication, record):
             _attach(con, writing)
-            _copy_publication(con, tables, publication, run_id)
+            _copy_publication(con, tables, publication, record)
         con.execute(f"checkpoint {SERVING_ALIAS}")
         con.execute(f"detach {SERVING_ALIAS}")
         os.replace(writing, serving)
@@ -99,7 +124,7 @@ def _replace_changed_rows(
     writing: Path,
     tables: Sequence[str],
     publication: Publication,
-    run_id: str,
+    record: PublicationRecord,
 ) -> bool:
     """Writes ``writing`` as a copy of ``serving`` with the publication's changes, when it can.
 
@@ -132,9 +157,7 @@ def _replace_changed_rows(
             con.execute("rollback")
             _discard(con, writing)
             return False
-        con.execute(f"drop table {SERVING_ALIAS}.audit.publication")
-        con.execute(f"drop table {SERVING_ALIAS}.audit.publication_tables")
-        _record_publication(con, tables, publication, run_id)
+        _record_publication(con, tables, publication, record)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -177,7 +200,7 @@ def _copy_publication(
     con: duckdb.DuckDBPyConnection,
     tables: Sequence[str],
     publication: Publication,
-    run_id: str,
+    record: PublicationRecord,
 ) -> None:
     """The marts and the publication's record, into the attached new file (one transaction)."""
     target = f"{SERVING_ALIAS}.{PUBLISHED_SCHEMA}"
@@ -189,7 +212,7 @@ def _copy_publication(
             con.execute(
                 f'create table {target}."{table}" as select * from {PUBLISHED_SCHEMA}."{table}"'
             )
-        _record_publication(con, tables, publication, run_id)
+        _record_publication(con, tables, publication, record)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -200,20 +223,23 @@ def _record_publication(
     con: duckdb.DuckDBPyConnection,
     tables: Sequence[str],
     publication: Publication,
-    run_id: str,
+    record: PublicationRecord,
 ) -> None:
-    """``audit.publication`` and ``audit.publication_tables`` of the attached new file."""
+    """The ``audit`` tables of the attached new file (a copied file's are replaced)."""
+    audit = f"{SERVING_ALIAS}.audit"
+    for table in RECORD_TABLES:
+        con.execute(f"drop table if exists {audit}.{table}")
     con.execute(
-        f"create table {SERVING_ALIAS}.audit.publication ("
+        f"create table {audit}.publication ("
         " publication_id varchar not null, run_id varchar not null,"
         " published_at timestamp not null, landed_through timestamp,"
         " count_tables integer not null, count_rows bigint not null)"
     )
     con.execute(
-        f"insert into {SERVING_ALIAS}.audit.publication values ($1, $2, $3, $4, $5, $6)",
+        f"insert into {audit}.publication values ($1, $2, $3, $4, $5, $6)",
         [
             publication.publication_id,
-            run_id,
+            record.run_id,
             publication.published_at,
             publication.landed_through,
             len(tables),
@@ -221,13 +247,51 @@ def _record_publication(
         ],
     )
     con.execute(
-        f"create table {SERVING_ALIAS}.audit.publication_tables ("
+        f"create table {audit}.publication_tables ("
         " table_name varchar not null primary key, count_rows bigint not null)"
     )
     con.executemany(
-        f"insert into {SERVING_ALIAS}.audit.publication_tables values ($1, $2)",
+        f"insert into {audit}.publication_tables values ($1, $2)",
         [[table, publication.row_counts[table]] for table in tables],
     )
+    con.execute(
+        f"create table {audit}.publication_gates ("
+        " gate varchar not null primary key, source varchar not null,"
+        " severity varchar not null, is_blocking boolean not null,"
+        " status varchar not null, count_failures integer not null)"
+    )
+    if record.gates:
+        con.executemany(
+            f"insert into {audit}.publication_gates values ($1, $2, $3, $4, $5, $6)",
+            [
+                [
+                    gate.name,
+                    gate.source,
+                    gate.severity,
+                    gate.is_blocking,
+                    gate.status,
+                    len(gate.failures),
+                ]
+                for gate in record.gates
+            ],
+        )
+    con.execute(
+        f"create table {audit}.publication_settings ("
+        " setting_name varchar not null primary key, setting_value varchar not null)"
+    )
+    if record.settings:
+        con.executemany(
+            f"insert into {audit}.publication_settings values ($1, $2)",
+            [
+                [name, _setting_text(value)]
+                for name, value in sorted(record.settings.items())
+            ],
+        )
+
+
+def _setting_text(value: object) -> str:
+    """A var's value as text: a string or date as it is, anything else as JSON."""
+    return str(value) if isinstance(value, str | dt.date) else json.dumps(value)
 
 
 def _attached(con: duckdb.DuckDBPyConnection) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 
 import dagster as dg
 
-from orchestration.defs.resources import Warehouse
+from orchestration.defs.resources import DbtBuild, Warehouse
 from usage_analytics.faults import fault_point
 from usage_analytics.publishing.marts import (
     CANDIDATE_SCHEMA,
@@ -23,6 +23,7 @@ from usage_analytics.publishing.marts import (
     publish_marts,
 )
 from usage_analytics.publishing.serving import write_serving_copy
+from usage_analytics.quality.gates import gate_rows_of_run, gates_of
 
 PUBLISH_GROUP = "marts"
 # the view of the users whose rows the by-user publication replaces (dbt's audit folder)
@@ -70,15 +71,24 @@ def build_publish_marts(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run(),
     )
     def publish_marts_asset(
-        context: dg.AssetExecutionContext, warehouse: Warehouse
+        context: dg.AssetExecutionContext, warehouse: Warehouse, dbt_build: DbtBuild
     ) -> Iterator[dg.MaterializeResult]:
         """Copies every checked candidate mart into ``marts`` in one transaction, then replaces
-        the serving copy BI tools read with a new file holding this publication."""
+        the serving copy BI tools read with a new file holding this publication, the gates
+        it passed and the vars it was built with."""
         fault_point("before_publish")
+        run_id = context.run.run_id
+        gates = gates_of(gate_rows_of_run(context.instance, run_id))
         with warehouse.get_connection() as con:
-            publication = publish_marts(con, marts, context.run.run_id, by_user=by_user)
+            publication = publish_marts(con, marts, run_id, by_user=by_user)
             serving = write_serving_copy(
-                con, warehouse.serving_path, marts, publication, context.run.run_id
+                con,
+                warehouse.serving_path,
+                marts,
+                publication,
+                run_id,
+                gates=gates,
+                settings=dbt_build.effective_vars(),
             )
         context.log.info(
             f"published {len(publication.row_counts)} marts (publication "
