@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PIP_VERSION := 26.3
 
-.PHONY: install run test lint dev generate clean
+.PHONY: install run test browser report lint dev generate clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,11 +23,19 @@ install: $(STAMP)
 run: install  ## land, build and check the bundled sample into data/warehouse.duckdb
 	$(BIN)/usage-analytics run
 
-test: install  ## the whole suite: SQL and Python linters, then unit, semantic, integration
+test: install browser  ## the whole suite: SQL and Python linters, then unit, semantic, integration
 	$(BIN)/sqlfluff lint dbt_project --processes 2
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The report's browser test opens the page in Chromium, from the distribution's packages.
+browser:  ## headless Chromium for the report's screenshot and browser test (apt, as root)
+	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq chromium; }
+
+report: install  ## the HTML report of the published marts (data/report/index.html)
+	$(BIN)/usage-analytics report
 
 lint: install  ## ruff (Python) and sqlfluff (the dbt project's SQL, .sqlfluff)
 	$(BIN)/ruff check .
