@@ -62,6 +62,7 @@ VAR_SPECS: dict[str, VarSpec] = {
     "activity_segment_core_days": VarSpec("integer", 1, 28),
     "path_top_n": VarSpec("integer", 1, 100),
     "lookback_days": VarSpec("integer", 0, 3650),
+    "experiment_cuped_days": VarSpec("integer", 0, 365),
 }
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,12}")
 

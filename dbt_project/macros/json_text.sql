@@ -15,6 +15,22 @@
 {%- endmacro %}
 
 {#
+    The text at the dotted path held by the column or expression `path_column` (a path that
+    is data, e.g. a seed's `value_property`), of a JSON `column`, or null.
+#}
+{% macro json_text_at(column, path_column) -%}
+    {{ return(adapter.dispatch('json_text_at', 'usage_analytics')(column, path_column)) }}
+{%- endmacro %}
+
+{% macro default__json_text_at(column, path_column) -%}
+    json_extract_string({{ column }}, '$.' || {{ path_column }})
+{%- endmacro %}
+
+{% macro spark__json_text_at(column, path_column) -%}
+    get_json_object({{ column }}, concat('$.', {{ path_column }}))
+{%- endmacro %}
+
+{#
     The texts at several dotted `paths` of one JSON `column`, as a list in the order of the
     paths (read an item with list_item, 1-based): the document is parsed once, not once per
     path. DuckDB: json_extract_string with a list of paths; Spark: an array of get_json_object.

@@ -18,6 +18,7 @@
         'activity_segment_core_days': {'kind': 'integer', 'min': 1, 'max': 28},
         'path_top_n': {'kind': 'integer', 'min': 1, 'max': 100},
         'lookback_days': {'kind': 'integer', 'min': 0, 'max': 3650},
+        'experiment_cuped_days': {'kind': 'integer', 'min': 0, 'max': 365},
         'unit_test_landed_after': {'kind': 'timestamp'},
     }) }}
 {%- endmacro %}
