@@ -1,10 +1,10 @@
 """Checks of the definitions analysts edit (seeds/*.csv, CONTRACT §4) before anything runs.
 
-``check_analyst_inputs`` reads the tracking plan, the funnel and the retention definitions and
-raises ``AnalystInputError`` at the first bad row, naming the file, the line (as an editor
-numbers it, the header being line 1), the column and the value. The accepted values of a column
-are read from the seeds' YAML (``seeds/_*.yml``, the ``accepted_values`` tests), so each list
-lives in one place; event names are checked with landing's own normalization
+``check_analyst_inputs`` reads the tracking plan, the funnel, retention and experiment
+definitions and raises ``AnalystInputError`` at the first bad row, naming the file, the line (as
+an editor numbers it, the header being line 1), the column and the value. The accepted values of
+a column are read from the seeds' YAML (``seeds/_*.yml``, the ``accepted_values`` tests), so
+each list lives in one place; event names are checked with landing's own normalization
 (``normalize_event_name``). The same rules run again as error-severity dbt tests on the seeds,
 so a ``dbt build`` run outside ``usage-analytics`` also stops before the marts are published.
 The personal keys are read (and checked) by landing's ``read_personal_keys``, the custom
@@ -12,6 +12,8 @@ dimensions seed by ``usage_analytics.custom_dimensions``.
 """
 
 import csv
+import datetime as dt
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -25,6 +27,8 @@ from usage_analytics.landing.rules import create_landing_macros, read_personal_k
 TRACKING_PLAN = "tracking_plan.csv"
 FUNNEL_DEFINITIONS = "funnel_definitions.csv"
 RETENTION_DEFINITIONS = "retention_definitions.csv"
+EXPERIMENT_DEFINITIONS = "experiment_definitions.csv"
+EXPERIMENT_METRICS = "experiment_metrics.csv"
 PERSONAL_KEYS = "personal_keys.csv"
 ANY_ACTIVE_EVENT = "*"  # retention: any event that counts as active
 MAX_FUNNEL_STEPS = 10  # the steps int_funnel_attempt_steps unrolls
@@ -48,6 +52,7 @@ def check_analyst_inputs(seeds_dir: Path | None = None) -> None:
     events = _check_tracking_plan(seeds_dir)
     _check_funnels(seeds_dir, events)
     _check_retentions(seeds_dir, events)
+    _check_experiments(seeds_dir)
     read_personal_keys(seeds_dir / PERSONAL_KEYS)
 
 
@@ -129,6 +134,70 @@ def _check_retentions(seeds_dir: Path, events: frozenset[str]) -> None:
                 _require_event(path, line, row, column, events, also="or '*'")
         _require_in(path, line, row, "period", periods)
         _require_in(path, line, row, "cohort_type", cohort_types)
+
+
+def _check_experiments(seeds_dir: Path) -> None:
+    """What dbt could not load, or would read wrongly: ids, times, weights, metric types,
+    windows. What only makes one experiment's readout wrong (an event the tracking plan lacks,
+    a control not among the weights, a metric named twice) is not an error here: dbt reports
+    it in audit.experiment_problems and leaves that experiment out (docs/experiments.md)."""
+    path = seeds_dir / EXPERIMENT_DEFINITIONS
+    seen: set[str] = set()
+    for line, row in _rows(path):
+        if not row["experiment_id"] or row["experiment_id"] in seen:
+            _fail(path, line, "experiment_id", row, "is empty or listed twice")
+        seen.add(row["experiment_id"])
+        if not row["control_variation_id"]:
+            _fail(path, line, "control_variation_id", row, "is empty")
+        _timestamp(path, line, row, "starts_at")
+        if row["ends_at"]:
+            _timestamp(path, line, row, "ends_at")
+        if row.get("variation_weights") and not _is_weights(row["variation_weights"]):
+            _fail(
+                path,
+                line,
+                "variation_weights",
+                row,
+                "is not variation:share|variation:share... with positive shares",
+            )
+    path = seeds_dir / EXPERIMENT_METRICS
+    metric_types = accepted_values(seeds_dir, "experiment_metrics", "metric_type")
+    units = accepted_values(seeds_dir, "experiment_metrics", "window_unit")
+    roles = accepted_values(seeds_dir, "experiment_metrics", "role")
+    for line, row in _rows(path):
+        for column in ("experiment_id", "metric_name", "event_name"):
+            if not row[column]:
+                _fail(path, line, column, row, "is empty")
+        _require_in(path, line, row, "metric_type", metric_types)
+        _require_in(path, line, row, "role", roles)
+        value, unit = row["window_value"], row["window_unit"]
+        if value:
+            _whole_number(path, line, row, "window_value", minimum=1)
+        if unit:
+            _require_in(path, line, row, "window_unit", units)
+        if bool(value) != bool(unit):
+            _fail(path, line, "window_value", row, "needs a unit (or both empty)")
+
+
+def _timestamp(path: Path, line: int, row: dict[str, str], column: str) -> None:
+    try:
+        dt.datetime.fromisoformat(row[column])
+    except ValueError:
+        _fail(path, line, column, row, "is not a timestamp YYYY-MM-DD[ HH:MM[:SS]] (UTC)")
+
+
+def _is_weights(text: str) -> bool:
+    names = []
+    for item in text.split("|"):
+        name, colon, share = item.partition(":")
+        try:
+            positive = math.isfinite(float(share)) and float(share) > 0
+        except ValueError:
+            return False
+        if not (colon and name.strip() and positive):
+            return False
+        names.append(name.strip())
+    return len(names) == len(set(names))
 
 
 def _seed_yaml_columns(seeds_dir: Path) -> dict[tuple[str, str], list[str]]:

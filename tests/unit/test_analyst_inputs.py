@@ -97,6 +97,30 @@ def test_the_project_seeds_pass() -> None:
             "signed_up,*,fortnight,first_time",
             "period 'fortnight' is not one of day, week, month",
         ),
+        (
+            "experiment_definitions.csv",
+            "control,2026-01-12 00:00:00,",
+            "control,2026-01-32,",
+            "starts_at '2026-01-32' is not a timestamp",
+        ),
+        (
+            "experiment_definitions.csv",
+            "control:0.5|checklist_v2:0.5",
+            "control:0.5|checklist_v2:half",
+            "variation_weights 'control:0.5|checklist_v2:half' is not variation:share",
+        ),
+        (
+            "experiment_metrics.csv",
+            "activation,binomial,",
+            "activation,ratio,",
+            "metric_type 'ratio' is not one of binomial, count, sum",
+        ),
+        (
+            "experiment_metrics.csv",
+            "onboarding_completed,,7,day,goal",
+            "onboarding_completed,,7,,goal",
+            "window_value '7' needs a unit (or both empty)",
+        ),
     ],
 )
 def test_a_bad_row_names_file_line_column_and_value(
