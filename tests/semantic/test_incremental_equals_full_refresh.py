@@ -1,14 +1,14 @@
 """Incremental runs equal one full refresh, row for row, whatever the arrival order.
 
-Hypothesis draws 220 small histories of disjoint users (ids prefixed per history): events
-close to the session boundaries, anonymous ids tied to users (and re-tied), re-sent copies
-received earlier or later than the first (some differing in time and identity and winning
-deduplication, so that an event moves in time and to another user), each copy arriving in a
-random batch, so events land late and out of order. The histories share the dbt runs: batch 1
-of every history lands (one file) and the pipeline runs, then batch 2, then batch 3. A copy of
-that warehouse is then rebuilt with ``--full-refresh`` on the same raw layer, and every table
-of the marts schema(s) must be equal both ways (``except all``), compared for each history on
-the user-grain marts.
+Hypothesis draws 220 small histories of disjoint users (ids prefixed per history): events close
+to the session boundaries, experiment exposures (either variation) and goal events, anonymous
+ids tied to users (and re-tied), re-sent copies received earlier or later than the first (some
+differing in time and identity and winning deduplication, so that an event moves in time and to
+another user), each copy arriving in a random batch, so events land late and out of order. The
+histories share the dbt runs: batch 1 of every history lands (one file) and the pipeline runs,
+then batch 2, then batch 3. A copy of that warehouse is then rebuilt with ``--full-refresh`` on
+the same raw layer, and every table of the marts schema(s) must be equal both ways (``except
+all``), compared for each history on the user-grain marts.
 
 The same runs carry a hand-worked scenario (users ``late-*``): days 1-30 land in batch 1, then
 day 31 and late events for day 10 in batch 2; the late events bridge day 10's three sessions
@@ -48,7 +48,17 @@ IDENTITIES = (
     ("u2", "a2"),
     ("u2", "a1"),
 )
-EVENTS = (("page", None), ("track", "Report Created"), ("track", "Signed Up"), ("identify", None))
+EVENTS = (
+    ("page", None),
+    ("track", "Report Created"),
+    ("track", "Signed Up"),
+    ("identify", None),
+    # an exposure to the dashboard_flag experiment (seeds/experiment_definitions.csv: from
+    # 2026-01-19, no end), and its goal event (dashboards_viewed, 7 days)
+    ("track", "$feature_flag_called"),
+    ("track", "Dashboard Viewed"),
+)
+FLAG_EXPOSURE = "$feature_flag_called"
 GAPS_SECONDS = (0, 1, 1799, 1800, 1801, 3599, 3600, 3601, 7200, 86400)
 
 
@@ -128,6 +138,11 @@ def history_copies(number: int, history: list[DrawnEvent]) -> list[tuple[int, di
         line["received_at"] = iso(event_at + dt.timedelta(seconds=10))
         if drawn.page:
             line["context"] = {"page": {"path": f"/page-{drawn.page}"}}
+        if name == FLAG_EXPOSURE:  # the variation drawn with the page: a user may see both
+            line["properties"] = {
+                "$feature_flag": "dashboard_flag",
+                "$feature_flag_response": drawn.page % 2 == 0,
+            }
         copies.append((drawn.batch, line))
         if drawn.copy in (1, 2):
             shift = dt.timedelta(seconds=20 if drawn.copy == 1 else 5)
@@ -314,12 +329,24 @@ def test_drawn_histories_are_many_and_varied() -> None:
         for drawn_event in history
     )
     assert len({batch for batch, _ in copies}) == BATCHES
+    # experiment exposures, some users exposed to both variations, and goal events
+    flags = {
+        (
+            line.get("user_id") or line.get("anonymous_id"),
+            line["properties"]["$feature_flag_response"],
+        )
+        for _, line in copies
+        if line.get("event") == FLAG_EXPOSURE
+    }
+    assert len(flags) >= 50 and any((user, not seen) in flags for user, seen in flags)
+    assert sum(line.get("event") == "Dashboard Viewed" for _, line in copies) >= 50
 
 
 def test_every_mart_equals_a_full_refresh(warehouses: Warehouses) -> None:
     tables = mart_tables(warehouses.incremental)
     assert "marts.fct_sessions" in tables and "marts.agg_active_users" in tables
     assert tables == mart_tables(warehouses.full_refresh)
+    assert "marts.agg_experiment_results" in tables
     report: dict[str, list[tuple]] = {}
     for table in tables:
         name = table.split(".", 1)[1]
