@@ -290,3 +290,36 @@ def paths(frame: pd.DataFrame, event: str) -> alt.Chart | None:
         )
         .properties(width=WIDTH - 120, height=alt.Step(22))
     )
+
+
+def experiment(frame: pd.DataFrame, name: str) -> alt.Chart | None:
+    """One experiment: each metric's relative lift against the control, with its 95 %
+    interval, per variation."""
+    treatments = frame[~frame["is_control"] & frame["relative_lift"].notna()]
+    if treatments.empty:
+        return None
+    base = alt.Chart(treatments, title=f"Experiment: {name} (lift against control, 95 % CI)")
+    y = alt.Y("metric_name:N", title=None)
+    interval = base.mark_rule(strokeWidth=2).encode(
+        y=y,
+        x=alt.X("lift_ci_lower:Q", title="relative lift", axis=alt.Axis(format="%")),
+        x2="lift_ci_upper:Q",
+        color=alt.Color("variation_id:N", title="variation"),
+    )
+    points = base.mark_point(filled=True, size=70).encode(
+        y=y,
+        x="relative_lift:Q",
+        color="variation_id:N",
+        tooltip=[
+            "metric_name:N",
+            "variation_id:N",
+            "count_users:Q",
+            alt.Tooltip("relative_lift:Q", format="+.1%"),
+            alt.Tooltip("lift_ci_lower:Q", format="+.1%"),
+            alt.Tooltip("lift_ci_upper:Q", format="+.1%"),
+            alt.Tooltip("p_value:Q", format=".4f"),
+            alt.Tooltip("chance_to_win:Q", format=".1%"),
+        ],
+    )
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#888").encode(x="zero:Q")
+    return (zero + interval + points).properties(width=WIDTH - 120, height=alt.Step(28))

@@ -97,6 +97,7 @@ class ReportData:
     paths: pd.DataFrame
     path_event: str
     gates: pd.DataFrame
+    experiments: pd.DataFrame  # agg_experiment_results: one row per experiment × metric × variation
     options: ReportOptions = field(default_factory=ReportOptions)
 
 
@@ -252,6 +253,17 @@ def read_report_data(serving: Path, options: ReportOptions) -> ReportData:
                 "select gate, source, severity, is_blocking, status, count_failures"
                 " from audit.publication_gates"
                 " order by status = 'PASS', is_blocking desc, gate",
+            ),
+            experiments=_frame(
+                con,
+                """
+                select experiment_id, metric_name, role, variation_id, is_control, count_users,
+                    metric_mean, relative_lift, lift_ci_lower, lift_ci_upper, p_value,
+                    chance_to_win, cuped_relative_lift, srm_p_value, is_srm,
+                    is_guardrail_failing
+                from marts.agg_experiment_results
+                order by experiment_id, metric_name, is_control desc, variation_id
+                """,
             ),
             options=options,
         )

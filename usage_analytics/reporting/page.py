@@ -20,6 +20,7 @@ from usage_analytics.reporting import charts
 from usage_analytics.reporting.data import Headline, ReportData
 
 REPORT_TITLE = "Product usage report"
+SIGNIFICANCE = 0.05  # GrowthBook's default alpha
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,20 @@ def _sections(data: ReportData) -> list[Section]:
             ),
         ),
         Section(
+            "Experiments",
+            "Each metric's relative lift against the control, with its 95 % interval "
+            "(GrowthBook's frequentist test, delta method) and the Bayesian chance to win.",
+            points=_experiment_sentences(data.experiments),
+            charts=blocks(
+                *(
+                    charts.experiment(
+                        data.experiments[data.experiments["experiment_id"] == name], name
+                    )
+                    for name in dict.fromkeys(data.experiments["experiment_id"])
+                )
+            ),
+        ),
+        Section(
             "Feature adoption",
             "Users who used each feature at least once, over the users active so far.",
             blocks(charts.adoption(data.adoption)),
@@ -182,6 +197,29 @@ def _funnel_drop_sentence(funnels: pd.DataFrame, name: str) -> str:
         f"({before['event_name']}) and step {after['step_number']} ({after['event_name']}): "
         f"{lost:,} of {int(before['count_users']):,} ({share:.0%}) do not continue."
     )
+
+
+def _experiment_sentences(results: pd.DataFrame) -> list[str]:
+    """One sentence per experiment × metric × variation against the control, and a warning
+    per experiment whose assignment is broken (sample-ratio mismatch)."""
+    sentences = []
+    for name, rows in results.groupby("experiment_id", sort=True):
+        if rows["is_srm"].fillna(False).any():
+            sentences.append(
+                f"{name}: sample-ratio mismatch (p = {rows['srm_p_value'].iloc[0]:.2g}): users "
+                "did not split as planned; do not trust this readout."
+            )
+        for row in rows[~rows["is_control"] & rows["relative_lift"].notna()].itertuples():
+            verdict = "significant" if row.p_value < SIGNIFICANCE else "not significant"
+            failing = pd.notna(row.is_guardrail_failing) and bool(row.is_guardrail_failing)
+            guardrail = " Guardrail moved the wrong way." if failing else ""
+            sentences.append(
+                f"{name}, {row.metric_name}: {row.variation_id} {row.relative_lift:+.1%} against "
+                f"control (95 % CI {row.lift_ci_lower:+.1%} .. {row.lift_ci_upper:+.1%}, "
+                f"p = {row.p_value:.3g}, {verdict}; chance to win {row.chance_to_win:.0%})."
+                + guardrail
+            )
+    return sentences
 
 
 def _findings(data: ReportData) -> list[str]:
