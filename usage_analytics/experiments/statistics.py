@@ -297,7 +297,10 @@ def _truncated_normal_mean(mean: float, stddev: float, lower: float, upper: floa
     """gbstats ``utils.truncated_normal_mean``: the mean of N(mean, stddev²) truncated to
     [lower, upper], through scipy's ``truncnorm`` as gbstats does."""
     lower_z, upper_z = (lower - mean) / stddev, (upper - mean) / stddev
-    return float(truncnorm.stats(lower_z, upper_z, loc=mean, scale=stddev, moments="m"))
+    # scipy works out the higher moments too; far in a tail their arithmetic warns (0 ** 1.5,
+    # 0 / 0) without touching the mean
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(truncnorm.stats(lower_z, upper_z, loc=mean, scale=stddev, moments="m"))
 
 
 def _risk(mean: float, stddev: float) -> tuple[float, float]:
