@@ -88,11 +88,6 @@ class ProportionSummary:
     sum: float
 
     @property
-    def sum_squares(self) -> float:
-        """For 0/1 values the sum of squares is the sum."""
-        return self.sum
-
-    @property
     def mean(self) -> float:
         return 0.0 if self.n == 0 else self.sum / self.n
 
@@ -348,7 +343,8 @@ def _compare(control: _Statistic, treatment: _Statistic, inverse: bool) -> Compa
     p_value = 2 * (1 - float(t.cdf(abs(critical_value), dof)))
     half_width = float(t.ppf(1 - ALPHA / 2, dof)) * standard_error
 
-    # EffectBayesianABTest with the improper prior: posterior N(lift, variance)
+    # EffectBayesianABTest with the improper prior: posterior N(lift, variance); its precision
+    # is the data's plus int(proper) / prior variance = 0, kept so the rounding is gbstats'
     posterior_stddev = float(np.sqrt(1 / (1 / variance + 0.0)))
     chance_to_win = float(norm.sf(0, lift, posterior_stddev))
     credible = norm.ppf([ALPHA / 2, 1 - ALPHA / 2], lift, posterior_stddev)
