@@ -2,8 +2,8 @@
 
 Everything the simulation draws from lives here as typed constants: the event catalogue (names as
 the tracker sends them, in Title Case), acquisition channels, the onboarding funnel, features with
-their adoption rates, plans and prices, devices, pages, and the behavioural knobs (session rates,
-churn, resurrection, weekly seasonality). The simulation in
+their adoption rates, plans and prices, devices, pages, the running experiments, and the
+behavioural knobs (session rates, churn, resurrection, weekly seasonality). The simulation in
 `event_generator.simulate` only reads these values, so changing the product means
 editing this module only.
 """
@@ -124,6 +124,85 @@ class DeviceType:
 
 
 @dataclass(frozen=True)
+class Variation:
+    """One variation of an A/B experiment.
+
+    Attributes:
+        variation_id: `properties.variation_id` of its exposures (the id the warehouse joins on).
+        name: `properties.variation_name` (a label).
+        weight: Share of exposed users bucketed into it.
+        onboarding_step_probabilities: `(step event, probability)` pairs replacing the step's
+            `OnboardingStep.probability` for users in this variation; steps not named keep
+            theirs.
+    """
+
+    variation_id: str
+    name: str
+    weight: float
+    onboarding_step_probabilities: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class OnboardingExperiment:
+    """An A/B test of the onboarding checklist, tracked Segment style: an `Experiment Viewed`
+    track event (properties `experiment_id`, `variation_id`, `experiment_name`,
+    `variation_name`, as GrowthBook's and Segment's tracking callbacks send it) in the signup
+    session, right after `Signed Up` and its `identify`, before the first onboarding step.
+
+    Users whose signup session starts in `[start + start_day, start + end_day)` (UTC midnights,
+    `start` being the generator's `--start`) are exposed; in the warehouse's seed that is
+    `starts_at = start + start_day` and `ends_at = start + end_day`, both at 00:00 UTC.
+
+    Attributes:
+        experiment_id: `properties.experiment_id`.
+        name: `properties.experiment_name`.
+        variations: The variations, control first.
+        start_day: First day of the experiment, counted from the window start (day 0).
+        end_day: Day the experiment stops (exclusive: the last exposed signups are on day
+            `end_day - 1`, through 23:59:59.999 UTC).
+        early_days: Days before `start_day` during which some signups are already exposed
+            (a rollout before the official start: exposures outside the dates).
+        early_share: Share of the signups of those days who are exposed.
+        cross_exposure_share: Share of exposed users who are exposed again, in their first
+            in-app session after signup (before `end_day`), to another variation (a bucketing
+            failure: the warehouse excludes users exposed to two variations).
+        stream: Constant mixed with the seed to make the experiment's own random stream.
+    """
+
+    experiment_id: str
+    name: str
+    variations: tuple[Variation, ...]
+    start_day: int
+    end_day: int
+    early_days: int
+    early_share: float
+    cross_exposure_share: float
+    stream: int
+
+
+@dataclass(frozen=True)
+class FeatureFlagTest:
+    """An A/A test behind a boolean feature flag, tracked PostHog style: a
+    `$feature_flag_called` track event (properties `$feature_flag`, the flag key, and
+    `$feature_flag_response`, a JSON boolean) at a signed-up user's first use of a feature from
+    `start + start_day` (00:00 UTC) on, until the window ends. The flag changes nothing.
+
+    Attributes:
+        flag_key: `properties.$feature_flag`.
+        trigger_event: Event whose first occurrence from the start day on evaluates the flag.
+        true_share: Share of users whose response is `true`.
+        start_day: First day of the test, counted from the window start (day 0).
+        stream: Constant mixed with the seed to make the test's own random stream.
+    """
+
+    flag_key: str
+    trigger_event: str
+    true_share: float
+    start_day: int
+    stream: int
+
+
+@dataclass(frozen=True)
 class Behaviour:
     """Numeric knobs of user behaviour; all rates are per user unless stated otherwise.
 
@@ -210,6 +289,18 @@ PAYMENT_SUCCEEDED = EventDefinition(
 PAYMENT_FAILED = EventDefinition(
     "Payment Failed", "track", "monetization", "A charge failed (billing webhook)."
 )
+EXPERIMENT_VIEWED = EventDefinition(
+    "Experiment Viewed",
+    "track",
+    "system",
+    "The user was shown a variation of an A/B experiment (tracking callback of the SDK).",
+)
+FEATURE_FLAG_CALLED = EventDefinition(
+    "$feature_flag_called",
+    "track",
+    "system",
+    "A feature flag was evaluated for the user (PostHog's own event name, sent as is).",
+)
 
 ONBOARDING_STEPS: tuple[OnboardingStep, ...] = (
     OnboardingStep("Onboarding Started", 0.90, "/app/onboarding"),
@@ -245,8 +336,11 @@ EVENTS: tuple[EventDefinition, ...] = (
     PLAN_UPGRADED,
     PAYMENT_SUCCEEDED,
     PAYMENT_FAILED,
+    EXPERIMENT_VIEWED,
+    FEATURE_FLAG_CALLED,
 )
-"""Every event the generator emits; the simulation refers to events by index into this tuple."""
+"""Every event the generator emits; the simulation refers to events by index into this tuple
+(new events go last, so the codes of the others stay)."""
 
 # --- Acquisition -------------------------------------------------------------------------------
 
@@ -412,6 +506,37 @@ REPORT_TYPES: tuple[str, ...] = ("trend", "funnel", "retention", "table")
 DASHBOARD_NAMES: tuple[str, ...] = ("Overview", "Growth", "Engagement", "Revenue")
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "pdf", "xlsx")
 INTEGRATIONS: tuple[str, ...] = ("slack", "hubspot", "salesforce", "bigquery", "github")
+
+# --- Experiments ------------------------------------------------------------------------------
+
+ONBOARDING_EXPERIMENT = OnboardingExperiment(
+    experiment_id="onboarding_checklist_v2",
+    name="Onboarding checklist v2",
+    variations=(
+        Variation("control", "Control", 0.5),
+        # The new checklist lets users invite a teammate inline: more of them pass that step,
+        # so about 32% of signups complete onboarding instead of about 24%.
+        Variation("checklist_v2", "Checklist v2", 0.5, (("Teammate Invited", 0.75),)),
+    ),
+    start_day=7,
+    end_day=49,
+    early_days=2,
+    early_share=0.25,
+    cross_exposure_share=0.012,
+    stream=2001,
+)
+"""Segment-style A/B test with a true effect on onboarding completion and none elsewhere: the
+behaviour after onboarding (feature adoption, upgrades, payments) follows the completion each
+user would have had in control."""
+
+DASHBOARD_FLAG = FeatureFlagTest(
+    flag_key="dashboard_flag",
+    trigger_event="Dashboard Viewed",
+    true_share=0.5,
+    start_day=14,
+    stream=2002,
+)
+"""PostHog-style A/A test: the flag's response has no effect on anything."""
 
 BEHAVIOUR = Behaviour()
 """The behaviour the generator uses."""

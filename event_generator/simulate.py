@@ -2,16 +2,19 @@
 
 The simulation works on numpy arrays, one element per visitor, session or event; Python loops
 run only over days-chunks, funnel steps, visit numbers and billing months, never over users or
-events. All randomness comes from one `numpy.random.Generator` seeded with the caller's seed, and
-nothing reads the clock, so one set of arguments always gives the same rows. One call simulates
-one group of visitors that never interact with other groups: `event_generator.write` simulates
-a large population in chunks, each from its own seed, to bound memory.
+events. All randomness comes from one `numpy.random.Generator` seeded with the caller's seed,
+except the experiments' draws, which come from their own streams of the same seed
+(`event_generator.experiments`); nothing reads the clock, so one set of arguments always gives
+the same rows. One call simulates one group of visitors that never interact with other groups:
+`event_generator.write` simulates a large population in chunks, each from its own seed, to
+bound memory.
 
 Outline:
 1. Visitors: arrival day, acquisition channel, devices, time zone, naming convention, whether
    they sign up.
 2. Anonymous visits (page views only, `anonymous_id` only), then for those who sign up a signup
-   session: pages, `Signed Up`, `identify`, onboarding steps with drop-off, first product use.
+   session: pages, `Signed Up`, `identify`, onboarding steps with drop-off (changed by the
+   variation of the onboarding experiment the visitor is exposed to), first product use.
 3. Identified life: sessions per day drawn from a Poisson law whose rate depends on the user,
    the weekday and the time since signup; users churn after a drawn lifetime and some come back
    weeks later (resurrection, first comeback session tagged with a win-back campaign). Some use a
@@ -20,7 +23,10 @@ Outline:
    drawn day on), an upgrade (`Plan Upgraded` + `identify` with the new plan) for some users.
 5. Billing webhooks (server side, `user_id` only): first payment at upgrade and monthly charges,
    some failing and retried.
-6. Dirty input: late arrivals, re-sent duplicates and rows to be written as malformed lines.
+6. Experiment events: `Experiment Viewed` after the signup's `identify` (and, for a few users,
+   again in a later session with another variation) and `$feature_flag_called` at the first
+   `Dashboard Viewed` of the flag's dates, each slipped between an event and the next.
+7. Dirty input: late arrivals, re-sent duplicates and rows to be written as malformed lines.
 
 The result (`EventRows`) holds integer codes; `event_generator.write` turns it into
 strings and files.
@@ -31,6 +37,11 @@ from datetime import date
 
 import numpy as np
 
+from event_generator.experiments import (
+    ExperimentDraws,
+    draw_experiments,
+    onboarding_step_probabilities,
+)
 from event_generator.product import (
     APP_HOST,
     APP_PAGE_WEIGHTS,
@@ -38,17 +49,21 @@ from event_generator.product import (
     BEHAVIOUR,
     CHANNELS,
     COMPANY_SIZE_SHARES,
+    DASHBOARD_FLAG,
     DASHBOARD_NAMES,
     DEVICES,
     EUR_PRICE_FACTOR,
     EVENTS,
+    EXPERIMENT_VIEWED,
     EXPORT_FORMATS,
+    FEATURE_FLAG_CALLED,
     FEATURES,
     FREE_PLAN,
     IDENTIFY,
     INTEGRATIONS,
     MARKETING_HOST,
     MARKETING_PAGES,
+    ONBOARDING_EXPERIMENT,
     ONBOARDING_STEPS,
     PAGE,
     PAGE_WEIGHT,
@@ -87,6 +102,9 @@ KIND_FEATURES = np.array([[event.name for event in EVENTS].index(f.event) for f 
 KIND_PLAN_UPGRADED = EVENTS.index(PLAN_UPGRADED)
 KIND_PAYMENT_SUCCEEDED = EVENTS.index(PAYMENT_SUCCEEDED)
 KIND_PAYMENT_FAILED = EVENTS.index(PAYMENT_FAILED)
+KIND_EXPERIMENT_VIEWED = EVENTS.index(EXPERIMENT_VIEWED)
+KIND_FEATURE_FLAG_CALLED = EVENTS.index(FEATURE_FLAG_CALLED)
+_KIND_FLAG_TRIGGER = [event.name for event in EVENTS].index(DASHBOARD_FLAG.trigger_event)
 
 PAGE_PATHS: tuple[str, ...] = (
     *MARKETING_PAGES,
@@ -145,6 +163,10 @@ _PAGE_LOGIN = PAGE_PATHS.index("/login")
 _PAGE_BILLING = PAGE_PATHS.index("/app/billing")
 _APP_PAGE_CODES = np.array([PAGE_PATHS.index(p) for p in APP_PAGES])
 _ONBOARDING_PAGE_CODES = np.array([PAGE_PATHS.index(s.page_path) for s in ONBOARDING_STEPS])
+_PAGE_CHECKLIST = PAGE_PATHS.index(ONBOARDING_STEPS[0].page_path)
+"""Page of the onboarding checklist, where its experiment's exposures happen."""
+_STEP_PROBABILITIES = onboarding_step_probabilities(ONBOARDING_EXPERIMENT)
+"""`(variations + 1, steps)`: each variation's step probabilities, then the product's own."""
 _FEATURE_PAGE_CODES = np.array([PAGE_PATHS.index(f.page_path) for f in FEATURES])
 _LANDING_PAGE_CODES = np.array(
     [[PAGE_PATHS.index(p) for p in (c.landing_pages * 3)[:3]] for c in CHANNELS]
@@ -857,27 +879,39 @@ def _draw_adoption(
 
 
 def _onboarding_funnel(
-    rng: np.random.Generator, sessions: _Sessions, is_signup: np.ndarray, visitor_count: int
+    rng: np.random.Generator, sessions: _Sessions, is_signup: np.ndarray, variation: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw the onboarding funnel, done in the signup session with drop-off at every step.
+
+    A visitor exposed to a variation of the onboarding experiment passes each step with the
+    variation's probability. One uniform draw per session and step decides both whether the
+    step is passed and whether it would have been passed with the product's own probability,
+    so a variation with higher probabilities only adds completions. The behaviour after
+    onboarding (feature adoption, upgrades) follows the completion without the experiment:
+    the variation's true effect is on the onboarding events, and on nothing else.
 
     Args:
         rng: Random generator.
         sessions: Sessions sorted by visitor and start.
         is_signup: Whether each session is a signup session.
-        visitor_count: Number of visitors.
+        variation: Onboarding experiment variation per visitor (-1 when not exposed).
 
     Returns:
-        Onboarding steps done per session, and per visitor whether onboarding was completed.
+        Onboarding steps done per session, and per visitor whether onboarding would have been
+        completed without the experiment.
     """
     n_sessions = len(sessions.visitor)
+    row = np.where(variation >= 0, variation, len(_STEP_PROBABILITIES) - 1)[sessions.visitor]
     reached = is_signup.copy()
+    reached_without_experiment = is_signup.copy()
     onboarding_count = np.zeros(n_sessions, dtype=np.int64)
-    for step in ONBOARDING_STEPS:
-        reached &= rng.random(n_sessions) < step.probability
+    for index, step in enumerate(ONBOARDING_STEPS):
+        draw = rng.random(n_sessions)
+        reached &= draw < _STEP_PROBABILITIES[row, index]
+        reached_without_experiment &= draw < step.probability
         onboarding_count += reached
-    onboarding_completed = np.zeros(visitor_count, dtype=bool)
-    onboarding_completed[sessions.visitor[reached]] = True
+    onboarding_completed = np.zeros(len(variation), dtype=bool)
+    onboarding_completed[sessions.visitor[reached_without_experiment]] = True
     return onboarding_count, onboarding_completed
 
 
@@ -1294,9 +1328,11 @@ def _expand_sessions(
     signup_ms: np.ndarray,
     days: int,
     window_start_ms: int,
+    draws: ExperimentDraws,
     b: Behaviour,
 ) -> tuple[dict[str, np.ndarray], dict[str, CodedColumn], np.ndarray]:
-    """Turn sessions into events: kinds, pages, ids present, times and properties.
+    """Turn sessions into events: kinds, pages, ids present, times and properties, then add the
+    experiments' events.
 
     Args:
         rng: Random generator.
@@ -1306,6 +1342,7 @@ def _expand_sessions(
         signup_ms: Signup time per visitor.
         days: Window length in days.
         window_start_ms: Window start (ms since epoch).
+        draws: The experiments' per-visitor draws.
         b: Behaviour knobs.
 
     Returns:
@@ -1313,7 +1350,7 @@ def _expand_sessions(
     """
     is_signup = sessions.script == _SCRIPT_SIGNUP
     onboarding_count, onboarding_completed = _onboarding_funnel(
-        rng, sessions, is_signup, visitors.count
+        rng, sessions, is_signup, draws.variation
     )
     adoption_ms = _draw_adoption(
         rng, visitors, signup_ms, onboarding_completed, days, window_start_ms
@@ -1342,7 +1379,193 @@ def _expand_sessions(
         "traits_plan": _identify_plans(kind, timestamp, visitor, plan_of_visitor),
     }
     properties = _session_properties(rng, kind, plan_of_visitor[visitor], visitors, visitor)
+    extra, extra_properties = _experiment_events(
+        slots, columns, sessions, draws, signup_ms, days, window_start_ms
+    )
+    columns = {
+        name: np.concatenate([value, extra[name].astype(value.dtype)])
+        for name, value in columns.items()
+    }
+    properties = _concat_properties(properties, extra_properties, len(extra["visitor"]))
     return columns, properties, plan_of_visitor
+
+
+def _experiment_property_columns(
+    variation: np.ndarray, flag_response: np.ndarray, is_flag: np.ndarray
+) -> dict[str, CodedColumn]:
+    """Properties of the experiments' events.
+
+    Args:
+        variation: Onboarding experiment variation per row (-1 for rows that are no exposure).
+        flag_response: Dashboard flag response per row.
+        is_flag: Rows that are `$feature_flag_called` events.
+
+    Returns:
+        `experiment_id`, `variation_id`, `experiment_name`, `variation_name` (set on exposures),
+        `$feature_flag` and `$feature_flag_response` (a boolean, set on flag calls).
+    """
+    exposure = variation >= 0
+    code = np.maximum(variation, 0).astype(np.int16)
+    zero = np.zeros(len(variation), dtype=np.int16)
+    experiment = ONBOARDING_EXPERIMENT
+    variations = experiment.variations
+    return {
+        "experiment_id": CodedColumn(zero, exposure, (experiment.experiment_id,)),
+        "variation_id": CodedColumn(code, exposure, tuple(v.variation_id for v in variations)),
+        "experiment_name": CodedColumn(zero, exposure, (experiment.name,)),
+        "variation_name": CodedColumn(code, exposure, tuple(v.name for v in variations)),
+        "$feature_flag": CodedColumn(zero, is_flag.copy(), (DASHBOARD_FLAG.flag_key,)),
+        "$feature_flag_response": CodedColumn(flag_response.astype(bool), is_flag.copy()),
+    }
+
+
+def _time_after(
+    anchor: np.ndarray, fraction: np.ndarray, slots: _EventSlots, timestamp: np.ndarray
+) -> np.ndarray:
+    """Times strictly between each anchor event and the next event of its session (two seconds
+    after the anchor when it ends its session), at `fraction` of the gap.
+
+    Args:
+        anchor: Anchor event rows.
+        fraction: Fraction of the gap, per anchor, in (0, 1).
+        slots: Event slots.
+        timestamp: Timestamp per event.
+
+    Returns:
+        Timestamp (ms since epoch) per anchor.
+    """
+    at = timestamp[anchor]
+    has_next = slots.pos[anchor] + 1 < slots.length[anchor]
+    following = np.minimum(anchor + 1, max(len(timestamp) - 1, 0))
+    gap = np.where(has_next, timestamp[following], at + 2 * MS_PER_SECOND) - at
+    return at + np.clip((fraction * gap).astype(np.int64), 1, np.maximum(gap - 1, 1))
+
+
+def _exposure_anchors(
+    slots: _EventSlots,
+    sessions: _Sessions,
+    draws: ExperimentDraws,
+    signup_ms: np.ndarray,
+    days: int,
+    window_start_ms: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the onboarding experiment's exposures go.
+
+    Each exposed visitor's exposure follows the `identify` of the signup session. A visitor
+    drawn for a second exposure gets it in the first in-app session after signup that starts
+    before the experiment ends, after the session's first identified event (a login on a
+    second device identifies at its second event).
+
+    Args:
+        slots: Event slots.
+        sessions: Sessions sorted by visitor and start.
+        draws: The experiments' per-visitor draws.
+        signup_ms: Signup time per visitor.
+        days: Window length in days.
+        window_start_ms: Window start (ms since epoch).
+
+    Returns:
+        Per exposure: the anchor event row, the variation and the fraction of the gap after
+        the anchor.
+    """
+    identify = np.flatnonzero(slots.signup & (slots.pos == slots.presignup_pages + 1))
+    first = identify[draws.variation[slots.visitor[identify]] >= 0]
+    crossed = np.flatnonzero(draws.cross_variation >= 0)
+    chosen, _ = _first_in_app_session_from(
+        sessions, crossed, signup_ms[crossed], days, window_start_ms
+    )
+    ends_ms = window_start_ms + ONBOARDING_EXPERIMENT.end_day * MS_PER_DAY
+    later = np.flatnonzero(chosen & (sessions.start_ms < ends_ms))
+    again = slots.first_of_session[later] + (sessions.script[later] == _SCRIPT_LOGIN)
+    first_visitor, again_visitor = slots.visitor[first], slots.visitor[again]
+    return (
+        np.concatenate([first, again]),
+        np.concatenate([draws.variation[first_visitor], draws.cross_variation[again_visitor]]),
+        np.concatenate(
+            [draws.exposure_fraction[first_visitor], draws.cross_fraction[again_visitor]]
+        ),
+    )
+
+
+def _flag_anchors(
+    slots: _EventSlots, columns: dict[str, np.ndarray], window_start_ms: int
+) -> np.ndarray:
+    """Where the dashboard flag is evaluated: each signed-up visitor's first trigger event
+    (`Dashboard Viewed`) from the flag's start day on.
+
+    Args:
+        slots: Event slots.
+        columns: Event columns of the sessions.
+        window_start_ms: Window start (ms since epoch).
+
+    Returns:
+        The anchor event rows, one per visitor.
+    """
+    timestamp = columns["timestamp_ms"]
+    flag_start_ms = window_start_ms + DASHBOARD_FLAG.start_day * MS_PER_DAY
+    candidates = np.flatnonzero(
+        (columns["kind"] == _KIND_FLAG_TRIGGER)
+        & (timestamp >= flag_start_ms)
+        & columns["has_user_id"]
+    )
+    ordered = candidates[np.lexsort((timestamp[candidates], slots.visitor[candidates]))]
+    _, first = np.unique(slots.visitor[ordered], return_index=True)
+    return ordered[first]
+
+
+def _experiment_events(
+    slots: _EventSlots,
+    columns: dict[str, np.ndarray],
+    sessions: _Sessions,
+    draws: ExperimentDraws,
+    signup_ms: np.ndarray,
+    days: int,
+    window_start_ms: int,
+) -> tuple[dict[str, np.ndarray], dict[str, CodedColumn]]:
+    """The experiments' events, each slipped in after an anchor event of the same session.
+
+    They copy the anchor's visitor, device, ids and campaign; an exposure is on the onboarding
+    checklist's page (the anchor's page as referrer), a flag call on the anchor's page.
+
+    Args:
+        slots: Event slots.
+        columns: Event columns of the sessions.
+        sessions: Sessions sorted by visitor and start.
+        draws: The experiments' per-visitor draws.
+        signup_ms: Signup time per visitor.
+        days: Window length in days.
+        window_start_ms: Window start (ms since epoch).
+
+    Returns:
+        Event columns and properties of the exposures, then of the flag calls.
+    """
+    exposure, variation, exposure_fraction = _exposure_anchors(
+        slots, sessions, draws, signup_ms, days, window_start_ms
+    )
+    flag = _flag_anchors(slots, columns, window_start_ms)
+    anchor = np.concatenate([exposure, flag])
+    visitor = slots.visitor[anchor]
+    is_flag = np.arange(len(anchor)) >= len(exposure)
+    fraction = np.concatenate([exposure_fraction, draws.flag_fraction[visitor[is_flag]]])
+    page = columns["page"][anchor]
+    events = {
+        "visitor": visitor,
+        "kind": np.where(is_flag, KIND_FEATURE_FLAG_CALLED, KIND_EXPERIMENT_VIEWED),
+        "slot": columns["slot"][anchor],
+        "has_user_id": np.ones(len(anchor), dtype=bool),
+        "has_anonymous_id": columns["has_anonymous_id"][anchor],
+        "timestamp_ms": _time_after(anchor, fraction, slots, columns["timestamp_ms"]),
+        "page": np.where(is_flag, page, _PAGE_CHECKLIST),
+        "referrer": np.where(is_flag, columns["referrer"][anchor], page),
+        "campaign": columns["campaign"][anchor],
+        "traits_plan": np.zeros(len(anchor), dtype=np.int8),
+    }
+    properties = _experiment_property_columns(
+        np.concatenate([variation, np.full(len(flag), -1)]),
+        draws.flag_response[visitor] & is_flag,
+        is_flag,
+    )
+    return events, properties
 
 
 def _coded(
@@ -1425,6 +1648,7 @@ def _session_properties(
         "amount": CodedColumn(np.zeros(total), no_rows),
         "currency": CodedColumn(np.zeros(total, dtype=np.int16), no_rows, CURRENCY_CODES),
         "reason": CodedColumn(np.zeros(total, dtype=np.int16), no_rows, PAYMENT_FAILURE_REASONS),
+        **_experiment_property_columns(np.full(total, -1), no_rows, no_rows),
     }
 
 
@@ -1648,6 +1872,7 @@ def _events_in_window(
     tz_minutes: np.ndarray,
     days: int,
     window_start_ms: int,
+    draws: ExperimentDraws,
     b: Behaviour,
 ) -> tuple[dict[str, np.ndarray], dict[str, CodedColumn]]:
     """Draw the clean events: the sessions' events, then the billing webhooks of the upgrades.
@@ -1662,6 +1887,7 @@ def _events_in_window(
         tz_minutes: UTC offset per visitor.
         days: Window length in days.
         window_start_ms: Window start (ms since epoch).
+        draws: The experiments' per-visitor draws.
         b: Behaviour knobs.
 
     Returns:
@@ -1670,7 +1896,7 @@ def _events_in_window(
     """
     window_end_ms = window_start_ms + days * MS_PER_DAY
     columns, properties, plan_of_visitor = _expand_sessions(
-        rng, visitors, sessions, channel, signup_ms, days, window_start_ms, b
+        rng, visitors, sessions, channel, signup_ms, days, window_start_ms, draws, b
     )
     upgrade_rows = np.flatnonzero(columns["kind"] == KIND_PLAN_UPGRADED)
     billing, billing_properties = _billing_events(
@@ -1929,6 +2155,7 @@ def simulate(
     visitors, sessions, signup_ms, end_ms = _build_sessions(
         rng, visitors, arrival_day, campaign, tz_minutes, days, weekday, window_start_ms, behaviour
     )
+    draws = draw_experiments(seed, (signup_ms - window_start_ms) // MS_PER_DAY)
     events, properties = _events_in_window(
         rng,
         visitors,
@@ -1939,6 +2166,7 @@ def simulate(
         tz_minutes,
         days,
         window_start_ms,
+        draws,
         behaviour,
     )
     received_ms = _arrival_times(rng, events, visitors)

@@ -8,9 +8,28 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from event_generator import GenerateSummary, generate_events
+from event_generator.experiments import experiment_rng, onboarding_step_probabilities
+from event_generator.product import (
+    DASHBOARD_FLAG,
+    EVENTS,
+    ONBOARDING_EXPERIMENT,
+    ONBOARDING_STEPS,
+    Variation,
+)
+from event_generator.simulate import (
+    KIND_EXPERIMENT_VIEWED,
+    KIND_FEATURE_FLAG_CALLED,
+    MS_PER_DAY,
+    ROLE_CLEAN,
+    Simulation,
+    _onboarding_funnel,
+    _Sessions,
+    simulate,
+)
 from usage_analytics.landing.arrival import arrival_date
 
 FILE_PATTERN = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/events-(\d{4}-\d{2}-\d{2})\.ndjson(\.gz)?$")
@@ -403,3 +422,240 @@ def test_first_chunk_is_the_run_of_that_many_users(tmp_path: Path) -> None:
         if "-part001" in name
     }
     assert first_part == file_bytes(tmp_path / "alone")
+
+
+# --- Experiments -------------------------------------------------------------------------------
+
+START = date(2026, 1, 5)
+EXPERIMENT_STARTS = datetime(2026, 1, 12, tzinfo=UTC)  # start + 7 days
+EXPERIMENT_ENDS = datetime(2026, 2, 23, tzinfo=UTC)  # start + 49 days (exclusive)
+FLAG_STARTS = datetime(2026, 1, 19, tzinfo=UTC)  # start + 14 days
+EXPOSURE_PROPERTIES = {"experiment_id", "variation_id", "experiment_name", "variation_name"}
+
+
+def _when(event: dict) -> datetime:
+    return parse_time(field(event, "timestamp", "originalTimestamp")).astimezone(UTC)
+
+
+def _named(lines: list[Line], name: str) -> list[dict]:
+    return [line.event for line in lines if line.reason is None and line.event.get("event") == name]
+
+
+def test_experiment_viewed_follows_the_signup_with_the_segment_properties(
+    clean: tuple[GenerateSummary, list[Line]],
+) -> None:
+    _, lines = clean
+    exposures = _named(lines, "Experiment Viewed")
+    assert len(exposures) > 50
+    for event in exposures:
+        properties = event["properties"]
+        assert set(properties) == EXPOSURE_PROPERTIES
+        assert properties["experiment_id"] == "onboarding_checklist_v2"
+        assert properties["experiment_name"] == "Onboarding checklist v2"
+        assert (properties["variation_id"], properties["variation_name"]) in {
+            ("control", "Control"),
+            ("checklist_v2", "Checklist v2"),
+        }
+        assert field(event, "user_id", "userId")
+        assert event["context"]["page"]["path"] == "/app/onboarding"
+    first: dict[str, dict] = {}
+    for event in sorted(exposures, key=_when):
+        first.setdefault(field(event, "user_id", "userId"), event)
+    identified: dict[str, datetime] = {}
+    onboarding: dict[str, datetime] = {}
+    for line in lines:
+        event, user_id = line.event, field(line.event, "user_id", "userId")
+        if event.get("type") == "identify":
+            identified[user_id] = min(_when(event), identified.get(user_id, _when(event)))
+        if event.get("event") == "Onboarding Started":
+            onboarding[user_id] = _when(event)
+    early = 0
+    for user_id, event in first.items():
+        at = _when(event)
+        # In the signup session: after the signup's identify, before the first onboarding step.
+        assert identified[user_id] < at < onboarding.get(user_id, at + timedelta(1))
+        assert at - identified[user_id] < timedelta(hours=1)
+        if at < EXPERIMENT_STARTS:
+            early += 1
+            assert at >= EXPERIMENT_STARTS - timedelta(days=2)
+    assert 0 < early < 0.1 * len(first)
+
+
+def test_feature_flag_called_at_the_first_dashboard_of_the_flag_dates(
+    clean: tuple[GenerateSummary, list[Line]],
+) -> None:
+    _, lines = clean
+    calls = _named(lines, "$feature_flag_called")
+    assert len(calls) > 50
+    dashboards: dict[str, list[datetime]] = defaultdict(list)
+    for event in _named(lines, "Dashboard Viewed"):
+        dashboards[field(event, "user_id", "userId")].append(_when(event))
+    users = Counter(field(event, "user_id", "userId") for event in calls)
+    assert max(users.values()) == 1
+    assert set(users) == {
+        user_id for user_id, times in dashboards.items() if max(times) >= FLAG_STARTS
+    }
+    for event in calls:
+        assert event["properties"]["$feature_flag"] == "dashboard_flag"
+        assert event["properties"]["$feature_flag_response"] in (True, False)
+        assert set(event["properties"]) == {"$feature_flag", "$feature_flag_response"}
+        at = _when(event)
+        trigger = min(t for t in dashboards[field(event, "user_id", "userId")] if t >= FLAG_STARTS)
+        assert timedelta(0) < at - trigger < timedelta(minutes=16)
+    responses = Counter(event["properties"]["$feature_flag_response"] for event in calls)
+    assert set(responses) == {True, False}
+    # JSON booleans, not the strings "true" / "false".
+    raw = [line.text for line in lines if '"$feature_flag_called"' in line.text]
+    assert all(
+        '"$feature_flag_response":true' in text or '"$feature_flag_response":false' in text
+        for text in raw
+    )
+
+
+@dataclass(frozen=True)
+class Readout:
+    """Per variation of the onboarding experiment: assigned users, and per metric the users
+    that have it (the warehouse's rule: first exposure within the dates gives the variation,
+    users exposed to both variations are excluded)."""
+
+    users: Counter[str]
+    completed_7d: Counter[str]
+    reported: Counter[str]
+    paying: Counter[str]
+    two_variations: int
+    outside_dates: int
+
+
+def _readout(simulation: Simulation) -> Readout:
+    rows = simulation.rows
+    clean_rows = rows.take(np.flatnonzero(rows.role == ROLE_CLEAN))
+    kind, visitor, at = clean_rows.kind, clean_rows.visitor, clean_rows.timestamp_ms
+    variation_column = clean_rows.properties["variation_id"]
+    starts = int(EXPERIMENT_STARTS.timestamp() * 1000)
+    ends = int(EXPERIMENT_ENDS.timestamp() * 1000)
+    seen: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    outside = 0
+    for row in np.flatnonzero(kind == KIND_EXPERIMENT_VIEWED):
+        if starts <= at[row] < ends:
+            label = variation_column.labels[variation_column.values[row]]
+            seen[int(visitor[row])].append((int(at[row]), label))
+        else:
+            outside += 1
+    assigned = {v: min(x) for v, x in seen.items() if len({label for _, label in x}) == 1}
+    names = [event.name for event in EVENTS]
+    goals = {
+        "completed_7d": (names.index("Onboarding Completed"), 7 * MS_PER_DAY),
+        "reported": (names.index("Report Created"), 14 * MS_PER_DAY),
+        "paying": (names.index("Payment Succeeded"), 28 * MS_PER_DAY),
+    }
+    counters: dict[str, Counter[str]] = {goal: Counter() for goal in goals}
+    for goal, (goal_kind, window) in goals.items():
+        done: set[int] = set()
+        for row in np.flatnonzero(kind == goal_kind):
+            exposure = assigned.get(int(visitor[row]))
+            if exposure and exposure[0] <= at[row] <= exposure[0] + window:
+                done.add(int(visitor[row]))
+        counters[goal] = Counter(assigned[v][1] for v in done)
+    return Readout(
+        users=Counter(label for _, label in assigned.values()),
+        two_variations=len(seen) - len(assigned),
+        outside_dates=outside,
+        **counters,
+    )
+
+
+@pytest.fixture(scope="module")
+def readout() -> Readout:
+    """The onboarding experiment's true effects on 12,000 visitors (about 1,650 exposed per
+    variation), read from the simulated rows (3 s; nothing written)."""
+    return _readout(simulate(users=12_000, days=56, seed=4, start=START, dirty_share=0.0))
+
+
+def test_variations_split_about_evenly_with_a_few_failures(readout: Readout) -> None:
+    exposed = sum(readout.users.values())
+    assert set(readout.users) == {"control", "checklist_v2"}
+    assert abs(readout.users["checklist_v2"] / exposed - 0.5) < 0.04
+    # About 1% bucketing failures (exposed to both), and a handful before the start date.
+    assert 0 < readout.two_variations < 0.03 * exposed
+    assert 0 < readout.outside_dates < 0.03 * exposed
+
+
+def test_checklist_v2_raises_onboarding_completion(readout: Readout) -> None:
+    rate = {v: readout.completed_7d[v] / readout.users[v] for v in readout.users}
+    # True rates about 0.24 and 0.32; the margin is about 3 standard errors below the effect.
+    assert 0.18 < rate["control"] < 0.30
+    assert rate["checklist_v2"] - rate["control"] > 0.04
+
+
+def test_checklist_v2_changes_neither_reports_nor_payments(readout: Readout) -> None:
+    for metric in (readout.reported, readout.paying):
+        rate = {v: metric[v] / readout.users[v] for v in readout.users}
+        assert rate["control"] > 0.03
+        # No true effect: a generous bound, about 4 standard errors.
+        assert abs(rate["checklist_v2"] - rate["control"]) < 0.06
+
+
+def test_dashboard_flag_splits_about_evenly() -> None:
+    simulation = simulate(users=6_000, days=56, seed=8, start=START, dirty_share=0.0)
+    rows = simulation.rows
+    calls = np.flatnonzero((rows.role == ROLE_CLEAN) & (rows.kind == KIND_FEATURE_FLAG_CALLED))
+    assert len(calls) > 500
+    assert len(np.unique(rows.visitor[calls])) == len(calls)
+    assert abs(rows.properties["$feature_flag_response"].values[calls].mean() - 0.5) < 0.05
+
+
+def test_experiments_are_deterministic_and_drawn_from_their_own_streams(tmp_path: Path) -> None:
+    generate_events(tmp_path / "a", users=250, days=16, seed=5)
+    generate_events(tmp_path / "b", users=250, days=16, seed=5)
+    assert file_bytes(tmp_path / "a") == file_bytes(tmp_path / "b")
+    lines = read_lines(tmp_path / "a")
+    assert _named(lines, "Experiment Viewed") and _named(lines, "$feature_flag_called")
+    # Each experiment's stream differs from the main stream, from the other's and per chunk.
+    chunk = np.random.SeedSequence(5, spawn_key=(1,))
+    draws = {
+        name: rng.random(4).tolist()
+        for name, rng in {
+            "main": np.random.default_rng(5),
+            "onboarding": experiment_rng(5, ONBOARDING_EXPERIMENT.stream),
+            "flag": experiment_rng(5, DASHBOARD_FLAG.stream),
+            "chunk": experiment_rng(chunk, ONBOARDING_EXPERIMENT.stream),
+            "again": experiment_rng(
+                np.random.SeedSequence(5, spawn_key=(1,)), ONBOARDING_EXPERIMENT.stream
+            ),
+        }.items()
+    }
+    assert len({tuple(values) for values in draws.values()}) == 4
+    assert draws["chunk"] == draws["again"]
+
+
+def test_a_variation_naming_an_unknown_step_is_rejected() -> None:
+    experiment = replace(
+        ONBOARDING_EXPERIMENT,
+        variations=(Variation("control", "Control", 0.5), Variation("b", "B", 0.5, (("x", 1),))),
+    )
+    with pytest.raises(ValueError, match="'b'"):
+        onboarding_step_probabilities(experiment)
+
+
+def test_behaviour_after_onboarding_ignores_the_variation() -> None:
+    """The funnel's completion that drives adoption and upgrades is the one without the
+    experiment: the same whatever the variations, while the onboarding steps done go up."""
+    visitors = 20_000
+    sessions = _Sessions(
+        visitor=np.arange(visitors),
+        start_ms=np.zeros(visitors, dtype=np.int64),
+        script=np.ones(visitors, dtype=np.int8),
+        slot=np.zeros(visitors, dtype=np.int8),
+        first_touch=np.ones(visitors, dtype=bool),
+        campaign=np.full(visitors, -1),
+    )
+    is_signup = np.ones(visitors, dtype=bool)
+    treatment = np.ones(visitors, dtype=np.int8)
+    nobody = np.full(visitors, -1, dtype=np.int8)
+    steps, completed = _onboarding_funnel(np.random.default_rng(1), sessions, is_signup, treatment)
+    steps_alone, alone = _onboarding_funnel(np.random.default_rng(1), sessions, is_signup, nobody)
+    assert np.array_equal(completed, alone)
+    assert np.all(steps >= steps_alone)
+    finished = len(ONBOARDING_STEPS)
+    assert np.mean(steps == finished) - np.mean(steps_alone == finished) > 0.06
+    assert abs(alone.mean() - np.mean(steps_alone == finished)) < 1e-12
