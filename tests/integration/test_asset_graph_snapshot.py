@@ -1,7 +1,8 @@
 """A snapshot of the whole asset graph, as dagster-open-platform keeps one.
 
 Every asset (key, group, owners, kinds, partitioning, upstream keys), every asset check
-(blocking or not), job, schedule and sensor is written to ``__snapshots__/test_asset_graph_snapshot.ambr``.
+(blocking or not), job, schedule and sensor is written to
+``__snapshots__/test_asset_graph_snapshot.ambr``.
 An unintended change to the graph (a model renamed, a check lost, a dependency cut) fails this
 test and shows in review as a diff of that file. After an intended change, regenerate it:
 ``.venv/bin/python -m pytest tests/integration/test_asset_graph_snapshot.py --snapshot-update``.
