@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from orchestration.commands import build, remove
+from orchestration.commands import build, export, remove
 from orchestration.commands.report import add_report_command
 from orchestration.output import add_output_options, fail
 from usage_analytics import __version__
@@ -150,6 +150,20 @@ def _parser() -> argparse.ArgumentParser:
     _builds(quarantine, remove.quarantine, "dbt vars of the rebuild (the ones your runs use)")
 
     add_report_command(commands)
+
+    exporting = commands.add_parser(
+        "export", help="write the published marts of the serving copy as files (one per mart)"
+    )
+    exporting.add_argument(
+        "--format", choices=export.EXPORT_FORMATS, default="parquet", help="file format"
+    )
+    exporting.add_argument("--out", type=Path, required=True, help="folder to write the files in")
+    exporting.add_argument(
+        "--warehouse",
+        type=Path,
+        help="DuckDB file whose serving copy is exported (default data/warehouse.duckdb)",
+    )
+    exporting.set_defaults(handler=export.export)
 
     contracts = commands.add_parser(
         "sync-contracts",

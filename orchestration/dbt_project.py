@@ -18,6 +18,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 from filelock import FileLock
 
+from orchestration.check_descriptions import dbt_test_description
 from orchestration.dbt_launcher import launcher_path
 from usage_analytics.paths import DBT_PROJECT_DIR, SEEDS_DIR
 
@@ -45,12 +46,14 @@ def dbt_project() -> DbtProject:
 
 
 class UsageAnalyticsTranslator(DagsterDbtTranslator):
-    """Asset keys ``[schema, name]`` and groups by layer.
+    """Asset keys ``[schema, name]``, groups by layer, and a description for every check.
 
     Keys match the warehouse tables (``["marts_candidate", "fct_events"]``) and the landing
     asset's ``["raw", "events"]`` that the dbt sources point at; groups are the layer folders
     (staging, intermediate, marts_candidate, audit, seeds). A model's ``publish_unit`` and
-    ``publish_range`` meta become asset metadata, which the publish step reads.
+    ``publish_range`` meta become asset metadata, which the publish step reads. Owners are
+    dagster-dbt's: ``meta.dagster.owners``, set for every model and seed in
+    ``dbt_project.yml``. Each dbt test's check is described (``check_descriptions.py``).
     """
 
     def get_asset_spec(
@@ -68,6 +71,21 @@ class UsageAnalyticsTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(
             key=dg.AssetKey([schema, name]), group_name=schema
         ).merge_attributes(metadata=publish)
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        """The default check spec of a dbt test, described (dagster-dbt reads only
+        ``meta.description``, which our tests do not set)."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        test = self.get_resource_props(manifest, unique_id)
+        return spec._replace(description=dbt_test_description(test, asset_spec.key.path[-1]))
 
 
 def inputs_fingerprint() -> str:

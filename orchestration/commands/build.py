@@ -39,7 +39,7 @@ def _land_and_build(
 
     try:
         resources = command_resources(args)
-        landing = from_env("landing", Landing, **_path_option("events_dir", args.events))
+        landing = from_env("landing", Landing, **path_option("events_dir", args.events))
         partitions_start = from_env("scheduling", Scheduling).partitions_start
     except ValueError as error:
         return fail(command, error, 2)
@@ -79,11 +79,12 @@ def command_resources(args: argparse.Namespace) -> tuple["Warehouse", "DbtBuild"
     check_analyst_inputs()  # the tracking plan first: signup_event must be one of its events
     effective_vars(args.vars)  # the clearest message for an unknown or invalid var
     from_env("commands", Commands)  # USAGE_ANALYTICS_EPHEMERAL_INSTANCE, checked before the run
-    warehouse = from_env("warehouse", Warehouse, **_path_option("database", args.warehouse))
+    warehouse = from_env("warehouse", Warehouse, **path_option("database", args.warehouse))
     return warehouse, from_env("dbt_build", DbtBuild, dbt_vars=args.vars)
 
 
-def _path_option(field: str, path: Path | None) -> dict[str, str]:
+def path_option(field: str, path: Path | None) -> dict[str, str]:
+    """A resource field set from a path option, absolute (nothing when the option is absent)."""
     return {} if path is None else {field: str(path.expanduser().resolve())}
 
 

@@ -1,7 +1,8 @@
 """A snapshot of the whole asset graph, as dagster-open-platform keeps one.
 
-Every asset (key, group, kinds, partitioning, upstream keys), every asset check (blocking or
-not), job, schedule and sensor is written to ``__snapshots__/test_asset_graph_snapshot.ambr``.
+Every asset (key, group, owners, kinds, partitioning, upstream keys), every asset check
+(blocking or not), job, schedule and sensor is written to
+``__snapshots__/test_asset_graph_snapshot.ambr``.
 An unintended change to the graph (a model renamed, a check lost, a dependency cut) fails this
 test and shows in review as a diff of that file. After an intended change, regenerate it:
 ``.venv/bin/python -m pytest tests/integration/test_asset_graph_snapshot.py --snapshot-update``.
@@ -34,6 +35,7 @@ def graph_outline(defs: dg.Definitions) -> dict[str, Any]:
             continue
         assets[key.to_user_string()] = {
             "group": node.group_name,
+            "owners": sorted(node.owners),
             "kinds": sorted(node.kinds),
             "partitioned": type(node.partitions_def).__name__ if node.partitions_def else None,
             "deps": sorted(parent.to_user_string() for parent in node.parent_keys),

@@ -3,7 +3,9 @@
 A reader process holds the serving copy open (read-only) through a whole run and keeps querying
 it, on that connection and on fresh ones; the run succeeds, and every query saw one publication
 whole. The same run checks the default output (one progress line per step, the logs in a file).
-A program that holds the warehouse itself makes a command exit 3 with one line.
+A program that holds the warehouse itself makes a command exit 3 with one line. A BI tool's
+SQLAlchemy connection through duckdb-engine (README "BI tools") reads the same rows as the DuckDB
+client, and `usage-analytics export` writes the same marts as Parquet files.
 """
 
 import json
@@ -13,8 +15,12 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+import pyarrow.parquet as pq
 import pytest
+import sqlalchemy as sa
 
+from orchestration.cli import main
 from tests.conftest import query, run_cli
 
 pytestmark = pytest.mark.integration
@@ -238,3 +244,117 @@ def test_a_program_holding_the_warehouse_makes_a_command_exit_3_in_one_line(
     assert result.stderr.startswith(f"usage-analytics run: warehouse busy: {warehouse} is held by ")
     assert f"(PID {holder.pid})" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def sqlalchemy_url(serving: Path) -> str:
+    """The URL README "BI tools" gives Superset and other SQLAlchemy clients."""
+    return f"duckdb:///{serving}?access_mode=read_only"
+
+
+def published_marts(serving: Path) -> list[str]:
+    return [row[0] for row in query(serving, "select table_name from audit.publication_tables")]
+
+
+def test_sqlalchemy_through_duckdb_engine_reads_the_rows_the_duckdb_client_reads(
+    reader_through_a_run: dict[str, object],
+) -> None:
+    serving = reader_through_a_run["serving"]
+    marts = published_marts(serving)
+    checked = {"agg_active_users", "agg_funnel_conversion", "fct_events"}
+    assert checked <= set(marts)
+    expected = {}
+    for mart in marts:  # the DuckDB client first: one process opens a file one way at a time
+        con = duckdb.connect(str(serving), read_only=True)
+        try:
+            cursor = con.execute(f'select * from marts."{mart}" order by all')
+            columns = [column[0] for column in cursor.description]
+            types = [column[1] for column in cursor.description]
+            rows = cursor.fetchall()
+        finally:
+            con.close()
+        # duckdb-engine parses JSON columns (fct_events.properties) into Python values
+        json_columns = [index for index, kind in enumerate(types) if str(kind) == "JSON"]
+        expected[mart] = (
+            columns,
+            [
+                tuple(
+                    json.loads(value) if index in json_columns and value is not None else value
+                    for index, value in enumerate(row)
+                )
+                for row in rows
+            ],
+        )
+    engine = sa.create_engine(sqlalchemy_url(serving))
+    try:
+        with engine.connect() as connection:
+            for mart in marts:
+                result = connection.execute(sa.text(f'select * from marts."{mart}" order by all'))
+                actual = list(result.keys()), [tuple(row) for row in result.fetchall()]
+                assert actual == expected[mart], mart
+        assert all(expected[mart][1] for mart in checked), "a mart compared holds no row"
+    finally:
+        engine.dispose()
+
+
+def test_the_sqlalchemy_connection_cannot_write_the_serving_copy(
+    reader_through_a_run: dict[str, object],
+) -> None:
+    engine = sa.create_engine(sqlalchemy_url(reader_through_a_run["serving"]))
+    try:
+        with engine.connect() as connection, pytest.raises(sa.exc.DBAPIError, match="read-only"):
+            connection.execute(sa.text("delete from marts.agg_active_users"))
+    finally:
+        engine.dispose()
+
+
+def test_sqlalchemy_reflection_lists_the_marts_and_information_schema_their_columns(
+    reader_through_a_run: dict[str, object],
+) -> None:
+    """What a BI tool's schema browser can reflect with the pinned set (README "BI tools"):
+    table names, yes; ``get_columns``, no (duckdb-engine 0.17 on SQLAlchemy 2.1 queries
+    ``pg_catalog.pg_collation``, which DuckDB lacks), so columns come from
+    ``information_schema.columns``. When ``get_columns`` starts working, update the README."""
+    serving = reader_through_a_run["serving"]
+    marts = published_marts(serving)
+    columns_sql = (
+        "select table_name, column_name, data_type from information_schema.columns"
+        " where table_schema = 'marts' order by table_name, ordinal_position"
+    )
+    expected_columns = query(serving, columns_sql)
+    engine = sa.create_engine(sqlalchemy_url(serving))
+    try:
+        with engine.connect() as connection:
+            inspector = sa.inspect(connection)
+            assert sorted(inspector.get_table_names(schema="marts")) == sorted(marts)
+            assert inspector.has_table("agg_active_users", schema="marts")
+            columns = [tuple(row) for row in connection.execute(sa.text(columns_sql))]
+        assert columns == expected_columns
+        assert {row[0] for row in columns} == set(marts)
+        with (
+            engine.connect() as connection,
+            pytest.raises(sa.exc.ProgrammingError, match="pg_collation"),
+        ):
+            sa.inspect(connection).get_columns("agg_active_users", schema="marts")
+    finally:
+        engine.dispose()
+
+
+def test_export_writes_every_published_mart_of_the_serving_copy_as_parquet(
+    reader_through_a_run: dict[str, object], tmp_path: Path
+) -> None:
+    warehouse, serving = reader_through_a_run["warehouse"], reader_through_a_run["serving"]
+    out = tmp_path / "parquet"
+    assert main(["export", "--out", str(out), "--warehouse", str(warehouse)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (
+        manifest["publication_id"]
+        == query(serving, "select publication_id from audit.publication")[0][0]
+    )
+    recorded = dict(query(serving, "select table_name, count_rows from audit.publication_tables"))
+    assert {name: table["rows"] for name, table in manifest["tables"].items()} == recorded
+    for name in recorded:
+        assert pq.read_metadata(out / f"{name}.parquet").num_rows == recorded[name], name
+    sql = "select * from {} order by all"
+    assert query(
+        serving, sql.format("read_parquet($1)"), [str(out / "agg_active_users.parquet")]
+    ) == (query(serving, sql.format("marts.agg_active_users")))

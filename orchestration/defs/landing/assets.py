@@ -15,6 +15,7 @@ import duckdb
 from expectations.runner import import_in_background
 from orchestration.defs.landing.partitions import partition_window
 from orchestration.defs.resources import DbtBuild, Landing, Warehouse
+from orchestration.table_metadata import table_metadata
 from usage_analytics.dbt_vars import timestamp_floor
 from usage_analytics.landing.arrival import PartitionWindow, arrival_date
 from usage_analytics.landing.files import LandingFile
@@ -22,6 +23,7 @@ from usage_analytics.landing.land import land_folder
 from usage_analytics.paths import SEEDS_DIR
 
 LANDING_GROUP = "landing"
+LANDING_OWNERS = ["team:data-platform"]  # the dbt models' owners are in dbt_project.yml
 RAW_EVENTS = dg.AssetKey(["raw", "events"])
 # a busy warehouse file (another process writing) is retried; landing is idempotent
 BUSY_RETRIES = 3
@@ -31,7 +33,13 @@ BATCH_PROGRESS_PREFIX = "landing batch"
 
 
 LANDING_SPECS = [
-    dg.AssetSpec(key, description=description, group_name=LANDING_GROUP, kinds={"duckdb"})
+    dg.AssetSpec(
+        key,
+        description=description,
+        group_name=LANDING_GROUP,
+        kinds={"duckdb"},
+        owners=LANDING_OWNERS,
+    )
     for key, description in (
         (RAW_EVENTS, "One row per valid landed line: typed, PII-hashed, ids as compact keys."),
         (["raw", "identities"], "Dictionary of user and anonymous ids to compact integer keys."),
@@ -81,6 +89,9 @@ def land_events(
                     f" {so_far.count_files_landed} file(s), {so_far.count_lines:,} lines so far"
                 ),
             )
+            tables = {
+                spec.key: table_metadata(con, *spec.key.path) for spec in context.assets_def.specs
+            }
     except duckdb.IOException as error:  # the file is locked by another writer: transient
         raise dg.RetryRequested(
             max_retries=BUSY_RETRIES, seconds_to_wait=BUSY_RETRY_SECONDS
@@ -106,7 +117,7 @@ def land_events(
         "quarantined_by_reason": dg.MetadataValue.json(result.quarantined_by_reason),
     }
     for spec in context.assets_def.specs:
-        yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)
+        yield dg.MaterializeResult(asset_key=spec.key, metadata={**metadata, **tables[spec.key]})
     if not context.has_partition_key_range:
         _record_arrival_dates(context, result.arrival_dates)
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 import dagster as dg
 
 from orchestration.defs.resources import DbtBuild, Warehouse
+from orchestration.table_metadata import table_metadata
 from usage_analytics.faults import fault_point
 from usage_analytics.publishing.marts import (
     CANDIDATE_SCHEMA,
@@ -47,6 +48,7 @@ def build_publish_marts(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinition:
         key=lambda spec: spec.key.path[-1],
     )
     marts = [spec.key.path[-1] for spec in candidates]
+    owners = {spec.key.path[-1]: list(spec.owners) for spec in candidates}  # the model's owners
     by_user: dict[str, RowRange | None] = {}
     for spec in candidates:
         is_by_user, row_range = published_by_user(spec.metadata)
@@ -64,6 +66,7 @@ def build_publish_marts(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinition:
                 "every blocking check of the build passed. BI tools read this table.",
                 group_name=PUBLISH_GROUP,
                 kinds={"duckdb"},
+                owners=owners[name],
             )
             for name in marts
         ],
@@ -90,6 +93,10 @@ def build_publish_marts(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinition:
                 gates=gates,
                 settings=dbt_build.effective_vars(),
             )
+            described = {  # row count, time range, preview (orchestration/table_metadata.py)
+                name: table_metadata(con, PUBLISHED_SCHEMA, name, preview=True, row_count=rows)
+                for name, rows in publication.row_counts.items()
+            }
         context.log.info(
             f"published {len(publication.row_counts)} marts (publication "
             f"{publication.publication_id}, landings through {publication.landed_through};"
@@ -103,6 +110,7 @@ def build_publish_marts(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinition:
                     "rows_written": publication.rows_copied[name],
                     "publication_id": publication.publication_id,
                     "landed_through": str(publication.landed_through),
+                    **described[name],
                 },
             )
 
