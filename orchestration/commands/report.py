@@ -72,8 +72,9 @@ def add_report_command(commands: argparse._SubParsersAction) -> None:
         "report", help="write the HTML report of the published marts (and a screenshot)"
     )
     command.add_argument(
-        "--warehouse", type=Path, help="DuckDB file whose serving copy is read (default"
-        " data/warehouse.duckdb)"
+        "--warehouse",
+        type=Path,
+        help="DuckDB file whose serving copy is read (default data/warehouse.duckdb)",
     )
     command.add_argument(
         "--out", type=Path, help="HTML file to write (default <warehouse dir>/report/index.html)"
@@ -86,11 +87,16 @@ def add_report_command(commands: argparse._SubParsersAction) -> None:
         " beside it (default: when Chromium is installed)",
     )
     command.add_argument(
-        "--period-days", type=int, choices=range(1, 92), default=7, metavar="N",
+        "--period-days",
+        type=int,
+        choices=range(1, 92),
+        default=7,
+        metavar="N",
         help="headline period in days, compared with the N days before (default 7)",
     )
     command.add_argument(
-        "--retention", default="weekly_signup_retention",
+        "--retention",
+        default="weekly_signup_retention",
         help="retention definition of the week-1 headline and the segment breakdown",
     )
     command.add_argument(

@@ -206,4 +206,3 @@ def test_a_control_nobody_was_assigned_to_is_reported(warehouse: Path) -> None:
         "select problem, detail, is_blocking from audit.experiment_problems"
         " where experiment_id = 'dashboard_flag'",
     ) == [("control_absent", "false", False)]
-

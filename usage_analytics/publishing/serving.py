@@ -282,10 +282,7 @@ def _record_publication(
     if record.settings:
         con.executemany(
             f"insert into {audit}.publication_settings values ($1, $2)",
-            [
-                [name, _setting_text(value)]
-                for name, value in sorted(record.settings.items())
-            ],
+            [[name, _setting_text(value)] for name, value in sorted(record.settings.items())],
         )
 
 
