@@ -14,7 +14,7 @@ def report(args: argparse.Namespace) -> int:
     it and a chart was not drawn or the page logged an error; 2 bad options, no serving copy
     yet, or Chromium could not open the page.
     """
-    from orchestration.commands.build import _path_option
+    from orchestration.commands.build import path_option
     from orchestration.defs.resources import Warehouse, from_env
     from usage_analytics.quality.gates import quality_page_path
     from usage_analytics.reporting.browser import BrowserError, find_chromium
@@ -23,7 +23,7 @@ def report(args: argparse.Namespace) -> int:
     from usage_analytics.reporting.report import make_report
 
     try:
-        warehouse = from_env("warehouse", Warehouse, **_path_option("database", args.warehouse))
+        warehouse = from_env("warehouse", Warehouse, **path_option("database", args.warehouse))
     except ValueError as error:
         return fail("report", error, 2)
     out = (args.out or report_page_path(warehouse.path)).expanduser().resolve()

@@ -251,6 +251,26 @@ def _findings(data: ReportData) -> list[str]:
                 worst = (share, _funnel_drop_sentence(data.funnels, name))
     if worst is not None:
         findings.append("Leakiest step: " + worst[1])
+    findings.extend(_experiment_findings(data.experiments))
+    return findings
+
+
+def _experiment_findings(results: pd.DataFrame) -> list[str]:
+    """Experiments to act on: a goal some variation has probably moved (chance to win at least
+    95 % either way, or p < 0.05), a failing guardrail, a broken split."""
+    findings = []
+    for name, rows in results.groupby("experiment_id", sort=True):
+        if rows["is_srm"].fillna(False).any():
+            findings.append(f"Experiment {name}: users did not split as planned (SRM).")
+        for row in rows[~rows["is_control"] & rows["relative_lift"].notna()].itertuples():
+            failing = pd.notna(row.is_guardrail_failing) and bool(row.is_guardrail_failing)
+            decided = row.p_value < SIGNIFICANCE or abs(row.chance_to_win - 0.5) >= 0.45
+            if failing or (row.role == "goal" and decided):
+                findings.append(
+                    f"Experiment {name}: {row.variation_id} moves {row.metric_name} "
+                    f"{row.relative_lift:+.0%} (chance to win {row.chance_to_win:.0%}, "
+                    f"p = {row.p_value:.2g})" + ("; a guardrail failing." if failing else ".")
+                )
     return findings
 
 
