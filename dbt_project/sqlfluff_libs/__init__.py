@@ -30,7 +30,8 @@ _TYPES = {
     "type_string": "varchar",
     "type_bigint": "bigint",
     "type_int": "integer",
-    "type_float": "double",
+    # dbt's default: translate_type("float"), which dbt-duckdb leaves as `float` (REAL, 32-bit)
+    "type_float": "float",
     "type_numeric": "numeric(28, 6)",
     "type_boolean": "boolean",
     "type_timestamp": "timestamp",
@@ -72,6 +73,9 @@ class _DbtMacros:
 
     def safe_cast(self, field: str, type_: str) -> str:
         return f"try_cast({field} as {type_})"
+
+    def split_part(self, string_text: str, delimiter_text: str, part_number: Any) -> str:
+        return f"string_split({string_text}, {delimiter_text})[{part_number}]"
 
     def length(self, expression: str) -> str:
         return f"length({expression})"

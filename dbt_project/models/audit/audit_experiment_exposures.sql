@@ -21,4 +21,4 @@ select
 
 from exposure_events
 
-group by coalesce(experiment_id, '(none)'), exposure_status, coalesce(variation_id, '(none)')
+group by 1, 2, 3

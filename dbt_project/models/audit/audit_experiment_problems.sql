@@ -29,10 +29,15 @@ statistics as (
 
 assignments as (
 
-    select experiment_id, count(*) as count_users
+    select
+        experiment_id,
+        count(*) as count_users
+
     from {{ ref('int_experiment_assignments') }}
+
     where not is_excluded
-    group by experiment_id
+
+    group by 1
 
 ),
 
@@ -55,22 +60,22 @@ readout_problems as (
 
     select distinct
         experiment_id,
-        cast(null as {{ dbt.type_string() }}),
-        'control_absent',
-        variation_id
+        cast(null as {{ dbt.type_string() }}) as metric_name,
+        'control_absent' as problem,
+        variation_id as detail
 
     from statistics
 
     where is_control and count_users = 0
-        and experiment_id in (select experiment_id from assignments)
+        and experiment_id in (select assignments.experiment_id from assignments)
 
     union all
 
     select distinct
         experiment_id,
-        cast(null as {{ dbt.type_string() }}),
-        'sample_ratio_mismatch',
-        cast(srm_p_value as {{ dbt.type_string() }})
+        cast(null as {{ dbt.type_string() }}) as metric_name,
+        'sample_ratio_mismatch' as problem,
+        cast(srm_p_value as {{ dbt.type_string() }}) as detail
 
     from statistics
 
@@ -81,21 +86,33 @@ readout_problems as (
     select
         experiment_id,
         metric_name,
-        'invalid_metric_values',
-        cast(sum(count_invalid_values) as {{ dbt.type_string() }})
+        'invalid_metric_values' as problem,
+        cast(sum(count_invalid_values) as {{ dbt.type_string() }}) as detail
 
     from {{ ref('int_experiment_variation_metrics') }}
 
     where count_invalid_values > 0
 
-    group by experiment_id, metric_name
+    group by 1, 2
 
 )
 
-select experiment_id, metric_name, problem, detail, true as is_blocking
+select
+    experiment_id,
+    metric_name,
+    problem,
+    detail,
+    true as is_blocking
+
 from definition_problems
 
 union all
 
-select experiment_id, metric_name, problem, detail, false as is_blocking
+select
+    experiment_id,
+    metric_name,
+    problem,
+    detail,
+    false as is_blocking
+
 from readout_problems

@@ -46,7 +46,7 @@ users_exposed as (
 
     from assignable_exposures
 
-    group by experiment_id, user_key
+    group by 1, 2
 
 )
 

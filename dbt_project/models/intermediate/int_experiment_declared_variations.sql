@@ -30,8 +30,9 @@ weight_items as (
     select
         experiment_definitions.experiment_id,
         variation_positions.variation_position,
-        trim({{ dbt.split_part('experiment_definitions.variation_weights', "'|'", 'variation_positions.variation_position') }})
-            as weight_item
+        trim({{ dbt.split_part(
+            'experiment_definitions.variation_weights', "'|'", 'variation_positions.variation_position'
+        ) }}) as weight_item
 
     from experiment_definitions
 
@@ -47,8 +48,7 @@ declared_weights as (
         experiment_id,
         variation_position,
         trim({{ dbt.split_part('weight_item', "':'", 1) }}) as variation_id,
-        {{ dbt.safe_cast(dbt.split_part('weight_item', "':'", 2), api.Column.translate_type('double')) }}
-            as declared_weight
+        {{ dbt.safe_cast(dbt.split_part('weight_item', "':'", 2), 'double') }} as declared_weight
 
     from weight_items
 

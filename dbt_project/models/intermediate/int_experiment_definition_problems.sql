@@ -39,13 +39,16 @@ metric_problems as (
         experiment_metrics.metric_name,
         case
             when experiment_definitions.experiment_id is null then 'metric_without_experiment'
-            when experiment_metrics.event_name not in (select event_name from tracking_plan)
+            when experiment_metrics.event_name not in (
+                    select tracking_plan.event_name from tracking_plan
+                )
                 then 'unknown_metric_event'
             when experiment_metrics.metric_type = 'sum'
                 and experiment_metrics.value_property is null then 'sum_without_value_property'
             when count(*) over (
-                partition by experiment_metrics.experiment_id, experiment_metrics.metric_name
-            ) > 1 then 'duplicate_metric'
+                    partition by experiment_metrics.experiment_id, experiment_metrics.metric_name
+                ) > 1
+                then 'duplicate_metric'
         end as problem,
         experiment_metrics.event_name as detail
 
@@ -79,10 +82,10 @@ experiment_problems as (
             when experiment_definitions.ends_at < experiment_definitions.starts_at
                 then 'ends_before_start'
             when experiment_definitions.experiment_id in (
-                    select experiment_id from declared_variations
+                    select declared_variations.experiment_id from declared_variations
                 )
                 and experiment_definitions.control_variation_id not in (
-                    select variation_id
+                    select declared_variations.variation_id
                     from declared_variations
                     where declared_variations.experiment_id = experiment_definitions.experiment_id
                 )
@@ -92,10 +95,42 @@ experiment_problems as (
 
     from experiment_definitions
 
+),
+
+definition_problems as (
+
+    select
+        experiment_id,
+        metric_name,
+        problem,
+        detail
+
+    from metric_problems
+
+    where problem is not null
+
+    union all
+
+    select
+        experiment_id,
+        metric_name,
+        problem,
+        detail
+
+    from weight_problems
+
+    union all
+
+    select
+        experiment_id,
+        metric_name,
+        problem,
+        detail
+
+    from experiment_problems
+
+    where problem is not null
+
 )
 
-select experiment_id, metric_name, problem, detail from metric_problems where problem is not null
-union all
-select experiment_id, metric_name, problem, detail from weight_problems
-union all
-select experiment_id, metric_name, problem, detail from experiment_problems where problem is not null
+select * from definition_problems

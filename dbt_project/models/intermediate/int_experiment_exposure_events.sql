@@ -79,11 +79,17 @@ exposures as (
         event_at,
         nullif(trim(case
             when event_name = 'feature_flag_called' then {{ list_item('property_texts', 5) }}
-            else coalesce({{ list_item('property_texts', 1) }}, {{ list_item('property_texts', 2) }})
+            else
+                coalesce(
+                    {{ list_item('property_texts', 1) }}, {{ list_item('property_texts', 2) }}
+                )
         end), '') as experiment_id,
         nullif(trim(case
             when event_name = 'feature_flag_called' then {{ list_item('property_texts', 6) }}
-            else coalesce({{ list_item('property_texts', 3) }}, {{ list_item('property_texts', 4) }})
+            else
+                coalesce(
+                    {{ list_item('property_texts', 3) }}, {{ list_item('property_texts', 4) }}
+                )
         end), '') as variation_id
 
     from exposure_properties

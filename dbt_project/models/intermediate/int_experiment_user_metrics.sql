@@ -55,6 +55,11 @@ experiment_metrics as (
 
 {%- set cuped_seconds = int_var('experiment_cuped_days') * 86400 %}
 
+{#- the end of the metric's window after the user's first exposure #}
+{%- set window_end = dbt.dateadd(
+    'second', 'experiment_metrics.window_seconds', 'assignments.first_exposed_at'
+) %}
+
 user_metrics as (
 
     {# every assigned user × every metric of the experiment, with the metric's time span #}
@@ -69,12 +74,8 @@ user_metrics as (
         assignments.first_exposed_at,
         case
             when experiment_metrics.window_seconds is null then experiment_definitions.ends_at
-            when experiment_definitions.ends_at is null
-                then {{ dbt.dateadd('second', 'experiment_metrics.window_seconds', 'assignments.first_exposed_at') }}
-            else least(
-                experiment_definitions.ends_at,
-                {{ dbt.dateadd('second', 'experiment_metrics.window_seconds', 'assignments.first_exposed_at') }}
-            )
+            when experiment_definitions.ends_at is null then {{ window_end }}
+            else least(experiment_definitions.ends_at, {{ window_end }})
         end as counts_until,
         {{ dbt.dateadd('second', -cuped_seconds, 'assignments.first_exposed_at') }}
             as pre_period_from
@@ -125,8 +126,10 @@ value_event_copies as (
     from {{ ref('stg_events__events') }} as event_copies
 
     where event_copies.event_name in (
-        select event_name from experiment_metrics where metric_type = 'sum'
-    )
+            select experiment_metrics.event_name
+            from experiment_metrics
+            where experiment_metrics.metric_type = 'sum'
+        )
 
 ),
 
@@ -137,8 +140,11 @@ user_metric_events as (
         user_metrics.metric_name,
         user_metrics.user_key,
         metric_events.event_at >= user_metrics.first_exposed_at as is_after_exposure,
-        case when user_metrics.metric_type = 'sum' then
-            {{ json_text_at('value_event_copies.properties', 'user_metrics.value_property') }}
+        case
+            when user_metrics.metric_type = 'sum'
+                then {{ json_text_at(
+                    'value_event_copies.properties', 'user_metrics.value_property'
+                ) }}
         end as value_text
 
     from user_metrics
@@ -146,13 +152,19 @@ user_metric_events as (
     inner join metric_events
         on user_metrics.user_key = metric_events.user_key
         and user_metrics.event_name = metric_events.event_name
-        and metric_events.event_at >= user_metrics.pre_period_from
-        and (user_metrics.counts_until is null or metric_events.event_at <= user_metrics.counts_until)
+        and user_metrics.pre_period_from <= metric_events.event_at
+        and (
+            user_metrics.counts_until is null
+            or user_metrics.counts_until >= metric_events.event_at
+        )
 
     left join value_event_copies
         on {{ kept_copy_of('metric_events', 'value_event_copies') }}
 
 ),
+
+{#- a sum metric's property as a number: null when it is not one #}
+{%- set value_number = dbt.safe_cast('value_text', 'double') %}
 
 user_metric_values as (
 
@@ -160,19 +172,20 @@ user_metric_values as (
         experiment_id,
         metric_name,
         user_key,
-        count(*) filter (where is_after_exposure) as count_events,
-        sum({{ dbt.safe_cast('value_text', api.Column.translate_type('double')) }})
-            filter (where is_after_exposure) as value_sum,
-        count(*) filter (where is_after_exposure and value_text is not null
-            and {{ dbt.safe_cast('value_text', api.Column.translate_type('double')) }} is null)
-            as count_invalid_values,
-        count(*) filter (where not is_after_exposure) as pre_count_events,
-        sum({{ dbt.safe_cast('value_text', api.Column.translate_type('double')) }})
-            filter (where not is_after_exposure) as pre_value_sum
+        count(case when is_after_exposure then 1 end) as count_events,
+        sum(case when is_after_exposure then {{ value_number }} end) as value_sum,
+        count(
+            case
+                when is_after_exposure and value_text is not null and {{ value_number }} is null
+                    then 1
+            end
+        ) as count_invalid_values,
+        count(case when not is_after_exposure then 1 end) as pre_count_events,
+        sum(case when not is_after_exposure then {{ value_number }} end) as pre_value_sum
 
     from user_metric_events
 
-    group by experiment_id, metric_name, user_key
+    group by 1, 2, 3
 
 )
 
@@ -184,15 +197,17 @@ select
     user_metrics.variation_id,
     user_metrics.first_exposed_at,
     cast(case user_metrics.metric_type
-        when 'binomial' then case when coalesce(metric_values.count_events, 0) > 0 then 1 else 0 end
+        when 'binomial'
+            then case when coalesce(metric_values.count_events, 0) > 0 then 1 else 0 end
         when 'count' then coalesce(metric_values.count_events, 0)
         else coalesce(metric_values.value_sum, 0)
-    end as {{ api.Column.translate_type('double') }}) as metric_value,
+    end as double) as metric_value,
     cast(case user_metrics.metric_type
-        when 'binomial' then case when coalesce(metric_values.pre_count_events, 0) > 0 then 1 else 0 end
+        when 'binomial'
+            then case when coalesce(metric_values.pre_count_events, 0) > 0 then 1 else 0 end
         when 'count' then coalesce(metric_values.pre_count_events, 0)
         else coalesce(metric_values.pre_value_sum, 0)
-    end as {{ api.Column.translate_type('double') }}) as pre_value,
+    end as double) as pre_value,
     coalesce(metric_values.count_invalid_values, 0) as count_invalid_values
 
 from user_metrics

@@ -28,15 +28,23 @@ experiment_metrics as (
 
 declared_variations as (
 
-    select experiment_id, variation_id, variation_weight
+    select
+        experiment_id,
+        variation_id,
+        variation_weight
+
     from {{ ref('int_experiment_declared_variations') }}
 
 ),
 
 assigned_variations as (
 
-    select distinct experiment_id, variation_id
+    select distinct
+        experiment_id,
+        variation_id
+
     from {{ ref('int_experiment_assignments') }}
+
     where not is_excluded
 
 ),
@@ -53,16 +61,28 @@ seen_variations as (
     from assigned_variations
 
     where assigned_variations.experiment_id not in (
-        select experiment_id from declared_variations
-    )
+            select declared_variations.experiment_id from declared_variations
+        )
 
 ),
 
 variations as (
 
-    select experiment_id, variation_id, variation_weight from declared_variations
+    select
+        experiment_id,
+        variation_id,
+        variation_weight
+
+    from declared_variations
+
     union all
-    select experiment_id, variation_id, variation_weight from seen_variations
+
+    select
+        experiment_id,
+        variation_id,
+        variation_weight
+
+    from seen_variations
 
 ),
 
@@ -82,7 +102,7 @@ variation_sums as (
 
     from user_metrics
 
-    group by experiment_id, metric_name, variation_id
+    group by 1, 2, 3
 
 )
 

@@ -56,4 +56,6 @@ select
 
 from statistics
 
-where statistics.experiment_id not in (select experiment_id from definition_problems)
+where statistics.experiment_id not in (
+        select definition_problems.experiment_id from definition_problems
+    )
