@@ -96,6 +96,16 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["USAGE_ANALYTICS_EPHEMERAL_INSTANCE"] = "1"
 
 
+@pytest.fixture(scope="session")
+def published_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample (data/sample/events) landed, built and published once per test
+    process: the warehouse file, its serving copy beside it. Tests that use it only read it."""
+    warehouse = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
+    run = run_cli("run", "--warehouse", str(warehouse))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return warehouse
+
+
 def schema_fingerprint(
     warehouse: Path, schema: str = "marts", exclude_columns: Iterable[str] = ()
 ) -> dict[str, str]:
