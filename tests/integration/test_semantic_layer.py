@@ -6,10 +6,11 @@ parse the runs use stays as it is. `mf validate-configs` and the acceptance quer
 (`mf query --metrics active_users --group-by metric_time__day`) run as the real command; the
 other metrics go through MetricFlow's Python engine in this process (its start-up costs
 seconds per command). Every row is compared with the published marts: counts exactly, rates
-within 1e-9.
+within 1e-9. The same build shows that a BI tool's schema browser gets the marts' descriptions.
 """
 
 import csv
+import json
 import math
 import os
 import shutil
@@ -88,6 +89,38 @@ def serving_project(
     )
     assert parse.returncode == 0, parse.stdout + parse.stderr
     return project, env
+
+
+def test_the_serving_copy_describes_every_mart_and_column(
+    serving_project: tuple[Path, dict[str, str]], published_sample: Path
+) -> None:
+    """The comments a BI tool reads in the serving copy are the descriptions in the marts' yml
+    (doc blocks rendered), as the serving target's parse has them."""
+    project, _ = serving_project
+    manifest = json.loads((project / "target" / "manifest.json").read_text(encoding="utf-8"))
+    marts = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    ]
+    expected = {(node["name"], None): node["description"] for node in marts}
+    expected |= {
+        (node["name"], column["name"]): column["description"]
+        for node in marts
+        for column in node["columns"].values()
+    }
+    tables = serving_rows(
+        published_sample,
+        "select table_name, null, comment from duckdb_tables() where schema_name = 'marts'",
+    )
+    columns = serving_rows(
+        published_sample,
+        "select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts'",
+    )
+    described = {(table, column): comment for table, column, comment in tables + columns}
+    assert {key: described.get(key) for key in expected} == expected
+    assert described["fct_sessions", "is_bounce"] == "The session has exactly one event."
+    assert described["fct_sessions", "session_id"].startswith("Stable id of a session")
 
 
 def mf(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
