@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PIP_VERSION := 26.3
 
-.PHONY: install run test browser report lint dev generate clean
+.PHONY: install run test browser report lint dev generate docs semantic-layer clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,19 @@ dev: install  ## the Dagster UI with the asset graph on http://127.0.0.1:3000
 	$(BIN)/usage-analytics sync-contracts
 	PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(CURDIR)/.dagster_home \
 		$(BIN)/dagster dev -m orchestration.definitions
+
+# dbt's readers of the published marts: the `serving` target opens the serving copy read-only
+# (dbt_project/profiles.yml), in a target folder of its own, so the parse the runs use in
+# dbt_project/target stays as it is. Both read the warehouse USAGE_ANALYTICS_WAREHOUSE names
+# (default data/warehouse.duckdb) through its serving copy; docs/semantic_layer.md.
+SERVING_DBT := cd dbt_project && USAGE_ANALYTICS_DBT_TARGET=serving $(abspath $(BIN))/dbt
+
+docs: install  ## dbt docs of the published marts: dbt_project/target/serving/static_index.html
+	$(SERVING_DBT) docs generate --no-compile --static --target-path target/serving
+
+semantic-layer: install  ## parse for MetricFlow's mf: its metrics then read the published marts
+	$(SERVING_DBT) parse --target-path target/serving
+	cp dbt_project/target/serving/semantic_manifest.json dbt_project/target/semantic_manifest.json
 
 generate: install  ## regenerate the bundled sample (deterministic)
 	rm -rf data/sample/events

@@ -170,11 +170,11 @@ def hits(warehouse: Path, needles: list[str], skip: tuple[str, ...] = ()) -> lis
 
 
 @pytest.fixture(scope="session")
-def published_sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def published_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled sample, run once for the whole session (built by the first pytest-xdist
     worker that asks, under a file lock; the others reuse it): the warehouse and its serving
-    copy, for tests that only read published marts (report, semantic layer, BI clients).
-    Tests must not write to it."""
+    copy beside it (``warehouse.serving.duckdb``), for tests that only read published marts
+    (report, semantic layer, BI clients). Tests must not write to it."""
     base = tmp_path_factory.getbasetemp()
     # under pytest-xdist every worker has its own base folder inside the session's
     shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "published_sample"
@@ -185,4 +185,4 @@ def published_sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
             result = run_cli("run", "--warehouse", str(warehouse))
             assert result.returncode == 0, result.stdout + result.stderr
             (shared / "built").write_text(result.stdout, encoding="utf-8")
-    return {"warehouse": warehouse, "serving": warehouse.with_name("warehouse.serving.duckdb")}
+    return warehouse

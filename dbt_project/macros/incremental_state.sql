@@ -14,6 +14,8 @@
 {%- endmacro %}
 
 {% macro create_incremental_state() -%}
+    {#- the `serving` target (docs, mf) reads the read-only serving copy: nothing to create -#}
+    {%- if target.name != 'serving' -%}
     {%- do adapter.create_schema(api.Relation.create(database=target.database, schema='audit')) -%}
     create table if not exists {{ incremental_state_relation() }} (
         model_name {{ dbt.type_string() }} not null,
@@ -25,6 +27,7 @@
     {# warehouses built before the column existed #}
     alter table {{ incremental_state_relation() }}
         add column if not exists rebuilt_whole_at {{ dbt.type_timestamp() }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#

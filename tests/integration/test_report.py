@@ -37,18 +37,22 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def report(
-    published_sample: dict[str, Path], chromium: str, tmp_path_factory: pytest.TempPathFactory
+    published_sample: Path, chromium: str, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, object]:
     out = tmp_path_factory.mktemp("report") / "index.html"
     result = run_cli(
         "report",
         "--warehouse",
-        str(published_sample["warehouse"]),
+        str(published_sample),
         "--out",
         str(out),
         env={"USAGE_ANALYTICS_CHROMIUM": chromium},
     )
-    return {"result": result, "out": out, "serving": published_sample["serving"]}
+    return {"result": result, "out": out, "serving": serving_of(published_sample)}
+
+
+def serving_of(warehouse: Path) -> Path:
+    return warehouse.with_name("warehouse.serving.duckdb")
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -153,12 +157,12 @@ def test_the_headline_numbers_are_the_marts(report: dict[str, object]) -> None:
 
 
 def test_the_report_never_opens_the_warehouse_a_run_writes(
-    published_sample: dict[str, Path], tmp_path: Path
+    published_sample: Path, tmp_path: Path
 ) -> None:
     """While a writer holds the warehouse, the report (of the serving copy) is written."""
     warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(published_sample["warehouse"], warehouse)
-    shutil.copyfile(published_sample["serving"], tmp_path / "warehouse.serving.duckdb")
+    shutil.copyfile(published_sample, warehouse)
+    shutil.copyfile(serving_of(published_sample), tmp_path / "warehouse.serving.duckdb")
     writer = duckdb.connect(str(warehouse))  # holds the file's write lock
     try:
         result = run_cli("report", "--warehouse", str(warehouse), "--no-screenshot")

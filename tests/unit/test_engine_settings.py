@@ -102,3 +102,31 @@ def test_the_dbt_profile_names_no_warehouse_or_setting() -> None:
     settings = [WAREHOUSE_ENV, MEMORY_LIMIT_ENV, THREADS_ENV, TEMP_DIRECTORY_ENV]
     assert [name for name in settings if name in profile.split("plugins:")[1]] == []
     assert "module: usage_analytics.warehouse.dbt_plugin" in profile
+
+
+@pytest.mark.parametrize("configured", [False, True])
+def test_the_serving_target_opens_the_serving_copy_read_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, configured: bool
+) -> None:
+    """`opens: serving` (the profile's `serving` target): the serving copy beside the warehouse,
+    or the one USAGE_ANALYTICS_SERVING_WAREHOUSE names, under the same catalog, read-only."""
+    warehouse = tmp_path / "w.duckdb"
+    serving = tmp_path / "elsewhere.duckdb" if configured else tmp_path / "w.serving.duckdb"
+    duckdb.connect(str(serving)).execute("create table marker as select 7 as answer").close()
+    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
+    if configured:
+        monkeypatch.setenv("USAGE_ANALYTICS_SERVING_WAREHOUSE", str(serving))
+    else:
+        monkeypatch.delenv("USAGE_ANALYTICS_SERVING_WAREHOUSE", raising=False)
+    plugin = Plugin(name="dbt_plugin", plugin_config={"opens": "serving"})
+    with duckdb.connect() as con:
+        plugin.configure_connection(con)
+        assert con.execute("select answer from warehouse.marker").fetchone() == (7,)
+        with pytest.raises(duckdb.Error, match="read-only"):
+            con.execute("create table warehouse.written (a integer)")
+    assert not warehouse.exists()
+
+
+def test_the_plugin_refuses_an_unknown_database() -> None:
+    with pytest.raises(ValueError, match="opens: 'writer' is not one of warehouse, serving"):
+        Plugin(name="dbt_plugin", plugin_config={"opens": "writer"})

@@ -25,6 +25,10 @@ model was rebuilt whole since the previous publication (first build, ``--full-re
 ``forget``, edited definitions): ``audit.incremental_state.rebuilt_whole_at`` tells, and
 otherwise the table is copied whole, as is any table whose columns changed and every other
 mart.
+
+The candidates' table and column comments (the dbt descriptions ``persist_docs`` stores) are
+copied onto the published tables in the same transaction (``comments.py``): a copy does not
+carry them.
 """
 
 import datetime as dt
@@ -35,6 +39,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from usage_analytics.publishing.comments import copy_comments
 from usage_analytics.warehouse.schema import ensure_schema, has_relation
 
 CANDIDATE_SCHEMA = "marts_candidate"
@@ -181,6 +186,8 @@ def publish_marts(
                 f'select count(*) from {PUBLISHED_SCHEMA}."{table}"'
             ).fetchone()
             rows_copied.setdefault(table, row_counts[table])  # copied whole
+        (database,) = con.execute("select current_database()").fetchone()
+        copy_comments(con, tables, (database, CANDIDATE_SCHEMA), (database, PUBLISHED_SCHEMA))
         publication_id = uuid.uuid4().hex
         con.execute(
             "insert into audit.publications (publication_id, run_id, published_at,"

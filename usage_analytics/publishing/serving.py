@@ -18,7 +18,8 @@ tables, a row count off), and the copy is written whole instead.
 
 The file holds:
 
-- schema ``marts``: every published mart, as ``marts`` of the warehouse holds it;
+- schema ``marts``: every published mart, as ``marts`` of the warehouse holds it, with its
+  table and column comments (the dbt descriptions a BI tool's schema browser shows);
 - ``audit.publication``: one row, the publication these marts are (id, run, time, landings
   included, row count);
 - ``audit.publication_tables``: one row per mart with its row count at publication;
@@ -39,6 +40,7 @@ from pathlib import Path
 
 import duckdb
 
+from usage_analytics.publishing.comments import copy_comments
 from usage_analytics.publishing.marts import PUBLISHED_SCHEMA, Publication, replace_rows
 from usage_analytics.quality.gates import Gate
 
@@ -157,6 +159,7 @@ def _replace_changed_rows(
             con.execute("rollback")
             _discard(con, writing)
             return False
+        _copy_comments(con, tables)
         _record_publication(con, tables, publication, record)
         con.execute("commit")
     except BaseException:
@@ -212,11 +215,18 @@ def _copy_publication(
             con.execute(
                 f'create table {target}."{table}" as select * from {PUBLISHED_SCHEMA}."{table}"'
             )
+        _copy_comments(con, tables)
         _record_publication(con, tables, publication, record)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
+    """The published marts' table and column comments, onto their copies in the new file."""
+    (database,) = con.execute("select current_database()").fetchone()
+    copy_comments(con, tables, (database, PUBLISHED_SCHEMA), (SERVING_ALIAS, PUBLISHED_SCHEMA))
 
 
 def _record_publication(
