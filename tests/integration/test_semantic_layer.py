@@ -273,3 +273,36 @@ def test_feature_adoption_per_week_equals_agg_feature_adoption(
         " adoption_rate, weekly_usage_rate from marts.agg_feature_adoption",
     )
     assert_rows_equal(rows, {row[:2]: row[2:] for row in mart})
+
+
+def test_experiment_users_and_means_equal_agg_experiment_results(
+    metricflow: Any, published_sample: Path
+) -> None:
+    group_by = [
+        "experiment_metric_variation__experiment_id",
+        "experiment_metric_variation__metric_name",
+        "experiment_metric_variation__variation_id",
+    ]
+    rows = {
+        row[:3]: row[3:]
+        for row in query(
+            metricflow, ["experiment_metric_users", "experiment_metric_mean"], group_by
+        )
+    }
+    mart = serving_rows(
+        published_sample,
+        "select experiment_id, metric_name, variation_id, count_users, metric_mean"
+        " from marts.agg_experiment_results",
+    )
+    assert any(row[3] > 100 for row in mart), "the sample's experiments should have users"
+    assert_rows_equal(rows, {row[:3]: row[3:] for row in mart})
+    # users in the readout per variation, from the exposures (every metric has the same users)
+    exposures = {
+        row[:2]: row[2:]
+        for row in query(
+            metricflow,
+            ["experiment_assigned_users"],
+            ["experiment_user__experiment_id", "experiment_user__variation_id"],
+        )
+    }
+    assert_rows_equal(exposures, {(row[0], row[2]): (row[3],) for row in mart})
