@@ -92,13 +92,7 @@ def _check_funnels(seeds_dir: Path, events: frozenset[str]) -> None:
             _fail(path, line, "funnel_name", row, "is empty")
         step = _whole_number(path, line, row, "step_number", minimum=1)
         _require_event(path, line, row, "event_name", events)
-        value, unit = row["conversion_window_value"], row["conversion_window_unit"]
-        if value:
-            _whole_number(path, line, row, "conversion_window_value", minimum=0)
-        if unit:
-            _require_in(path, line, row, "conversion_window_unit", units)
-        if bool(value) != bool(unit):
-            _fail(path, line, "conversion_window_value", row, "needs a unit (or both empty)")
+        value, unit = _window(path, line, row, "conversion_window", units, minimum=0)
         window = windows.setdefault(row["funnel_name"], (value, unit))
         if window != (value, unit):
             first = " ".join(window) if any(window) else "no window"
@@ -170,13 +164,22 @@ def _check_experiments(seeds_dir: Path) -> None:
                 _fail(path, line, column, row, "is empty")
         _require_in(path, line, row, "metric_type", metric_types)
         _require_in(path, line, row, "role", roles)
-        value, unit = row["window_value"], row["window_unit"]
-        if value:
-            _whole_number(path, line, row, "window_value", minimum=1)
-        if unit:
-            _require_in(path, line, row, "window_unit", units)
-        if bool(value) != bool(unit):
-            _fail(path, line, "window_value", row, "needs a unit (or both empty)")
+        _window(path, line, row, "window", units, minimum=1)
+
+
+def _window(
+    path: Path, line: int, row: dict[str, str], prefix: str, units: list[str], minimum: int
+) -> tuple[str, str]:
+    """The ``<prefix>_value`` and ``<prefix>_unit`` of a row: a whole number and an accepted
+    unit, or both empty (no window)."""
+    value, unit = row[f"{prefix}_value"], row[f"{prefix}_unit"]
+    if value:
+        _whole_number(path, line, row, f"{prefix}_value", minimum=minimum)
+    if unit:
+        _require_in(path, line, row, f"{prefix}_unit", units)
+    if bool(value) != bool(unit):
+        _fail(path, line, f"{prefix}_value", row, "needs a unit (or both empty)")
+    return value, unit
 
 
 def _timestamp(path: Path, line: int, row: dict[str, str], column: str) -> None:

@@ -77,12 +77,9 @@ def _stddev(variance: float) -> float:
 
 
 @dataclass(frozen=True)
-class ProportionSummary:
-    """A binomial metric in one variation (gbstats ``ProportionStatistic``).
-
-    ``n`` users, ``sum`` of them converted. The variance is the Bernoulli variance p(1 - p),
-    without the n / (n - 1) correction, as gbstats takes it.
-    """
+class _MeanSummary:
+    """``n`` users and the ``sum`` of their values: the mean and stddev gbstats'
+    statistics share (the variance is each kind's own)."""
 
     n: int
     sum: float
@@ -97,7 +94,7 @@ class ProportionSummary:
 
     @property
     def variance(self) -> float:
-        return self.mean * (1 - self.mean)
+        raise NotImplementedError
 
     @property
     def stddev(self) -> float:
@@ -105,34 +102,33 @@ class ProportionSummary:
 
 
 @dataclass(frozen=True)
-class SampleMeanSummary:
+class ProportionSummary(_MeanSummary):
+    """A binomial metric in one variation (gbstats ``ProportionStatistic``).
+
+    ``n`` users, ``sum`` of them converted. The variance is the Bernoulli variance p(1 - p),
+    without the n / (n - 1) correction, as gbstats takes it.
+    """
+
+    @property
+    def variance(self) -> float:
+        return self.mean * (1 - self.mean)
+
+
+@dataclass(frozen=True)
+class SampleMeanSummary(_MeanSummary):
     """A count or sum metric in one variation (gbstats ``SampleMeanStatistic``).
 
     ``n`` users, ``sum`` of their values and ``sum_squares`` of their squared values. The
     variance is the sample variance (divided by n - 1), 0 for fewer than two users.
     """
 
-    n: int
-    sum: float
     sum_squares: float
-
-    @property
-    def mean(self) -> float:
-        return 0.0 if self.n == 0 else self.sum / self.n
-
-    @property
-    def unadjusted_mean(self) -> float:
-        return self.mean
 
     @property
     def variance(self) -> float:
         if self.n <= 1:
             return 0.0
         return (self.sum_squares - pow(self.sum, 2) / self.n) / (self.n - 1)
-
-    @property
-    def stddev(self) -> float:
-        return _stddev(self.variance)
 
 
 Summary = ProportionSummary | SampleMeanSummary

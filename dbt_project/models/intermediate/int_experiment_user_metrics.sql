@@ -41,13 +41,7 @@ experiment_metrics as (
         metric_type,
         event_name,
         value_property,
-        cast(window_value * case window_unit
-            when 'second' then 1
-            when 'minute' then 60
-            when 'hour' then 3600
-            when 'day' then 86400
-            when 'week' then 604800
-        end as {{ dbt.type_bigint() }}) as window_seconds
+        {{ window_seconds('window_value', 'window_unit') }} as window_seconds
 
     from {{ ref('experiment_metrics') }}
 

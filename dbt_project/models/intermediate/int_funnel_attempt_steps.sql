@@ -143,13 +143,7 @@ funnel_steps as (
         funnel_name,
         step_number,
         event_name,
-        cast(conversion_window_value * case conversion_window_unit
-            when 'second' then 1
-            when 'minute' then 60
-            when 'hour' then 3600
-            when 'day' then 86400
-            when 'week' then 604800
-        end as {{ dbt.type_bigint() }}) as window_seconds
+        {{ window_seconds('conversion_window_value', 'conversion_window_unit') }} as window_seconds
 
     from funnel_definitions
 
