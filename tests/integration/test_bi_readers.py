@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from orchestration.cli import main
 from tests.conftest import query, run_cli
+from usage_analytics.publishing.serving import RECORD_TABLES
 
 pytestmark = pytest.mark.integration
 
@@ -195,7 +196,7 @@ def test_after_reconnecting_a_reader_sees_the_new_publication_whole(
             warehouse, "select table_name from duckdb_tables() where schema_name = 'marts'"
         )
     ]
-    assert sorted(published) == sorted(set(tables) - {"publication", "publication_tables"})
+    assert sorted(published) == sorted(set(tables) - set(RECORD_TABLES))
     for table in published:
         sql = f'select * from marts."{table}" order by all'
         assert query(serving, sql) == query(warehouse, sql), table

@@ -69,6 +69,15 @@ def user_events(prefix: str, user: str, anonymous: str, email: str, ip: str) -> 
             context={"ip": ip, "traits": {"email": email}},
         ),
         track(f"{prefix}-3", "Project Created", 10, user_id=user, context={"ip": ip}),
+        # exposed to an experiment (onboarding_checklist_v2 runs from 2026-01-12)
+        track(
+            f"{prefix}-4",
+            "Experiment Viewed",
+            0,
+            user_id=user,
+            properties={"experiment_id": "onboarding_checklist_v2", "variation_id": "control"},
+        )
+        | {"timestamp": "2026-01-12T10:00:00Z", "received_at": "2026-01-12T10:00:05Z"},
     ]
 
 
@@ -279,8 +288,10 @@ def test_refused_events_are_in_no_modelled_layer(stages: dict[str, object]) -> N
 
 
 def test_refused_events_are_counted_and_files_reconcile(stages: dict[str, object]) -> None:
-    # 12 events + 1 re-sent copy + 4 bad lines; 4 copies refused consent (the copy included)
-    assert reconciliation(stages["run_warehouse"]) == [("day1.ndjson", 17, 13, 0, 4, 9, 4, 0, True)]
+    # 14 events + 1 re-sent copy + 4 bad lines; 4 copies refused consent (the copy included)
+    assert reconciliation(stages["run_warehouse"]) == [
+        ("day1.ndjson", 19, 15, 0, 4, 11, 4, 0, True)
+    ]
 
 
 # --- forget -------------------------------------------------------------------------------
@@ -290,7 +301,7 @@ def test_forget_prints_a_summary_without_the_clear_id(stages: dict[str, object])
     result = stages["forget"]
     ok(result)
     assert "usage-analytics forget: OK" in result.stdout
-    assert "3 event line(s) removed" in result.stdout
+    assert "4 event line(s) removed" in result.stdout
     assert "3 quarantined line(s) scrubbed" in result.stdout
     assert salted_sha256(FORGET_USER)[:16] in result.stdout
     assert FORGET_USER not in result.stdout + result.stderr
@@ -302,6 +313,7 @@ def test_before_forget_the_user_is_everywhere(stages: dict[str, object]) -> None
     # the scan below would see the user: it is not vacuous
     found = hits(stages["run_warehouse"], forgotten_values(hashed_ids=False))
     assert any(hit.startswith("marts.") for hit in found)
+    assert any(hit.startswith("marts.fct_experiment_exposures.") for hit in found)
     assert any(hit.startswith("audit.quarantine.raw_line") for hit in found)
     assert FORGET_USER.encode() in Path(stages["run_warehouse"]).read_bytes()
 
@@ -331,7 +343,7 @@ def test_forget_request_is_recorded_hashed(stages: dict[str, object]) -> None:
         "select user_id_hash, count_anonymous_ids, count_events_removed,"
         " count_quarantine_scrubbed, count_identities_removed from audit.forget_requests",
     )
-    assert rows == [(salted_sha256(FORGET_USER), 1, 3, 3, 2)]
+    assert rows == [(salted_sha256(FORGET_USER), 1, 4, 3, 2)]
     identities = query(
         stages["forget_warehouse"],
         "select identity_kind, identity_hash from audit.forgotten_identities order by 1",
@@ -352,10 +364,11 @@ def test_quarantine_keeps_the_rows_without_their_text(stages: dict[str, object])
         (1, "forgotten_user", True, False, True),
         (2, "forgotten_user", True, False, True),
         (3, "forgotten_user", True, False, True),
-        (14, "invalid_timestamp", True, True, False),
-        (15, "missing_user", True, True, False),
-        (16, "invalid_json", True, True, False),
-        (17, "invalid_timestamp", False, False, False),  # the kept user's line
+        (4, "forgotten_user", True, False, True),  # the experiment exposure
+        (16, "invalid_timestamp", True, True, False),
+        (17, "missing_user", True, True, False),
+        (18, "invalid_json", True, True, False),
+        (19, "invalid_timestamp", False, False, False),  # the kept user's line
     ]
 
 
@@ -389,7 +402,7 @@ def test_other_users_are_untouched(stages: dict[str, object]) -> None:
 
     before, after = keep_rows(stages["run_warehouse"]), keep_rows(stages["forget_warehouse"])
     assert before == after
-    assert len(after["events"]) == 3 and len(after["quarantine"]) == 1
+    assert len(after["events"]) == 4 and len(after["quarantine"]) == 1
 
 
 def test_marts_are_rebuilt_without_the_user(stages: dict[str, object]) -> None:
@@ -404,16 +417,16 @@ def test_marts_are_rebuilt_without_the_user(stages: dict[str, object]) -> None:
     (events_before, users_before, sessions_before) = counts(stages["run_warehouse"])
     (events_after, users_after, sessions_after) = counts(stages["forget_warehouse"])
     assert (events_after, users_after, sessions_after) == (
-        events_before - 3,
+        events_before - 4,
         users_before - 1,
-        sessions_before - 1,
+        sessions_before - 2,  # the exposure a week later is a session of its own
     )
 
 
 def test_files_still_reconcile_after_forget(stages: dict[str, object]) -> None:
-    # the 3 removed lines moved from loaded to quarantined (forgotten_user)
+    # the 4 removed lines moved from loaded to quarantined (forgotten_user)
     assert reconciliation(stages["forget_warehouse"]) == [
-        ("day1.ndjson", 17, 10, 0, 7, 6, 4, 3, True)
+        ("day1.ndjson", 19, 11, 0, 8, 7, 4, 4, True)
     ]
 
 

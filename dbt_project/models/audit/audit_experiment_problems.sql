@@ -2,8 +2,8 @@
     One row per problem of an experiment, for the run summary (a warning) and the people who
     own the experiment. `is_blocking`: a definition problem (int_experiment_definition_problems)
     that keeps the experiment out of agg_experiment_results. The others are reported with
-    its readout: `no_exposures` (nobody assigned), `control_absent` (no user in the control),
-    `sample_ratio_mismatch` (GrowthBook's SRM check, p < 0.001: the assignment is broken and
+    its readout: `no_exposures` (nobody assigned, though events arrived after its start),
+    `control_absent` (no user in the control), `sample_ratio_mismatch` (GrowthBook's SRM check, p < 0.001: the assignment is broken and
     the readout not to be trusted), `invalid_metric_values` (a `sum` metric's property that
     is not a number, left out of the sum).
 #}
@@ -24,6 +24,12 @@ experiment_definitions as (
 statistics as (
 
     select * from {{ ref('int_experiment_statistics') }}
+
+),
+
+latest_event as (
+
+    select max(event_at) as latest_event_at from {{ ref('int_events_sessionized') }}
 
 ),
 
@@ -51,10 +57,15 @@ readout_problems as (
 
     from experiment_definitions
 
+    cross join latest_event
+
     left join assignments
         on experiment_definitions.experiment_id = assignments.experiment_id
 
-    where assignments.experiment_id is null
+    where
+        assignments.experiment_id is null
+        -- an experiment the events do not reach yet has no exposures to miss
+        and experiment_definitions.starts_at <= latest_event.latest_event_at
 
     union all
 
