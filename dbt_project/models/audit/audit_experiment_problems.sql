@@ -27,9 +27,9 @@ statistics as (
 
 ),
 
-latest_event as (
+warehouse_periods as (
 
-    select max(event_at) as latest_event_at from {{ ref('int_events_sessionized') }}
+    select last_event_at from {{ ref('int_warehouse_periods') }}
 
 ),
 
@@ -57,7 +57,7 @@ readout_problems as (
 
     from experiment_definitions
 
-    cross join latest_event
+    cross join warehouse_periods
 
     left join assignments
         on experiment_definitions.experiment_id = assignments.experiment_id
@@ -65,7 +65,7 @@ readout_problems as (
     where
         assignments.experiment_id is null
         -- an experiment the events do not reach yet has no exposures to miss
-        and experiment_definitions.starts_at <= latest_event.latest_event_at
+        and experiment_definitions.starts_at <= warehouse_periods.last_event_at
 
     union all
 
