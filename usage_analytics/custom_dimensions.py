@@ -16,6 +16,9 @@ from usage_analytics.paths import DBT_PROJECT_DIR, SEEDS_DIR
 
 SEED = SEEDS_DIR / "custom_dimensions.csv"
 DATA_TYPES = ("varchar", "integer", "bigint", "double", "boolean", "date", "timestamp")
+# the contract's name for a seed's type where engines disagree: DuckDB reads `string` as
+# varchar, Spark refuses `varchar` without a length
+CONTRACT_TYPES = {"varchar": "string"}
 ROOTS = ("properties", "context", "traits")
 MARTS = {"event": "fct_events", "user": "dim_users"}
 BEGIN = "      # --- custom dimensions: generated from seeds/custom_dimensions.csv, do not edit ---"
@@ -82,9 +85,10 @@ def contract_block(dimensions: list[CustomDimension], level: str) -> str:
     lines = [BEGIN]
     for dimension in dimensions:
         if dimension.level == level:
+            contract_type = CONTRACT_TYPES.get(dimension.data_type, dimension.data_type)
             lines += [
                 f"      - name: {dimension.name}",
-                f"        data_type: {dimension.data_type}",
+                f"        data_type: {contract_type}",
                 f'        description: "Custom dimension: `{dimension.source_path}`'
                 f' ({"latest non-null value" if level == "user" else "the event value"})."',
             ]

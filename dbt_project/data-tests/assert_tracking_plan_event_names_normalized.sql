@@ -11,5 +11,5 @@ select
 
 from {{ ref('tracking_plan') }}
 
-where not regexp_full_match(event_name, '[\pL\pN]+(_[\pL\pN]+)*')
+where not {{ regexp_full_match('event_name', '[\\pL\\pN]+(_[\\pL\\pN]+)*') }}
     or event_name <> lower(event_name)

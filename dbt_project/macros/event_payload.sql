@@ -95,7 +95,8 @@
         {%- endfor -%}
         {%- set text = texts[0] if texts | length == 1
             else 'coalesce(' ~ texts | join(', ') ~ ')' -%}
-        {%- if field.get('data_type') -%}
+        {#- a text needs no cast to varchar (a type name Spark refuses without a length) -#}
+        {%- if field.get('data_type') and field['data_type'] != 'varchar' -%}
             {%- set text = dbt.safe_cast(text, api.Column.translate_type(field['data_type'])) -%}
         {%- endif -%}
         {%- do items.append(text ~ ' as ' ~ field['name']) -%}

@@ -18,6 +18,7 @@
     latest `loaded_at` of its `this` fixture as `landed_after`.
 #}
 {% macro incremental_build_plan() -%}
+    {%- do incremental_fallback_note() -%}
     {%- if not execute or not is_incremental() -%}
         {{ return({'mode': 'full', 'landed_after': none}) }}
     {%- endif -%}

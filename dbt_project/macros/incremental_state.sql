@@ -5,7 +5,7 @@
 #}
 {% macro incremental_state_relation() -%}
     {{ return(api.Relation.create(
-        database=target.database, schema='audit', identifier='incremental_state'
+        database=target_database(), schema='audit', identifier='incremental_state'
     )) }}
 {%- endmacro %}
 
@@ -14,9 +14,10 @@
 {%- endmacro %}
 
 {% macro create_incremental_state() -%}
-    {#- the `serving` target (docs, mf) reads the read-only serving copy: nothing to create -#}
-    {%- if target.name != 'serving' -%}
-    {%- do adapter.create_schema(api.Relation.create(database=target.database, schema='audit')) -%}
+    {#- the `serving` target (docs, mf) reads the read-only serving copy, and Spark rebuilds
+        the incremental models whole (incremental_materialization): nothing to create -#}
+    {%- if target.name != 'serving' and target.type != 'spark' -%}
+    {%- do adapter.create_schema(api.Relation.create(database=target_database(), schema='audit')) -%}
     create table if not exists {{ incremental_state_relation() }} (
         model_name {{ dbt.type_string() }} not null,
         settings_fingerprint {{ dbt.type_string() }} not null,
@@ -36,6 +37,7 @@
     when it changed since the previous publication (usage_analytics/publishing/marts.py).
 #}
 {% macro record_incremental_state() -%}
+    {%- if target.type == 'spark' -%}{{ return('') }}{%- endif -%}
     {%- set build_plan = incremental_build_plan() -%}
     {%- if build_plan.mode == 'touched' -%}
         {%- set previous_query -%}

@@ -10,7 +10,7 @@ while parsing (`execute` is false, as in dbt's parse phase, so nothing runs a qu
   the SQL sqlfluff parses is the SQL DuckDB runs (sqlfluff does not lint generated code,
   but it must parse it);
 - `adapter.dispatch`: the project's own `duckdb__` / `default__` implementation, as dbt
-  picks it;
+  picks it, and `target`, the DuckDB one;
 - `var`: the defaults of dbt_project.yml (sqlfluff's stand-in returns a placeholder, which the
   checks of macros/typed_vars.sql would reject), with `modules.re` and `exceptions` that those
   checks use.
@@ -144,5 +144,7 @@ def _raise_compiler_error(message: str) -> None:
 
 dbt = _DbtMacros()
 adapter = _Adapter()
+# the DuckDB target, as the macros that choose by engine (incremental_materialization) see it
+target = types.SimpleNamespace(type="duckdb", name="duckdb")
 modules = types.SimpleNamespace(re=re)
 exceptions = types.SimpleNamespace(raise_compiler_error=_raise_compiler_error)

@@ -11,7 +11,7 @@
 #}
 {{ config(materialized='view') }}
 {%- set publications = adapter.get_relation(
-    database=target.database, schema='audit', identifier='publications'
+    database=target_database(), schema='audit', identifier='publications'
 ) if execute else none -%}
 {%- set columns = adapter.get_columns_in_relation(publications) | map(attribute='name') | list
     if publications is not none else [] -%}

@@ -14,7 +14,7 @@
     later one changes nothing. `--full-refresh` (or changed definitions) ranks everything.
 #}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key='event_id',
     on_schema_change='sync_all_columns',

@@ -36,7 +36,7 @@
     events that moved to another user, so nothing stale is left under the old key.
 #}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key='event_id',
     on_schema_change='sync_all_columns',
@@ -151,10 +151,11 @@ events_ranked as (
     {# the one order of a user's events: event_at, then event_id #}
     select
         *,
-        row_number() over (
+        {# bigint on every engine (Spark's row_number is an int) #}
+        cast(row_number() over (
             partition by user_key_id
             order by event_at, event_id
-        ) as event_rank,
+        ) as {{ dbt.type_bigint() }}) as event_rank,
         lag(event_at) over (
             partition by user_key_id
             order by event_at, event_id

@@ -11,5 +11,7 @@ from usage_analytics.experiments.statistics import experiment_results
 
 def model(dbt, session):  # noqa: ANN001, ANN201 (dbt's Python model signature)
     dbt.config(materialized="table")
-    variations = dbt.ref("int_experiment_variation_metrics").df()
+    upstream = dbt.ref("int_experiment_variation_metrics")
+    # a DuckDB relation (.df()) or, on Spark, a DataFrame (.toPandas()): the same pandas frame
+    variations = upstream.toPandas() if hasattr(upstream, "toPandas") else upstream.df()
     return experiment_results(variations)

@@ -18,8 +18,8 @@
 
     Set-based: an attempt is one wide row carrying the events of the steps it has reached;
     one join per step, unrolled by Jinja up to `max_steps` (steps of funnels that are shorter
-    simply find no rows); the earliest candidate of each attempt is found with two grouped
-    minimums (time, then event_id), not a window over every candidate.
+    simply find no rows); the earliest candidate of each attempt is found with grouped
+    minimums (its time, and min_by for its event_id), not a window over every candidate.
     assert_funnel_steps_consecutive_from_one fails a seed with more steps than `max_steps`.
     Window sizes are seconds (day = 86,400 s, week = 7 days) added with dbt.dateadd;
     durations come from seconds_between.
@@ -44,7 +44,7 @@
     definitions or any upstream model changed. `--full-refresh` rebuilds it whole.
 #}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='touched_users',
     unique_key='user_key',
     rebuild_reaches_column='window_ends_at',
@@ -196,14 +196,29 @@ attempts_at_step_1 as (
 
 {%- for step in range(2, max_steps + 1) %}
 
-step_{{ step }}_candidates as (
+attempts_at_step_{{ step }} as (
 
-    {# the events that can reach step {{ step }} of each attempt at step {{ step - 1 }} #}
+    {#
+        each attempt at step {{ step - 1 }} with the earliest event, by event_at then
+        event_id, that can reach step {{ step }}: grouped minimums over the attempt's
+        candidates (hash aggregates do not sort). The attempt's own columns are the same on
+        each of its candidates, so their minimum is their value; reading the previous step
+        once keeps the SQL linear in the steps (engines that inline CTEs, such as Spark,
+        expanded a second reference into 2^steps copies).
+    #}
     select
         attempts.funnel_name,
         attempts.attempt_event_id,
-        candidates.event_id,
-        candidates.event_at
+        min(attempts.user_key) as user_key,
+        min(attempts.attempt_started_at) as attempt_started_at,
+        min(attempts.window_ends_at) as window_ends_at,
+        {%- for earlier in range(1, step) %}
+        min(attempts.step_{{ earlier }}_event_id) as step_{{ earlier }}_event_id,
+        min(attempts.step_{{ earlier }}_at) as step_{{ earlier }}_at,
+        {%- endfor %}
+        {{ min_by('candidates.event_id', ['candidates.event_at', 'candidates.event_id']) }}
+            as step_{{ step }}_event_id,
+        min(candidates.event_at) as step_{{ step }}_at
 
     from attempts_at_step_{{ step - 1 }} as attempts
 
@@ -220,56 +235,7 @@ step_{{ step }}_candidates as (
         and attempts.step_{{ earlier }}_event_id <> candidates.event_id
         {%- endfor %}
 
-),
-
-step_{{ step }}_times as (
-
-    select
-        funnel_name,
-        attempt_event_id,
-        min(event_at) as reached_at
-
-    from step_{{ step }}_candidates
-
     group by 1, 2
-
-),
-
-step_{{ step }}_reached as (
-
-    {#
-        the earliest candidate by event_at, then event_id: two grouped minimums rather than
-        a window ranking the candidates of every attempt (hash aggregates do not sort)
-    #}
-    select
-        candidates.funnel_name,
-        candidates.attempt_event_id,
-        step_times.reached_at,
-        min(candidates.event_id) as event_id
-
-    from step_{{ step }}_candidates as candidates
-
-    inner join step_{{ step }}_times as step_times
-        on candidates.funnel_name = step_times.funnel_name
-        and candidates.attempt_event_id = step_times.attempt_event_id
-        and candidates.event_at = step_times.reached_at
-
-    group by 1, 2, 3
-
-),
-
-attempts_at_step_{{ step }} as (
-
-    select
-        attempts.*,
-        step_reached.event_id as step_{{ step }}_event_id,
-        step_reached.reached_at as step_{{ step }}_at
-
-    from attempts_at_step_{{ step - 1 }} as attempts
-
-    inner join step_{{ step }}_reached as step_reached
-        on attempts.funnel_name = step_reached.funnel_name
-        and attempts.attempt_event_id = step_reached.attempt_event_id
 
 ),
 

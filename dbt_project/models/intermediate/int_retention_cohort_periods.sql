@@ -4,7 +4,7 @@
     number N from 0 up to the last period that has begun by the warehouse's last event date.
     Periods are day, week (Monday) or month in reporting_timezone.
 #}
-with recursive
+with
 
 cohort_memberships as (
 

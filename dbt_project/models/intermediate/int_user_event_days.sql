@@ -16,7 +16,7 @@
     `--full-refresh` rebuilds it whole.
 #}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='touched_users',
     unique_key='user_key',
     rebuild_from_date_column='event_date',

@@ -4,7 +4,7 @@
     states (zero-filled), plus one `dormant` row for the period after the last active period
     when that period has not begun yet (the users active last are dormant there by the rule).
 #}
-with recursive
+with
 
 user_periods as (
 

@@ -19,7 +19,7 @@
     its old row. `--full-refresh` rebuilds it whole.
 #}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key='event_id',
     on_schema_change='append_new_columns',

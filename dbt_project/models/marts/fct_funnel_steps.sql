@@ -9,7 +9,7 @@
     rows are replaced.
 #}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='touched_users',
     unique_key='user_key',
     on_schema_change='append_new_columns',

@@ -15,7 +15,7 @@
     table whole.
 #}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='touched_users',
     unique_key='user_key',
     rebuild_range_column='session_number',

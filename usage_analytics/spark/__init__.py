@@ -1,0 +1,1 @@
+"""Running the dbt project on Apache Spark (the ``spark`` target; docs/spark.md)."""
