@@ -23,8 +23,10 @@ from orchestration.dbt_launcher import launcher_path
 from usage_analytics.paths import DBT_PROJECT_DIR, SEEDS_DIR
 
 _GENERATED_DIRS = {"target", "logs", "dbt_packages"}
-# the dbt of this environment (constraints.txt), whether or not its folder is on PATH
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+# the dbt of this environment (constraints.txt), whether or not its folder is on PATH: dbt
+# itself, through the entry point that also runs the Python model on a local Spark session
+# (usage_analytics/spark/dbt_entry.py; plain dbt for every other target)
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("usage-analytics-dbt"))
 # dbt `meta` keys the publish step reads from the mart models (see publish/assets.py)
 PUBLISH_META_KEYS = ("publish_unit", "publish_range")
 

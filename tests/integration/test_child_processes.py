@@ -51,7 +51,7 @@ def _dbt_build_child(pid: int, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for child, command in _children(pid).items():
-            if "/dbt build" in command and "dbt_launcher" not in command:
+            if f"/{Path(DBT_EXECUTABLE).name} build" in command and "dbt_launcher" not in command:
                 return child
         time.sleep(0.2)
     raise AssertionError(f"no dbt build child of {pid} within {timeout}s")

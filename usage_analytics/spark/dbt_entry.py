@@ -11,6 +11,7 @@ dbt-spark installed it is plain dbt. The Dagster resources and ``make`` targets 
 through it; ``dbt`` itself still works for every model but that one on Spark.
 """
 
+import os
 import sys
 from typing import Any
 
@@ -45,9 +46,21 @@ def _add_session_submission() -> None:
     )
 
 
+def _targets_spark(args: list[str]) -> bool:
+    """Whether dbt will use the ``spark`` target: ``--target``/``-t`` or, as the profile reads
+    it, ``USAGE_ANALYTICS_DBT_TARGET``. Loading dbt-spark costs a second other targets skip."""
+    for position, arg in enumerate(args):
+        if arg in ("--target", "-t") and position + 1 < len(args):
+            return args[position + 1] == "spark"
+        if arg.startswith("--target="):
+            return arg.partition("=")[2] == "spark"
+    return os.environ.get("USAGE_ANALYTICS_DBT_TARGET", "").strip() == "spark"
+
+
 def main() -> None:
     """``usage-analytics-dbt ARGS...``: dbt ARGS... with the ``session`` submission method."""
-    _add_session_submission()
+    if _targets_spark(sys.argv[1:]):
+        _add_session_submission()
     from dbt.cli.main import cli
 
     sys.exit(cli())
