@@ -11,7 +11,22 @@
 {%- endmacro %}
 
 {% macro spark__json_text(column, path) -%}
-    get_json_object({{ column }}, '$.{{ path }}')
+    get_json_object({{ column }}, '{{ spark_json_path(path) }}')
+{%- endmacro %}
+
+{#
+    A dotted path as Spark's JSONPath: a segment in double quotes (a key such as
+    `$feature_flag`, which DuckDB reads as `$."$feature_flag"`) in bracket notation,
+    `$['$feature_flag']`, the only form get_json_object accepts for it.
+#}
+{% macro spark_json_path(path) -%}
+    ${% for segment in path.split('.') -%}
+        {%- if segment.startswith('"') and segment.endswith('"') -%}
+            [\'{{ segment[1:-1] }}\']
+        {%- else -%}
+            .{{ segment }}
+        {%- endif -%}
+    {%- endfor %}
 {%- endmacro %}
 
 {#

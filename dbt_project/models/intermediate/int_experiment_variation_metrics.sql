@@ -55,7 +55,7 @@ seen_variations as (
     select
         assigned_variations.experiment_id,
         assigned_variations.variation_id,
-        1.0 / count(*) over (partition by assigned_variations.experiment_id)
+        cast(1 as double) / count(*) over (partition by assigned_variations.experiment_id)
             as variation_weight
 
     from assigned_variations

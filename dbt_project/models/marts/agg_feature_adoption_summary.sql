@@ -60,7 +60,7 @@ feature_adopters_with_signup as (
         case
             when users.signed_up_at <= feature_adopters.first_used_at
                 then {{ seconds_between('users.signed_up_at', 'feature_adopters.first_used_at') }}
-                    / 86400.0
+                    / cast(86400 as double)
         end as days_from_signup_to_first_use
 
     from feature_adopters
