@@ -106,9 +106,17 @@ def test_every_macro_is_documented() -> None:
 
 
 def test_every_setting_is_documented_in_the_one_table() -> None:
-    """docs/configuration.md lists exactly the environment variables the resources read."""
+    """docs/configuration.md lists exactly the environment variables the resources read and
+    those the dbt project reads itself (`env_var(...)`: the Spark target's)."""
     from orchestration.defs.resources import ENVIRONMENT
 
     table = (DBT_PROJECT_DIR.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `(USAGE_ANALYTICS_[A-Z_]+)`", table, flags=re.MULTILINE))
-    assert documented == set(ENVIRONMENT) | {"USAGE_ANALYTICS_FAULT_PAUSE"}
+    read_by_dbt = {
+        name
+        for path in DBT_PROJECT_DIR.rglob("*")
+        if path.suffix in (".sql", ".yml") and "target" not in path.parts
+        for name in re.findall(r"env_var\('(USAGE_ANALYTICS_[A-Z_]+)'", path.read_text())
+    }
+    assert "USAGE_ANALYTICS_RAW_LOCATION" in read_by_dbt
+    assert documented == set(ENVIRONMENT) | read_by_dbt | {"USAGE_ANALYTICS_FAULT_PAUSE"}

@@ -7,6 +7,7 @@ import pytest
 
 from usage_analytics.custom_dimensions import (
     BEGIN,
+    CONTRACT_TYPES,
     END,
     CustomDimensionError,
     read_dimensions,
@@ -38,7 +39,8 @@ def test_the_bundled_seed_is_valid_and_the_contracts_are_in_step() -> None:
         mart = "fct_events" if dimension.level == "event" else "dim_users"
         text = (DBT_PROJECT_DIR / "models" / "marts" / f"{mart}.yml").read_text()
         block = text.split(BEGIN)[1].split(END)[0]
-        assert f"- name: {dimension.name}\n        data_type: {dimension.data_type}" in block
+        data_type = CONTRACT_TYPES.get(dimension.data_type, dimension.data_type)
+        assert f"- name: {dimension.name}\n        data_type: {data_type}" in block
 
 
 @pytest.mark.parametrize(
@@ -73,7 +75,7 @@ def test_sync_writes_each_level_to_its_mart_and_is_idempotent(tmp_path: Path) ->
     users = (models / "dim_users.yml").read_text()
     events = (models / "fct_events.yml").read_text()
     assert "- name: seats\n        data_type: integer" in users and "sku" not in users
-    assert "- name: sku\n        data_type: varchar" in events and "seats" not in events
+    assert "- name: sku\n        data_type: string" in events and "seats" not in events
     assert sync_contracts(path, models) == []  # nothing left to change
     # removing the rows removes the columns again
     assert len(sync_contracts(seed(tmp_path, ""), models)) == 2

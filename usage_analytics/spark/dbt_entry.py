@@ -63,4 +63,4 @@ def main() -> None:
         _add_session_submission()
     from dbt.cli.main import cli
 
-    sys.exit(cli())
+    sys.exit(cli(prog_name="dbt"))  # dbt, as its own help and errors say
