@@ -243,7 +243,10 @@ class Behaviour:
         expansion_probability: Chance a monthly renewal comes with an upgrade (pro to team, or
             more team seats).
         contraction_probability: Chance a monthly renewal comes with a downgrade (fewer team
-            seats, team to pro at the minimum).
+            seats, team to pro below 3 seats; a customer with nothing to remove switches to
+            yearly billing, worth less a month).
+        cancellation_probability: Chance a monthly subscription is cancelled at a renewal
+            (no charge from then on), whatever its user's activity.
         refund_probability: Chance a successful charge is refunded in full a few days later.
         winback_probability: Chance a customer whose subscription lapsed takes the win-back
             offer e-mailed on the first day of the next month, and subscribes again that day.
@@ -273,13 +276,14 @@ class Behaviour:
     second_device_probability: float = 0.25
     second_device_session_share: float = 0.35
     missing_anonymous_id_share: float = 0.02
-    upgrade_probability: float = 0.12
+    upgrade_probability: float = 0.2
     upgrade_mean_days: float = 12.0
     payment_failure_probability: float = 0.08
     payment_retry_success_probability: float = 0.75
     yearly_probability: float = 0.2
-    expansion_probability: float = 0.12
-    contraction_probability: float = 0.08
+    expansion_probability: float = 0.15
+    contraction_probability: float = 0.15
+    cancellation_probability: float = 0.1
     refund_probability: float = 0.03
     winback_probability: float = 0.35
     camel_case_share: float = 0.10

@@ -1714,6 +1714,7 @@ class _Charges:
         timestamp_ms: When the charge was made.
         plan: Plan code (into `PLAN_NAMES`) charged.
         seats: Seats charged (team plan; 0 otherwise).
+        yearly: Whether the charge pays for a year.
     """
 
     owner: np.ndarray
@@ -1721,30 +1722,34 @@ class _Charges:
     timestamp_ms: np.ndarray
     plan: np.ndarray
     seats: np.ndarray
+    yearly: np.ndarray
 
 
 def _change_plans(
     rng: np.random.Generator,
     plan: np.ndarray,
     seats: np.ndarray,
+    yearly: np.ndarray,
     up: np.ndarray,
     down: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Apply upgrades and downgrades at a renewal: an upgrade moves pro to team (3 to 6 seats)
-    or adds 1 to 3 team seats; a downgrade removes 1 or 2 team seats of a team of at least 3,
-    and moves it to pro below 3 (cheaper than 3 seats). Pro has nothing below it.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Apply upgrades and downgrades at a monthly renewal. An upgrade moves pro to team (3 to
+    6 seats) or adds 1 to 3 team seats. A downgrade removes 1 or 2 seats of a team of at least
+    3 (moving it to pro below 3, cheaper than 3 seats); a customer with nothing to remove
+    switches to yearly billing instead, whose monthly value is lower (two months free).
 
     Args:
         rng: Random generator.
         plan: Plan code per subscription.
         seats: Seats per subscription.
+        yearly: Whether each subscription is billed yearly.
         up: Subscriptions that upgrade.
         down: Subscriptions that downgrade.
 
     Returns:
-        The new plan and seats of every subscription.
+        The new plan, seats and billing interval of every subscription.
     """
-    plan, seats = plan.copy(), seats.copy()
+    plan, seats, yearly = plan.copy(), seats.copy(), yearly.copy()
     team = plan == 2
     pro_up = up & ~team
     plan[pro_up] = 2
@@ -1756,7 +1761,8 @@ def _change_plans(
     to_pro = team_down & (seats < 3)
     plan[to_pro] = 1
     seats[to_pro] = 0
-    return plan, seats
+    yearly[down & ~team_down] = True
+    return plan, seats, yearly
 
 
 def _billing_schedule(
@@ -1771,11 +1777,12 @@ def _billing_schedule(
 ) -> tuple[_Charges, np.ndarray, np.ndarray, np.ndarray]:
     """Draw the charges of each subscription.
 
-    The first payment follows the start within seconds; then a charge falls due every calendar
-    month (every twelve for yearly plans) on the day of the start, until the subscription is
-    cancelled or the window ends. A monthly renewal may come with an upgrade or a downgrade
-    (`_change_plans`). A failed charge is retried two days later; if the retry fails too, the
-    subscription ends.
+    The first payment follows the start within seconds; then a charge falls due a calendar
+    month later (twelve after a yearly charge) on the day of the start, until the
+    subscription is cancelled (at `cancel_ms`, or at a monthly renewal with
+    `cancellation_probability`) or the window ends. A monthly renewal may come with an upgrade
+    or a downgrade (`_change_plans`). A failed charge is retried two days later; if the retry
+    fails too, the subscription ends.
 
     Args:
         rng: Random generator.
@@ -1783,7 +1790,7 @@ def _billing_schedule(
         cancel_ms: When each subscription is cancelled: no charge falls due from then on.
         plan: Plan code per subscription at the start.
         seats: Seats per subscription at the start (team plan).
-        yearly: Whether each subscription is billed yearly.
+        yearly: Whether each subscription starts billed yearly.
         window_end_ms: End of the window (ms since epoch).
         b: Behaviour knobs.
 
@@ -1792,16 +1799,16 @@ def _billing_schedule(
         the window (it lapsed), else `_NEVER`; and its plan and seats at the end.
     """
     m = len(start_ms)
-    step = np.where(yearly, 12, 1)
     first = start_ms + rng.integers(1_000, 8_000, m)
-    charges = [(np.arange(m), KIND_PAYMENT_SUCCEEDED, first, plan.copy(), seats.copy())]
-    paid_until = _add_months(first, step)
+    charges = [(np.arange(m), KIND_PAYMENT_SUCCEEDED, first, plan, seats, yearly)]
+    months_paid = np.where(yearly, 12, 1)
+    paid_until = _add_months(first, months_paid)
     active = np.ones(m, dtype=bool)
     earliest = start_ms.min(initial=window_end_ms)
-    months = int((window_end_ms - earliest) // (28 * MS_PER_DAY)) + 1
-    for month in range(1, months + 1):
-        due = _add_months(start_ms, step * month) + rng.integers(0, 10 * MS_PER_MINUTE, m)
-        active &= (due < cancel_ms) & (due < window_end_ms)
+    for _ in range(int((window_end_ms - earliest) // (28 * MS_PER_DAY)) + 1):
+        due = _add_months(start_ms, months_paid) + rng.integers(0, 10 * MS_PER_MINUTE, m)
+        cancelled = ~yearly & (rng.random(m) < b.cancellation_probability)
+        active &= (due < cancel_ms) & (due < window_end_ms) & ~cancelled
         draw = rng.random(m)
         renews_monthly = active & ~yearly
         up = renews_monthly & (draw < b.expansion_probability)
@@ -1810,7 +1817,7 @@ def _billing_schedule(
             & (draw >= b.expansion_probability)
             & (draw < b.expansion_probability + b.contraction_probability)
         )
-        plan, seats = _change_plans(rng, plan, seats, up, down)
+        plan, seats, yearly = _change_plans(rng, plan, seats, yearly, up, down)
         fails = active & (rng.random(m) < b.payment_failure_probability)
         retried = fails & (rng.random(m) < b.payment_retry_success_probability)
         ok = active & ~fails
@@ -1820,10 +1827,12 @@ def _billing_schedule(
             (retried, KIND_PAYMENT_SUCCEEDED, due + 2 * MS_PER_DAY),
         ):
             rows = np.flatnonzero(mask)
-            charges.append((rows, kind, at[rows], plan[rows], seats[rows]))
+            charges.append((rows, kind, at[rows], plan[rows], seats[rows], yearly[rows]))
+        step = np.where(yearly, 12, 1)
         paid_at = np.where(retried, due + 2 * MS_PER_DAY, due)
         paid_until = np.where(ok | retried, _add_months(paid_at, step), paid_until)
         active &= ~(fails & ~retried)
+        months_paid = np.where(active, months_paid + step, months_paid)
     lapsed_at = np.where(paid_until < window_end_ms, paid_until, _NEVER)
     return (
         _Charges(
@@ -1832,6 +1841,7 @@ def _billing_schedule(
             timestamp_ms=np.concatenate([c[2] for c in charges]),
             plan=np.concatenate([c[3] for c in charges]).astype(np.int16),
             seats=np.concatenate([c[4] for c in charges]),
+            yearly=np.concatenate([c[5] for c in charges]),
         ),
         lapsed_at,
         plan,
@@ -1947,7 +1957,7 @@ def _billing_events(
     timestamp = np.concatenate([charges.timestamp_ms, comeback.timestamp_ms])
     charged_plan = np.concatenate([charges.plan, comeback.plan])
     charged_seats = np.concatenate([charges.seats, comeback.seats])
-    charged_yearly = np.concatenate([yearly[charges.owner], np.zeros(len(comeback.owner), bool)])
+    charged_yearly = np.concatenate([charges.yearly, comeback.yearly])
     refunded = np.flatnonzero(
         (kind == KIND_PAYMENT_SUCCEEDED) & (rng.random(len(kind)) < b.refund_probability)
     )

@@ -198,9 +198,7 @@ def exchange_rates(seeds_dir: Path | None = None) -> dict[str, float]:
     return rates
 
 
-def _check_revenue_events(
-    seeds_dir: Path, events: frozenset[str], rates: dict[str, float]
-) -> None:
+def _check_revenue_events(seeds_dir: Path, events: frozenset[str], rates: dict[str, float]) -> None:
     """Rows dbt would read wrongly: an event twice or not tracked, a path that is not a dotted
     name, a default currency without a rate, a kind the marts do not know, an interval path
     on a kind that has no interval (or none on a subscription payment)."""
@@ -219,7 +217,9 @@ def _check_revenue_events(
                 column == "interval_property" and subscription
             )
             if (required or row[column]) and not PROPERTY_PATH.fullmatch(row[column]):
-                _fail(path, line, column, row, "is not a property path such as amount or price.total")
+                _fail(
+                    path, line, column, row, "is not a property path such as amount or price.total"
+                )
         if row["interval_property"] and not subscription:
             _fail(path, line, "interval_property", row, f"is only for {SUBSCRIPTION_PAYMENT}")
         if row["default_currency"] and row["default_currency"] not in rates:
