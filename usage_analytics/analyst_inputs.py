@@ -1,8 +1,9 @@
 """Checks of the definitions analysts edit (seeds/*.csv, CONTRACT §4) before anything runs.
 
 ``check_analyst_inputs`` reads the tracking plan, the funnel, retention and experiment
-definitions, the revenue events and exchange rates, and raises ``AnalystInputError`` at the first bad row, naming the file, the line (as
-an editor numbers it, the header being line 1), the column and the value. The accepted values of
+definitions, the revenue events and exchange rates, and raises ``AnalystInputError`` at the
+first bad row, naming the file, the line (as an editor numbers it, the header being line 1),
+the column and the value. The accepted values of
 a column are read from the seeds' YAML (``seeds/_*.yml``, the ``accepted_values`` tests), so
 each list lives in one place; event names are checked with landing's own normalization
 (``normalize_event_name``). The same rules run again as error-severity dbt tests on the seeds,

@@ -1,9 +1,10 @@
 """dbt vars given for one run (`--vars`), merged over the project defaults and validated.
 
 Every var has a typed spec (``VAR_SPECS``): an integer within bounds, an IANA time zone, a date,
-an event name of the tracking plan, or a currency of the exchange rates. ``effective_vars`` checks every value before anything
-runs, so a bad value is one line naming the var, the value and what is accepted, and dbt gets
-the checked, typed values (``dbt_vars_argument``), never the text as given. The dbt project
+an event name of the tracking plan, or a currency of the exchange rates. ``effective_vars``
+checks every value before anything runs, so a bad value is one line naming the var, the value
+and what is accepted, and dbt gets the checked, typed values (``dbt_vars_argument``), never the
+text as given. The dbt project
 checks the same vars again where it reads them (``dbt_project/macros/typed_vars.sql``), for a
 ``dbt build --vars`` run by hand; a unit test keeps the two specs in step.
 """

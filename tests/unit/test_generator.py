@@ -1,6 +1,7 @@
 """Unit tests of the synthetic event generator (`event_generator`)."""
 
 import gzip
+import itertools
 import json
 import re
 from collections import Counter, defaultdict
@@ -410,12 +411,12 @@ def test_billing_has_intervals_currencies_plan_changes_refunds_and_win_backs(
         amounts[user].append(event["properties"]["amount"])
         stamp = field(event, "timestamp", "originalTimestamp")
         days[user].append(date.fromisoformat(stamp[:10]))
-    changes = [b - a for user in amounts for a, b in zip(amounts[user], amounts[user][1:])]
+    changes = [b - a for user in amounts for a, b in itertools.pairwise(amounts[user])]
     assert any(change > 0 for change in changes) and any(change < 0 for change in changes)
     win_backs = [
         later
         for user in days
-        for earlier, later in zip(days[user], days[user][1:])
+        for earlier, later in itertools.pairwise(days[user])
         if later.day == 1 and (later - earlier).days > 31
     ]
     assert win_backs
