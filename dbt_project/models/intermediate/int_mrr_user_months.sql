@@ -109,10 +109,10 @@ user_months_in_force as (
     from payment_periods
 
     inner join months_measured
-        on months_measured.month_start >= payment_periods.paid_month_start
-        and months_measured.month_start <= cast({{ dbt.dateadd(
+        on payment_periods.paid_month_start <= months_measured.month_start
+        and cast({{ dbt.dateadd(
             'month', 'payment_periods.months_covered', 'payment_periods.paid_month_start'
-        ) }} as date)
+        ) }} as date) >= months_measured.month_start
 
     where payment_periods.paid_at < months_measured.measured_at
         and payment_periods.period_ends_at >= months_measured.measured_at
@@ -155,11 +155,19 @@ user_months_churned as (
 
 user_months as (
 
-    select user_key, month_start, mrr from user_months_in_force
+    select
+        user_key,
+        month_start,
+        mrr
+    from user_months_in_force
 
     union all
 
-    select user_key, month_start, mrr from user_months_churned
+    select
+        user_key,
+        month_start,
+        mrr
+    from user_months_churned
 
 ),
 

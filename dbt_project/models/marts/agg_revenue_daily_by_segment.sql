@@ -88,11 +88,19 @@ segment_day_payments as (
 
 segment_days as (
 
-    select revenue_date, segment_name, segment_value from segment_day_active_users
+    select
+        revenue_date,
+        segment_name,
+        segment_value
+    from segment_day_active_users
 
     union
 
-    select revenue_date, segment_name, segment_value from segment_day_payments
+    select
+        revenue_date,
+        segment_name,
+        segment_value
+    from segment_day_payments
 
 ),
 
