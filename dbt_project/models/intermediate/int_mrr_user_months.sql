@@ -21,6 +21,7 @@
     `expansion` / `contraction` (MRR up / down from the month before, both with MRR),
     `unchanged`. `mrr_change` is the month's MRR minus the previous month's: summed over the
     customers of a month, the movements take the previous month's MRR to this month's.
+    Amounts are decimals (the payments' `mrr_amount`), so the sums of the bridge are exact.
 #}
 with
 
@@ -141,7 +142,7 @@ user_months_churned as (
     select
         user_key,
         cast({{ dbt.dateadd('month', 1, 'month_start') }} as date) as month_start,
-        cast(0 as double) as mrr
+        cast(0 as {{ dbt.type_numeric() }}) as mrr
 
     from user_months_sequenced
 
@@ -181,7 +182,7 @@ user_months_compared as (
             when lag(month_start) over (partition by user_key order by month_start)
                 = cast({{ dbt.dateadd('month', -1, 'month_start') }} as date)
                 then lag(mrr) over (partition by user_key order by month_start)
-            else cast(0 as double)
+            else cast(0 as {{ dbt.type_numeric() }})
         end as previous_mrr,
         min(month_start) over (partition by user_key) as first_mrr_month_start
 
@@ -201,7 +202,7 @@ user_month_movements as (
             when mrr = 0 then 'churned'
             when previous_mrr = 0 and month_start = first_mrr_month_start then 'new'
             when previous_mrr = 0 then 'reactivation'
-            when abs(mrr - previous_mrr) < 0.000001 then 'unchanged'
+            when mrr = previous_mrr then 'unchanged'
             when mrr > previous_mrr then 'expansion'
             else 'contraction'
         end as mrr_movement
@@ -213,9 +214,9 @@ user_month_movements as (
 select
     user_key,
     month_start,
-    cast(mrr as double) as mrr,
-    cast(previous_mrr as double) as previous_mrr,
-    cast(mrr_change as double) as mrr_change,
+    mrr,
+    previous_mrr,
+    mrr_change,
     mrr_movement
 
 from user_month_movements

@@ -3,7 +3,7 @@
     stitched user it belongs to: its amount, currency and billing interval read from the
     properties of the copy it was deduplicated to (the paths the seed row gives), the amount
     in the reporting currency (var `reporting_currency`) at the rate of
-    seeds/exchange_rates.csv, and `problem`, why it counts in no total, or null:
+    seeds/exchange_rates.csv (a decimal to 6 places: sums are exact), and `problem`, why it counts in no total, or null:
     - `missing_amount`: no amount at the path (or JSON null);
     - `invalid_amount`: not a finite number;
     - `negative_amount`: below 0 on an order or a subscription payment (a refund's sign is
@@ -174,7 +174,11 @@ select
     case when problem is null then amount end as amount,
     currency,
     billing_interval,
-    case when problem is null then amount * rate_to_reporting_currency end as amount_reporting,
+    {# money as a decimal: sums are exact, whatever order an engine adds rows in #}
+    case
+        when problem is null
+            then cast(amount * rate_to_reporting_currency as {{ dbt.type_numeric() }})
+    end as amount_reporting,
     problem
 
 from revenue_events_validated

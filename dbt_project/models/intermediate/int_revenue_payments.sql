@@ -27,9 +27,9 @@ select
     amount_reporting,
     billing_interval,
     case billing_interval when 'month' then 1 when 'year' then 12 end as months_covered,
-    case billing_interval
+    cast(case billing_interval
         when 'month' then amount_reporting
         when 'year' then amount_reporting / 12
-    end as mrr_amount
+    end as {{ dbt.type_numeric() }}) as mrr_amount
 
 from revenue_events
