@@ -476,7 +476,7 @@ def test_late_revenue_lands_on_the_days_it_happened(warehouses: Warehouses) -> N
     ]
     assert query(
         warehouses.incremental,
-        "select mrr, mrr_movement from intermediate.int_mrr_user_months"
+        "select cast(mrr as double), mrr_movement from intermediate.int_mrr_user_months"
         " where user_key = 'late-u3' and month_start = '2026-01-01'",
     ) == [(pytest.approx(52.92), "new")]
 
