@@ -63,12 +63,7 @@ day_payments as (
 
     select
         revenue_date,
-        count(case when revenue_kind <> 'refund' then 1 end) as count_orders,
-        sum(case when revenue_kind <> 'refund' then amount_reporting else 0 end) as revenue,
-        count(distinct case when revenue_kind <> 'refund' then user_key end)
-            as count_paying_users,
-        count(case when revenue_kind = 'refund' then 1 end) as count_refunds,
-        sum(case when revenue_kind = 'refund' then amount_reporting else 0 end) as refunds
+        {{ revenue_sums() }}
 
     from payments
 
@@ -92,15 +87,6 @@ days_counted as (
 
 select
     revenue_date,
-    cast(count_orders as {{ dbt.type_bigint() }}) as count_orders,
-    cast(revenue as double) as revenue,
-    cast(count_paying_users as {{ dbt.type_bigint() }}) as count_paying_users,
-    cast(revenue as double) / nullif(count_orders, 0) as average_order_value,
-    cast(count_active_users as {{ dbt.type_bigint() }}) as count_active_users,
-    cast(revenue as double) / nullif(count_active_users, 0) as revenue_per_active_user,
-    cast(revenue as double) / nullif(count_paying_users, 0) as revenue_per_paying_user,
-    cast(count_refunds as {{ dbt.type_bigint() }}) as count_refunds,
-    cast(refunds as double) as refunds,
-    cast(revenue - refunds as double) as net_revenue
+    {{ revenue_columns() }}
 
 from days_counted
