@@ -11,7 +11,7 @@
     calendar var changed; `--full-refresh` rebuilds it whole.
 #}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='touched_days',
     unique_key='event_date',
     on_schema_change='append_new_columns',

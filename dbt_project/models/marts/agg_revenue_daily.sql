@@ -13,7 +13,7 @@
     (revenue events, exchange rates) or a calendar or currency var changed.
 #}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='touched_days',
     unique_key='revenue_date',
     on_schema_change='append_new_columns',
