@@ -238,6 +238,18 @@ class Behaviour:
         payment_failure_probability: Chance a monthly charge fails.
         payment_retry_success_probability: Chance the retry two days after a failure succeeds
             (otherwise the subscription ends).
+        yearly_probability: Chance a new subscription is billed yearly (`YEARLY_PRICE_MONTHS`
+            months' price once a year) rather than monthly.
+        expansion_probability: Chance a monthly renewal comes with an upgrade (pro to team, or
+            more team seats).
+        contraction_probability: Chance a monthly renewal comes with a downgrade (fewer team
+            seats, team to pro below 3 seats; a customer with nothing to remove switches to
+            yearly billing, worth less a month).
+        cancellation_probability: Chance a monthly subscription is cancelled at a renewal
+            (no charge from then on), whatever its user's activity.
+        refund_probability: Chance a successful charge is refunded in full a few days later.
+        winback_probability: Chance a customer whose subscription lapsed takes the win-back
+            offer e-mailed on the first day of the next month, and subscribes again that day.
         camel_case_share: Share of visitors whose events use Segment camelCase field names.
         offset_timestamp_share: Share of visitors whose timestamps carry their local offset.
         plus_zero_suffix_share: Share of visitors whose timestamps end in `+00:00`, not `Z`.
@@ -264,10 +276,16 @@ class Behaviour:
     second_device_probability: float = 0.25
     second_device_session_share: float = 0.35
     missing_anonymous_id_share: float = 0.02
-    upgrade_probability: float = 0.12
+    upgrade_probability: float = 0.2
     upgrade_mean_days: float = 12.0
     payment_failure_probability: float = 0.08
     payment_retry_success_probability: float = 0.75
+    yearly_probability: float = 0.2
+    expansion_probability: float = 0.15
+    contraction_probability: float = 0.15
+    cancellation_probability: float = 0.1
+    refund_probability: float = 0.03
+    winback_probability: float = 0.35
     camel_case_share: float = 0.10
     offset_timestamp_share: float = 0.05
     plus_zero_suffix_share: float = 0.10
@@ -288,6 +306,9 @@ PAYMENT_SUCCEEDED = EventDefinition(
 )
 PAYMENT_FAILED = EventDefinition(
     "Payment Failed", "track", "monetization", "A charge failed (billing webhook)."
+)
+PAYMENT_REFUNDED = EventDefinition(
+    "Payment Refunded", "track", "monetization", "A charge was refunded (billing webhook)."
 )
 EXPERIMENT_VIEWED = EventDefinition(
     "Experiment Viewed",
@@ -338,6 +359,7 @@ EVENTS: tuple[EventDefinition, ...] = (
     PAYMENT_FAILED,
     EXPERIMENT_VIEWED,
     FEATURE_FLAG_CALLED,
+    PAYMENT_REFUNDED,
 )
 """Every event the generator emits; the simulation refers to events by index into this tuple
 (new events go last, so the codes of the others stay)."""
@@ -495,6 +517,10 @@ FREE_PLAN: str = "free"
 CURRENCIES: tuple[str, ...] = ("USD", "EUR")
 EUR_PRICE_FACTOR: float = 0.92
 """Prices in EUR are the USD price times this factor (visitors in UTC+0..+2 pay in EUR)."""
+BILLING_INTERVALS: tuple[str, ...] = ("month", "year")
+"""`properties.interval` of a charge: monthly, or yearly (charged once for twelve months)."""
+YEARLY_PRICE_MONTHS: int = 10
+"""A yearly plan costs this many months of the monthly price (two months free)."""
 PAYMENT_FAILURE_REASONS: tuple[str, ...] = ("card_declined", "insufficient_funds", "expired_card")
 
 # --- Event properties -----------------------------------------------------------------------

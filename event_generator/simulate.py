@@ -21,8 +21,11 @@ Outline:
    second device whose first session ends in an `identify` (login).
 4. Events within sessions: page views and features (each adopted by a share of users, from a
    drawn day on), an upgrade (`Plan Upgraded` + `identify` with the new plan) for some users.
-5. Billing webhooks (server side, `user_id` only): first payment at upgrade and monthly charges,
-   some failing and retried.
+5. Billing webhooks (server side, `user_id` only): first payment at upgrade, then a charge every
+   calendar month (or year, for yearly plans) on the day of the upgrade, some failing and
+   retried, some with an upgrade or a downgrade (team seats, pro <-> team), a few refunded; a
+   subscription ends with its user's activity (or a month later) or a failed retry, and some
+   lapsed customers take a win-back offer on the first day of the next month.
 6. Experiment events: `Experiment Viewed` after the signup's `identify` (and, for a few users,
    again in a later session with another variation) and `$feature_flag_called` at the first
    `Dashboard Viewed` of the flag's dates, each slipped between an event and the next.
@@ -47,6 +50,7 @@ from event_generator.product import (
     APP_PAGE_WEIGHTS,
     APP_PAGES,
     BEHAVIOUR,
+    BILLING_INTERVALS,
     CHANNELS,
     COMPANY_SIZE_SHARES,
     DASHBOARD_FLAG,
@@ -69,6 +73,7 @@ from event_generator.product import (
     PAGE_WEIGHT,
     PAYMENT_FAILED,
     PAYMENT_FAILURE_REASONS,
+    PAYMENT_REFUNDED,
     PAYMENT_SUCCEEDED,
     PLAN_UPGRADED,
     PLANS,
@@ -82,6 +87,7 @@ from event_generator.product import (
     WEEKDAY_ACTIVITY,
     WEEKDAY_ARRIVALS,
     WINBACK_CAMPAIGN,
+    YEARLY_PRICE_MONTHS,
     Behaviour,
 )
 
@@ -102,6 +108,7 @@ KIND_FEATURES = np.array([[event.name for event in EVENTS].index(f.event) for f 
 KIND_PLAN_UPGRADED = EVENTS.index(PLAN_UPGRADED)
 KIND_PAYMENT_SUCCEEDED = EVENTS.index(PAYMENT_SUCCEEDED)
 KIND_PAYMENT_FAILED = EVENTS.index(PAYMENT_FAILED)
+KIND_PAYMENT_REFUNDED = EVENTS.index(PAYMENT_REFUNDED)
 KIND_EXPERIMENT_VIEWED = EVENTS.index(EXPERIMENT_VIEWED)
 KIND_FEATURE_FLAG_CALLED = EVENTS.index(FEATURE_FLAG_CALLED)
 _KIND_FLAG_TRIGGER = [event.name for event in EVENTS].index(DASHBOARD_FLAG.trigger_event)
@@ -1647,6 +1654,7 @@ def _session_properties(
         "seats": CodedColumn(seats, team),
         "amount": CodedColumn(np.zeros(total), no_rows),
         "currency": CodedColumn(np.zeros(total, dtype=np.int16), no_rows, CURRENCY_CODES),
+        "interval": CodedColumn(np.zeros(total, dtype=np.int16), no_rows, BILLING_INTERVALS),
         "reason": CodedColumn(np.zeros(total, dtype=np.int16), no_rows, PAYMENT_FAILURE_REASONS),
         **_experiment_property_columns(np.full(total, -1), no_rows, no_rows),
     }
@@ -1667,41 +1675,149 @@ def _seats(company_size: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return rng.integers(low, high + 1)
 
 
-def _billing_schedule(
-    rng: np.random.Generator,
-    upgrade_ms: np.ndarray,
-    active_until_ms: np.ndarray,
-    window_end_ms: int,
-    b: Behaviour,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Draw the charges of each subscription.
+def _add_months(ms: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """The same time of day on the same day of the month, `months` calendar months later (the
+    month's last day when it is shorter), as billing systems renew a subscription.
 
-    The first payment follows the upgrade within seconds, then a charge falls due every 30
-    days until the subscription is cancelled (at the end of activity, or a month later) or the
-    window ends. A failed charge is retried two days later; if the retry fails too, the
-    subscription ends.
+    Args:
+        ms: Times (ms since epoch, UTC).
+        months: Months to add, per time.
+
+    Returns:
+        The times, months later.
+    """
+    days = ms // MS_PER_DAY
+    dates = days.astype("datetime64[D]")
+    month = dates.astype("datetime64[M]")
+    day_of_month = (dates - month.astype("datetime64[D]")).astype(np.int64)
+    target = month + np.asarray(months, dtype=np.int64).astype("timedelta64[M]")
+    target_days = target.astype("datetime64[D]").astype(np.int64)
+    month_length = (target + 1).astype("datetime64[D]").astype(np.int64) - target_days
+    return (target_days + np.minimum(day_of_month, month_length - 1)) * MS_PER_DAY + (
+        ms - days * MS_PER_DAY
+    )
+
+
+def _next_month_start(ms: np.ndarray) -> np.ndarray:
+    """Midnight UTC of the first day of the month after each time (ms since epoch)."""
+    month = (ms // MS_PER_DAY).astype("datetime64[D]").astype("datetime64[M]") + 1
+    return month.astype("datetime64[D]").astype(np.int64) * MS_PER_DAY
+
+
+@dataclass(frozen=True)
+class _Charges:
+    """Charges of a set of subscriptions, one element per charge.
+
+    Attributes:
+        owner: Subscription (index into the subscriptions billed).
+        kind: `Payment Succeeded` or `Payment Failed`.
+        timestamp_ms: When the charge was made.
+        plan: Plan code (into `PLAN_NAMES`) charged.
+        seats: Seats charged (team plan; 0 otherwise).
+        yearly: Whether the charge pays for a year.
+    """
+
+    owner: np.ndarray
+    kind: np.ndarray
+    timestamp_ms: np.ndarray
+    plan: np.ndarray
+    seats: np.ndarray
+    yearly: np.ndarray
+
+
+def _change_plans(
+    rng: np.random.Generator,
+    plan: np.ndarray,
+    seats: np.ndarray,
+    yearly: np.ndarray,
+    up: np.ndarray,
+    down: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Apply upgrades and downgrades at a monthly renewal. An upgrade moves pro to team (3 to
+    6 seats) or adds 1 to 3 team seats. A downgrade removes 1 or 2 seats of a team of at least
+    3 (moving it to pro below 3, cheaper than 3 seats); a customer with nothing to remove
+    switches to yearly billing instead, whose monthly value is lower (two months free).
 
     Args:
         rng: Random generator.
-        upgrade_ms: Time of each upgrade (one subscription each).
-        active_until_ms: End of the subscriber's activity, per subscription.
+        plan: Plan code per subscription.
+        seats: Seats per subscription.
+        yearly: Whether each subscription is billed yearly.
+        up: Subscriptions that upgrade.
+        down: Subscriptions that downgrade.
+
+    Returns:
+        The new plan, seats and billing interval of every subscription.
+    """
+    plan, seats, yearly = plan.copy(), seats.copy(), yearly.copy()
+    team = plan == 2
+    pro_up = up & ~team
+    plan[pro_up] = 2
+    seats[pro_up] = rng.integers(3, 7, int(pro_up.sum()))
+    team_up = up & team
+    seats[team_up] += rng.integers(1, 4, int(team_up.sum()))
+    team_down = down & team & (seats >= 3)
+    seats[team_down] -= rng.integers(1, 3, int(team_down.sum()))
+    to_pro = team_down & (seats < 3)
+    plan[to_pro] = 1
+    seats[to_pro] = 0
+    yearly[down & ~team_down] = True
+    return plan, seats, yearly
+
+
+def _billing_schedule(
+    rng: np.random.Generator,
+    start_ms: np.ndarray,
+    cancel_ms: np.ndarray,
+    plan: np.ndarray,
+    seats: np.ndarray,
+    yearly: np.ndarray,
+    window_end_ms: int,
+    b: Behaviour,
+) -> tuple[_Charges, np.ndarray, np.ndarray, np.ndarray]:
+    """Draw the charges of each subscription.
+
+    The first payment follows the start within seconds; then a charge falls due a calendar
+    month later (twelve after a yearly charge) on the day of the start, until the
+    subscription is cancelled (at `cancel_ms`, or at a monthly renewal with
+    `cancellation_probability`) or the window ends. A monthly renewal may come with an upgrade
+    or a downgrade (`_change_plans`). A failed charge is retried two days later; if the retry
+    fails too, the subscription ends.
+
+    Args:
+        rng: Random generator.
+        start_ms: Start of each subscription (its first payment).
+        cancel_ms: When each subscription is cancelled: no charge falls due from then on.
+        plan: Plan code per subscription at the start.
+        seats: Seats per subscription at the start (team plan).
+        yearly: Whether each subscription starts billed yearly.
         window_end_ms: End of the window (ms since epoch).
         b: Behaviour knobs.
 
     Returns:
-        Per charge: the subscription (index into the upgrades), the kind (`Payment Succeeded`
-        or `Payment Failed`) and the time (ms since epoch).
+        The charges; per subscription, the end of its last paid period when that is inside
+        the window (it lapsed), else `_NEVER`; and its plan and seats at the end.
     """
-    m = len(upgrade_ms)
-    cancel = active_until_ms + np.where(rng.random(m) < 0.5, 30 * MS_PER_DAY, 0)
-    times: list[np.ndarray] = [upgrade_ms + rng.integers(1_000, 8_000, m)]
-    owners: list[np.ndarray] = [np.arange(m)]
-    kinds: list[np.ndarray] = [np.full(m, KIND_PAYMENT_SUCCEEDED)]
+    m = len(start_ms)
+    first = start_ms + rng.integers(1_000, 8_000, m)
+    charges = [(np.arange(m), KIND_PAYMENT_SUCCEEDED, first, plan, seats, yearly)]
+    months_paid = np.where(yearly, 12, 1)
+    paid_until = _add_months(first, months_paid)
     active = np.ones(m, dtype=bool)
-    months = int((window_end_ms - upgrade_ms.min(initial=window_end_ms)) // (30 * MS_PER_DAY)) + 1
-    for month in range(1, months + 1):
-        due = upgrade_ms + month * 30 * MS_PER_DAY + rng.integers(0, 10 * MS_PER_MINUTE, m)
-        active &= (due < cancel) & (due < window_end_ms)
+    earliest = start_ms.min(initial=window_end_ms)
+    for _ in range(int((window_end_ms - earliest) // (28 * MS_PER_DAY)) + 1):
+        due = _add_months(start_ms, months_paid) + rng.integers(0, 10 * MS_PER_MINUTE, m)
+        cancelled = ~yearly & (rng.random(m) < b.cancellation_probability)
+        active &= (due < cancel_ms) & (due < window_end_ms) & ~cancelled
+        draw = rng.random(m)
+        renews_monthly = active & ~yearly
+        up = renews_monthly & (draw < b.expansion_probability)
+        down = (
+            renews_monthly
+            & (draw >= b.expansion_probability)
+            & (draw < b.expansion_probability + b.contraction_probability)
+        )
+        plan, seats, yearly = _change_plans(rng, plan, seats, yearly, up, down)
         fails = active & (rng.random(m) < b.payment_failure_probability)
         retried = fails & (rng.random(m) < b.payment_retry_success_probability)
         ok = active & ~fails
@@ -1711,25 +1827,45 @@ def _billing_schedule(
             (retried, KIND_PAYMENT_SUCCEEDED, due + 2 * MS_PER_DAY),
         ):
             rows = np.flatnonzero(mask)
-            times.append(at[rows])
-            owners.append(rows)
-            kinds.append(np.full(len(rows), kind))
+            charges.append((rows, kind, at[rows], plan[rows], seats[rows], yearly[rows]))
+        step = np.where(yearly, 12, 1)
+        paid_at = np.where(retried, due + 2 * MS_PER_DAY, due)
+        paid_until = np.where(ok | retried, _add_months(paid_at, step), paid_until)
         active &= ~(fails & ~retried)
-    return np.concatenate(owners), np.concatenate(kinds).astype(np.int16), np.concatenate(times)
+        months_paid = np.where(active, months_paid + step, months_paid)
+    lapsed_at = np.where(paid_until < window_end_ms, paid_until, _NEVER)
+    return (
+        _Charges(
+            owner=np.concatenate([c[0] for c in charges]),
+            kind=np.concatenate([np.full(len(c[0]), c[1]) for c in charges]).astype(np.int16),
+            timestamp_ms=np.concatenate([c[2] for c in charges]),
+            plan=np.concatenate([c[3] for c in charges]).astype(np.int16),
+            seats=np.concatenate([c[4] for c in charges]),
+            yearly=np.concatenate([c[5] for c in charges]),
+        ),
+        lapsed_at,
+        plan,
+        seats,
+    )
 
 
-def _charge_amounts(plan: np.ndarray, seats: np.ndarray, eur: np.ndarray) -> np.ndarray:
-    """Amount of each charge: the plan's monthly price (per seat on the team plan).
+def _charge_amounts(
+    plan: np.ndarray, seats: np.ndarray, yearly: np.ndarray, eur: np.ndarray
+) -> np.ndarray:
+    """Amount of each charge: the plan's monthly price (per seat on the team plan), times
+    `YEARLY_PRICE_MONTHS` on a yearly plan.
 
     Args:
         plan: Plan code (into `PLAN_NAMES`) per charge.
         seats: Seats per charge (team plan).
+        yearly: Whether the charge is for a year.
         eur: Whether the charge is in EUR (USD price times `EUR_PRICE_FACTOR`).
 
     Returns:
         Amounts, rounded to cents.
     """
     price = np.where(plan == 2, PLANS[1].monthly_price * seats, PLANS[0].monthly_price)
+    price = np.where(yearly, price * YEARLY_PRICE_MONTHS, price)
     return np.round(np.where(eur, price * EUR_PRICE_FACTOR, price), 2)
 
 
@@ -1773,7 +1909,10 @@ def _billing_events(
     window_end_ms: int,
     b: Behaviour,
 ) -> tuple[dict[str, np.ndarray], dict[str, CodedColumn]]:
-    """Draw server-side billing events: first payment at upgrade, then monthly charges.
+    """Draw server-side billing events: the charges of each upgrade's subscription (monthly or
+    yearly, cancelled at the end of activity or a month later), the win-backs (a customer whose
+    subscription lapsed takes the offer e-mailed on the first day of the next month, and is
+    billed monthly again from then on), and refunds of a few successful charges.
 
     Args:
         rng: Random generator.
@@ -1790,17 +1929,55 @@ def _billing_events(
     Returns:
         Event columns and properties of the billing events.
     """
-    owner, kind, timestamp = _billing_schedule(
-        rng, upgrade_ms, end_ms[upgrade_visitor], window_end_ms, b
+    m = len(upgrade_ms)
+    yearly = rng.random(m) < b.yearly_probability
+    cancel = end_ms[upgrade_visitor] + np.where(rng.random(m) < 0.5, 30 * MS_PER_DAY, 0)
+    plan = plan_of_visitor[upgrade_visitor].astype(np.int16)
+    charges, lapsed_at, last_plan, last_seats = _billing_schedule(
+        rng, upgrade_ms, cancel, plan, seats_of_visitor[upgrade_visitor], yearly, window_end_ms, b
     )
-    visitor = upgrade_visitor[owner]
-    plan = plan_of_visitor[visitor].astype(np.int16)
+    offer_ms = np.where(
+        lapsed_at < _NEVER,
+        _next_month_start(np.minimum(lapsed_at, window_end_ms)) + rng.integers(9, 18, m) * 3600_000,
+        _NEVER,
+    )
+    won_back = np.flatnonzero((offer_ms < window_end_ms) & (rng.random(m) < b.winback_probability))
+    comeback, _, _, _ = _billing_schedule(
+        rng,
+        offer_ms[won_back],
+        np.full(len(won_back), _NEVER),
+        last_plan[won_back],
+        last_seats[won_back],
+        np.zeros(len(won_back), dtype=bool),
+        window_end_ms,
+        b,
+    )
+    subscription = np.concatenate([charges.owner, won_back[comeback.owner]])
+    kind = np.concatenate([charges.kind, comeback.kind])
+    timestamp = np.concatenate([charges.timestamp_ms, comeback.timestamp_ms])
+    charged_plan = np.concatenate([charges.plan, comeback.plan])
+    charged_seats = np.concatenate([charges.seats, comeback.seats])
+    charged_yearly = np.concatenate([charges.yearly, comeback.yearly])
+    refunded = np.flatnonzero(
+        (kind == KIND_PAYMENT_SUCCEEDED) & (rng.random(len(kind)) < b.refund_probability)
+    )
+    refund_ms = timestamp[refunded] + rng.integers(MS_PER_DAY, 7 * MS_PER_DAY, len(refunded))
+    rows = np.concatenate([np.arange(len(kind)), refunded])
+    kind = np.concatenate([kind, np.full(len(refunded), KIND_PAYMENT_REFUNDED, dtype=np.int16)])
+    timestamp = np.concatenate([timestamp, refund_ms])
+    visitor = upgrade_visitor[subscription[rows]]
+    plan = charged_plan[rows]
+    seats = charged_seats[rows]
+    charge_yearly = charged_yearly[rows]
     eur = np.isin(tz_minutes[visitor], (0, 60, 120))
     every = np.ones(len(visitor), dtype=bool)
+    charge = kind != KIND_PAYMENT_REFUNDED
     properties = {
         "plan": CodedColumn(plan, every, PLAN_NAMES),
-        "amount": CodedColumn(_charge_amounts(plan, seats_of_visitor[visitor], eur), every),
+        "seats": CodedColumn(seats, plan == 2),
+        "amount": CodedColumn(_charge_amounts(plan, seats, charge_yearly, eur), every),
         "currency": CodedColumn(eur.astype(np.int16), every, CURRENCY_CODES),
+        "interval": CodedColumn(charge_yearly.astype(np.int16), charge, BILLING_INTERVALS),
         "reason": _coded(
             rng, kind == KIND_PAYMENT_FAILED, PAYMENT_FAILURE_REASONS, (0.6, 0.3, 0.1)
         ),

@@ -1,8 +1,9 @@
 """Checks of the definitions analysts edit (seeds/*.csv, CONTRACT §4) before anything runs.
 
 ``check_analyst_inputs`` reads the tracking plan, the funnel, retention and experiment
-definitions and raises ``AnalystInputError`` at the first bad row, naming the file, the line (as
-an editor numbers it, the header being line 1), the column and the value. The accepted values of
+definitions, the revenue events and exchange rates, and raises ``AnalystInputError`` at the
+first bad row, naming the file, the line (as an editor numbers it, the header being line 1),
+the column and the value. The accepted values of
 a column are read from the seeds' YAML (``seeds/_*.yml``, the ``accepted_values`` tests), so
 each list lives in one place; event names are checked with landing's own normalization
 (``normalize_event_name``). The same rules run again as error-severity dbt tests on the seeds,
@@ -14,6 +15,7 @@ dimensions seed by ``usage_analytics.custom_dimensions``.
 import csv
 import datetime as dt
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -29,10 +31,16 @@ FUNNEL_DEFINITIONS = "funnel_definitions.csv"
 RETENTION_DEFINITIONS = "retention_definitions.csv"
 EXPERIMENT_DEFINITIONS = "experiment_definitions.csv"
 EXPERIMENT_METRICS = "experiment_metrics.csv"
+REVENUE_EVENTS = "revenue_events.csv"
+EXCHANGE_RATES = "exchange_rates.csv"
 PERSONAL_KEYS = "personal_keys.csv"
 ANY_ACTIVE_EVENT = "*"  # retention: any event that counts as active
 MAX_FUNNEL_STEPS = 10  # the steps int_funnel_attempt_steps unrolls
 BOOLEANS = ("true", "false")
+SUBSCRIPTION_PAYMENT = "subscription_payment"  # the revenue kind that makes MRR
+# a dotted path into `properties` (it reaches SQL as data, as a JSON path: keep it plain)
+PROPERTY_PATH = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*")
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")  # ISO 4217
 
 Row = tuple[int, dict[str, str]]  # (line number, row)
 
@@ -42,8 +50,8 @@ class AnalystInputError(ValueError):
 
 
 def check_analyst_inputs(seeds_dir: Path | None = None) -> None:
-    """Checks the tracking plan, the funnel and the retention definitions, and the personal
-    keys (``read_personal_keys``).
+    """Checks the tracking plan, the funnel, retention and experiment definitions, the revenue
+    events and exchange rates, and the personal keys (``read_personal_keys``).
 
     Raises:
         ValueError: At the first bad row (``AnalystInputError`` for the first three seeds).
@@ -53,6 +61,7 @@ def check_analyst_inputs(seeds_dir: Path | None = None) -> None:
     _check_funnels(seeds_dir, events)
     _check_retentions(seeds_dir, events)
     _check_experiments(seeds_dir)
+    _check_revenue_events(seeds_dir, events, exchange_rates(seeds_dir))
     read_personal_keys(seeds_dir / PERSONAL_KEYS)
 
 
@@ -165,6 +174,59 @@ def _check_experiments(seeds_dir: Path) -> None:
         _require_in(path, line, row, "metric_type", metric_types)
         _require_in(path, line, row, "role", roles)
         _window(path, line, row, "window", units, minimum=1)
+
+
+def exchange_rates(seeds_dir: Path | None = None) -> dict[str, float]:
+    """The rates of seeds/exchange_rates.csv, by currency, every row checked: an ISO 4217 code
+    listed once and a positive, finite rate.
+
+    Raises:
+        AnalystInputError: At the first bad row.
+    """
+    path = (seeds_dir or paths.SEEDS_DIR) / EXCHANGE_RATES
+    rates: dict[str, float] = {}
+    for line, row in _rows(path):
+        currency = row["currency"]
+        if not CURRENCY_CODE.fullmatch(currency) or currency in rates:
+            _fail(path, line, "currency", row, "is not a three-letter code listed once (e.g. EUR)")
+        try:
+            rate = float(row["rate_to_reporting_currency"])
+        except ValueError:
+            rate = math.nan
+        if not (math.isfinite(rate) and rate > 0):
+            _fail(path, line, "rate_to_reporting_currency", row, "is not a positive number")
+        rates[currency] = rate
+    return rates
+
+
+def _check_revenue_events(seeds_dir: Path, events: frozenset[str], rates: dict[str, float]) -> None:
+    """Rows dbt would read wrongly: an event twice or not tracked, a path that is not a dotted
+    name, a default currency without a rate, a kind the marts do not know, an interval path
+    on a kind that has no interval (or none on a subscription payment)."""
+    path = seeds_dir / REVENUE_EVENTS
+    kinds = accepted_values(seeds_dir, "revenue_events", "revenue_kind")
+    seen: set[str] = set()
+    for line, row in _rows(path):
+        _require_event(path, line, row, "event_name", events)
+        if row["event_name"] in seen:
+            _fail(path, line, "event_name", row, "is listed twice")
+        seen.add(row["event_name"])
+        _require_in(path, line, row, "revenue_kind", kinds)
+        subscription = row["revenue_kind"] == SUBSCRIPTION_PAYMENT
+        for column in ("amount_property", "currency_property", "interval_property"):
+            required = column == "amount_property" or (
+                column == "interval_property" and subscription
+            )
+            if (required or row[column]) and not PROPERTY_PATH.fullmatch(row[column]):
+                _fail(
+                    path, line, column, row, "is not a property path such as amount or price.total"
+                )
+        if row["interval_property"] and not subscription:
+            _fail(path, line, "interval_property", row, f"is only for {SUBSCRIPTION_PAYMENT}")
+        if row["default_currency"] and row["default_currency"] not in rates:
+            _fail(path, line, "default_currency", row, f"has no rate in seeds/{EXCHANGE_RATES}")
+        if not (row["currency_property"] or row["default_currency"]):
+            _fail(path, line, "currency_property", row, "and default_currency are both empty")
 
 
 def _window(

@@ -1,9 +1,10 @@
 """dbt vars given for one run (`--vars`), merged over the project defaults and validated.
 
 Every var has a typed spec (``VAR_SPECS``): an integer within bounds, an IANA time zone, a date,
-or an event name of the tracking plan. ``effective_vars`` checks every value before anything
-runs, so a bad value is one line naming the var, the value and what is accepted, and dbt gets
-the checked, typed values (``dbt_vars_argument``), never the text as given. The dbt project
+an event name of the tracking plan, or a currency of the exchange rates. ``effective_vars``
+checks every value before anything runs, so a bad value is one line naming the var, the value
+and what is accepted, and dbt gets the checked, typed values (``dbt_vars_argument``), never the
+text as given. The dbt project
 checks the same vars again where it reads them (``dbt_project/macros/typed_vars.sql``), for a
 ``dbt build --vars`` run by hand; a unit test keeps the two specs in step.
 """
@@ -30,8 +31,9 @@ class VarSpec:
     """What one var accepts.
 
     Attributes:
-        kind: ``integer``, ``timezone``, ``date`` or ``event_name`` (an event of the tracking
-            plan, normalized name).
+        kind: ``integer``, ``timezone``, ``date``, ``event_name`` (an event of the tracking
+            plan, normalized name) or ``currency`` (a currency of the exchange rates whose
+            rate is 1: amounts are converted into it).
         minimum: Smallest integer accepted (integers only).
         maximum: Largest integer accepted (integers only).
     """
@@ -48,6 +50,8 @@ class VarSpec:
             return "an IANA time zone such as UTC or Europe/Berlin"
         if self.kind == "date":
             return "a date YYYY-MM-DD (or an ISO date-time)"
+        if self.kind == "currency":
+            return "a currency of seeds/exchange_rates.csv whose rate_to_reporting_currency is 1"
         return "an event name of seeds/tracking_plan.csv"
 
 
@@ -63,6 +67,7 @@ VAR_SPECS: dict[str, VarSpec] = {
     "path_top_n": VarSpec("integer", 1, 100),
     "lookback_days": VarSpec("integer", 0, 3650),
     "experiment_cuped_days": VarSpec("integer", 0, 365),
+    "reporting_currency": VarSpec("currency"),
 }
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,12}")
 
@@ -206,7 +211,21 @@ def _event_name(value: Any, spec: VarSpec) -> str | None:
     return value if isinstance(value, str) and value in tracking_plan_events() else None
 
 
-_CHECKS = {"integer": _integer, "timezone": _timezone, "date": _date, "event_name": _event_name}
+def _currency(value: Any, spec: VarSpec) -> str | None:
+    """The reporting currency: every rate of the seed converts into it, so its own rate is 1
+    (a var changed without the seed's rates would convert into the wrong currency)."""
+    from usage_analytics.analyst_inputs import exchange_rates
+
+    return value if isinstance(value, str) and exchange_rates().get(value) == 1 else None
+
+
+_CHECKS = {
+    "integer": _integer,
+    "timezone": _timezone,
+    "date": _date,
+    "event_name": _event_name,
+    "currency": _currency,
+}
 
 
 def _json_value(value: Any) -> Any:

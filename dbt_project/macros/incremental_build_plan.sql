@@ -45,12 +45,13 @@
 {%- endmacro %}
 
 {#
-    The landing watermark int_touched_users computes the touched users from (a SQL timestamp,
-    or none before any incremental model recorded one): the oldest `processed_through` among
-    the incremental models that read int_touched_users. In steady state every model shares
-    it; a model left behind (skipped after a failed test) makes the others touch more users
-    from earlier on for one run, which is more work, never a wrong row. A unit test of
-    int_touched_users gives it as the var `unit_test_landed_after`.
+    The landing watermark int_touched_users (or int_touched_days) computes what a run touches
+    from (a SQL timestamp, or none before any incremental model recorded one): the oldest
+    `processed_through` among the incremental models that read it, directly or through a
+    model that is not incremental (int_touched_days reads int_touched_users for the day-grain
+    marts). In steady state every model shares it; a model left behind (skipped after a failed
+    test) makes the others touch more users from earlier on for one run, which is more work,
+    never a wrong row. A unit test gives it as the var `unit_test_landed_after`.
 #}
 {% macro touched_users_landed_after() -%}
     {%- if not execute -%}
@@ -60,11 +61,7 @@
         {{ return(literal_var('unit_test_landed_after')) }}
     {%- endif -%}
     {%- set readers = [] -%}
-    {%- for node in graph.nodes.values() -%}
-        {%- if node.resource_type == 'model' and model.unique_id in node.depends_on.nodes -%}
-            {%- do readers.append("'" ~ node.schema ~ "." ~ (node.alias or node.name) ~ "'") -%}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- do collect_incremental_readers(model.unique_id, readers) -%}
     {%- set state = incremental_state_relation() -%}
     {%- if not readers or adapter.get_relation(state.database, state.schema, state.identifier) is none -%}
         {{ return(none) }}
@@ -76,4 +73,17 @@
     {%- set watermark = run_query(watermark_query).rows[0][0] -%}
     {{ return(none if watermark is none
         else "cast('" ~ watermark ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
+{# Appends to `found` the `'schema.table'` names of the incremental models that read the model
+   `unique_id`, directly or through models that are not incremental. #}
+{% macro collect_incremental_readers(unique_id, found) -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and unique_id in node.depends_on.nodes -%}
+        {%- if node.config.materialized == 'incremental' -%}
+            {%- do found.append("'" ~ node.schema ~ "." ~ (node.alias or node.name) ~ "'") -%}
+        {%- else -%}
+            {%- do collect_incremental_readers(node.unique_id, found) -%}
+        {%- endif -%}
+    {%- endfor -%}
 {%- endmacro %}

@@ -69,15 +69,17 @@
     the SQL of every model it is built from (an edit anywhere upstream changes it), the SQL of
     every macro of the project (models keep part of their SQL in macros: event_columns,
     events_of_touched_users...), the contents of every seed upstream of it (tracking plan,
-    funnel and retention definitions, custom dimensions) and the vars of sessions and
-    calendar days. When it changes, the model rebuilds every user.
+    funnel and retention definitions, custom dimensions, revenue events, exchange rates) and
+    the vars of sessions, calendar days and the reporting currency. When it changes, the model rebuilds every user.
 #}
 {% macro incremental_settings_fingerprint() -%}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
     {%- set parts = [model.raw_code] -%}
-    {%- for name in ['session_timeout_minutes', 'max_session_hours', 'reporting_timezone'] -%}
+    {%- for name in [
+        'session_timeout_minutes', 'max_session_hours', 'reporting_timezone', 'reporting_currency',
+    ] -%}
         {%- do parts.append(name ~ '=' ~ checked_var(name)) -%}
     {%- endfor -%}
     {%- for macro_name in usage_analytics | list | sort -%}

@@ -19,6 +19,7 @@
         'path_top_n': {'kind': 'integer', 'min': 1, 'max': 100},
         'lookback_days': {'kind': 'integer', 'min': 0, 'max': 3650},
         'experiment_cuped_days': {'kind': 'integer', 'min': 0, 'max': 365},
+        'reporting_currency': {'kind': 'currency'},
         'unit_test_landed_after': {'kind': 'timestamp'},
     }) }}
 {%- endmacro %}
@@ -35,6 +36,7 @@
         'integer': '[+-]?[0-9]{1,12}',
         'timezone': '[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}',
         'event_name': '[^\\W_]+(_[^\\W_]+)*',
+        'currency': '[A-Z]{3}',
         'timestamp': '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?)?',
     } -%}
     {%- set accepted = value is not boolean and modules.re.fullmatch(patterns[spec.kind], text)
@@ -47,6 +49,7 @@
             'integer': 'an integer from ' ~ spec.min ~ ' to ' ~ spec.max,
             'timezone': 'an IANA time zone such as UTC or Europe/Berlin',
             'event_name': 'a normalized (snake_case) event name of the tracking plan',
+            'currency': 'a three-letter currency code of the exchange rates (e.g. USD)',
             'timestamp': 'a timestamp YYYY-MM-DD[ HH:MM[:SS]]',
         } -%}
         {{ exceptions.raise_compiler_error(
@@ -67,7 +70,7 @@
 
 {#
     The checked value of var `name` as a SQL literal: a quoted string (a time zone, an event
-    name), or a timestamp cast for a timestamp var.
+    name, a currency), or a timestamp cast for a timestamp var.
 #}
 {% macro literal_var(name) -%}
     {%- set value = checked_var(name) -%}

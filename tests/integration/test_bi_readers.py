@@ -216,7 +216,7 @@ def test_default_output_is_progress_and_summary_with_the_logs_in_a_file(
     assert f"  BI tools    {serving} (open it read-only)" in lines
     (log_line,) = [line for line in lines if line.startswith("  log ")]
     log = Path(log_line.split(maxsplit=1)[1]).read_text(encoding="utf-8")
-    assert "Running with dbt" in log and "published 18 marts" in log
+    assert "Running with dbt" in log and "published 23 marts" in log
     assert not ANSI.search(log)
     assert log.count("Logging an `AssetObservation`") <= 1
 

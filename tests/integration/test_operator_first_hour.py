@@ -73,10 +73,10 @@ def test_a_run_is_ok_only_with_every_mart_built_and_published_whatever_dbt_quiet
             "select table_name from duckdb_tables() where schema_name = 'marts' order by 1",
         )
     ]
-    assert summary["marts_expected"] == marts and len(marts) == 18
+    assert summary["marts_expected"] == marts and len(marts) == 23
     assert summary["marts_not_published"] == []
     assert query(warehouse, "select publication_id, count_tables from audit.publications") == [
-        (summary["published"], 18)
+        (summary["published"], 23)
     ]
     assert all(summary["mart_rows"][mart] >= 0 for mart in marts)
     assert summary["mart_rows"]["fct_events"] > 0

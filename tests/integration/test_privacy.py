@@ -28,6 +28,8 @@ KEEP_USER = "user-keep-2"
 KEEP_ANONYMOUS = "anon-keep-2"
 KEEP_EMAIL = "keep@example.com"
 KEEP_IP = "198.51.100.22"
+FORGET_AMOUNT = 100.0  # what each user pays (USD, monthly)
+KEEP_AMOUNT = 20.0
 CONSENT_USER = "user-consent-3"
 NO_CONSENT_USER = "user-no-consent-4"  # every event refused analytics
 NO_CONSENT_EVENT_IDS = ("no-consent-1", "no-consent-2", "no-consent-3")
@@ -48,8 +50,11 @@ def track(event_id: str, name: str, minute: int, **fields: object) -> dict[str, 
     }
 
 
-def user_events(prefix: str, user: str, anonymous: str, email: str, ip: str) -> list[dict]:
-    """An anonymous page view, then the signup that ties the anonymous id, then activity."""
+def user_events(
+    prefix: str, user: str, anonymous: str, email: str, ip: str, amount: float
+) -> list[dict]:
+    """An anonymous page view, then the signup that ties the anonymous id, then activity and
+    a payment of ``amount``."""
     return [
         {
             "event_id": f"{prefix}-1",
@@ -69,6 +74,14 @@ def user_events(prefix: str, user: str, anonymous: str, email: str, ip: str) -> 
             context={"ip": ip, "traits": {"email": email}},
         ),
         track(f"{prefix}-3", "Project Created", 10, user_id=user, context={"ip": ip}),
+        # a subscription payment (the billing system's, server side): revenue and MRR
+        track(
+            f"{prefix}-5",
+            "Payment Succeeded",
+            15,
+            user_id=user,
+            properties={"amount": amount, "currency": "USD", "interval": "month"},
+        ),
         # exposed to an experiment (onboarding_checklist_v2 runs from 2026-01-12)
         track(
             f"{prefix}-4",
@@ -155,8 +168,8 @@ def first_file_lines() -> list[str]:
         ),
     ]
     events = (
-        user_events("forget", FORGET_USER, FORGET_ANONYMOUS, FORGET_EMAIL, FORGET_IP)
-        + user_events("keep", KEEP_USER, KEEP_ANONYMOUS, KEEP_EMAIL, KEEP_IP)
+        user_events("forget", FORGET_USER, FORGET_ANONYMOUS, FORGET_EMAIL, FORGET_IP, FORGET_AMOUNT)
+        + user_events("keep", KEEP_USER, KEEP_ANONYMOUS, KEEP_EMAIL, KEEP_IP, KEEP_AMOUNT)
         + consent_events
     )
     return [json.dumps(event) for event in events] + bad_lines
@@ -288,9 +301,9 @@ def test_refused_events_are_in_no_modelled_layer(stages: dict[str, object]) -> N
 
 
 def test_refused_events_are_counted_and_files_reconcile(stages: dict[str, object]) -> None:
-    # 14 events + 1 re-sent copy + 4 bad lines; 4 copies refused consent (the copy included)
+    # 16 events + 1 re-sent copy + 4 bad lines; 4 copies refused consent (the copy included)
     assert reconciliation(stages["run_warehouse"]) == [
-        ("day1.ndjson", 19, 15, 0, 4, 11, 4, 0, True)
+        ("day1.ndjson", 21, 17, 0, 4, 13, 4, 0, True)
     ]
 
 
@@ -301,7 +314,7 @@ def test_forget_prints_a_summary_without_the_clear_id(stages: dict[str, object])
     result = stages["forget"]
     ok(result)
     assert "usage-analytics forget: OK" in result.stdout
-    assert "4 event line(s) removed" in result.stdout
+    assert "5 event line(s) removed" in result.stdout
     assert "3 quarantined line(s) scrubbed" in result.stdout
     assert salted_sha256(FORGET_USER)[:16] in result.stdout
     assert FORGET_USER not in result.stdout + result.stderr
@@ -343,7 +356,7 @@ def test_forget_request_is_recorded_hashed(stages: dict[str, object]) -> None:
         "select user_id_hash, count_anonymous_ids, count_events_removed,"
         " count_quarantine_scrubbed, count_identities_removed from audit.forget_requests",
     )
-    assert rows == [(salted_sha256(FORGET_USER), 1, 4, 3, 2)]
+    assert rows == [(salted_sha256(FORGET_USER), 1, 5, 3, 2)]
     identities = query(
         stages["forget_warehouse"],
         "select identity_kind, identity_hash from audit.forgotten_identities order by 1",
@@ -365,10 +378,11 @@ def test_quarantine_keeps_the_rows_without_their_text(stages: dict[str, object])
         (2, "forgotten_user", True, False, True),
         (3, "forgotten_user", True, False, True),
         (4, "forgotten_user", True, False, True),  # the experiment exposure
-        (16, "invalid_timestamp", True, True, False),
-        (17, "missing_user", True, True, False),
-        (18, "invalid_json", True, True, False),
-        (19, "invalid_timestamp", False, False, False),  # the kept user's line
+        (5, "forgotten_user", True, False, True),  # the payment
+        (18, "invalid_timestamp", True, True, False),
+        (19, "missing_user", True, True, False),
+        (20, "invalid_json", True, True, False),
+        (21, "invalid_timestamp", False, False, False),  # the kept user's line
     ]
 
 
@@ -402,7 +416,7 @@ def test_other_users_are_untouched(stages: dict[str, object]) -> None:
 
     before, after = keep_rows(stages["run_warehouse"]), keep_rows(stages["forget_warehouse"])
     assert before == after
-    assert len(after["events"]) == 4 and len(after["quarantine"]) == 1
+    assert len(after["events"]) == 5 and len(after["quarantine"]) == 1
 
 
 def test_marts_are_rebuilt_without_the_user(stages: dict[str, object]) -> None:
@@ -417,16 +431,48 @@ def test_marts_are_rebuilt_without_the_user(stages: dict[str, object]) -> None:
     (events_before, users_before, sessions_before) = counts(stages["run_warehouse"])
     (events_after, users_after, sessions_after) = counts(stages["forget_warehouse"])
     assert (events_after, users_after, sessions_after) == (
-        events_before - 4,
+        events_before - 5,
         users_before - 1,
         sessions_before - 2,  # the exposure a week later is a session of its own
     )
 
 
 def test_files_still_reconcile_after_forget(stages: dict[str, object]) -> None:
-    # the 4 removed lines moved from loaded to quarantined (forgotten_user)
+    # the 5 removed lines moved from loaded to quarantined (forgotten_user)
     assert reconciliation(stages["forget_warehouse"]) == [
-        ("day1.ndjson", 19, 11, 0, 8, 7, 4, 4, True)
+        ("day1.ndjson", 21, 12, 0, 9, 8, 4, 5, True)
+    ]
+
+
+REVENUE_MARTS = (
+    "select (select sum(revenue) from marts.agg_revenue_daily),"
+    " (select sum(count_orders) from marts.agg_revenue_daily),"
+    " (select sum(revenue) from marts.agg_revenue_daily_by_segment"
+    "   where segment_name = 'acquisition_channel'),"
+    " (select sum(closing_mrr) from marts.agg_mrr_movements),"
+    " (select sum(count_new_customers) from marts.agg_mrr_movements),"
+    " (select sum(lifetime_revenue) from marts.dim_users),"
+    " (select sum(current_mrr) from marts.dim_users),"
+    " (select sum(count_events) from marts.agg_event_trends"
+    "   where event_name = 'payment_succeeded'),"
+    " (select sum(count_users) from marts.agg_event_trends_by_segment"
+    "   where event_name = 'payment_succeeded' and segment_name = 'current_plan')"
+)
+
+
+@pytest.mark.parametrize("copy", ["warehouse", "serving"])
+def test_forget_removes_the_users_revenue_from_every_mart(
+    stages: dict[str, object], copy: str
+) -> None:
+    """The aggregates hold no user key to scan for: the forgotten user's payment must be gone
+    from their sums (daily revenue and its segments, MRR, users, event trends)."""
+    both = FORGET_AMOUNT + KEEP_AMOUNT
+    assert query(stages[f"run_{copy}"], REVENUE_MARTS) == [
+        (both, 2, both, both, 2, both, both, 2, 2)
+    ]
+    kept = KEEP_AMOUNT
+    assert query(stages[f"forget_{copy}"], REVENUE_MARTS) == [
+        (kept, 1, kept, kept, 1, kept, kept, 1, 1)
     ]
 
 

@@ -141,6 +141,16 @@ def test_the_headline_numbers_are_the_marts(report: dict[str, object]) -> None:
     assert float(shown["week_1_retention"][0]) == pytest.approx(rate, abs=1e-12)
     assert shown["week_1_retention"][1] == f"{rate:.1%}"
 
+    # net revenue of the 7 days: the daily mart's orders and payments minus refunds
+    ((net_revenue,),) = query(
+        serving,
+        "select sum(net_revenue) from marts.agg_revenue_daily where revenue_date between ? and ?",
+        [first, last],
+    )
+    assert net_revenue > 0
+    assert float(shown["net_revenue"][0]) == pytest.approx(net_revenue, abs=1e-9)
+    assert shown["net_revenue"][1] == f"{net_revenue:,.0f}"
+
     # onboarding: users who entered it in the period (step 1), and how many of them finished it
     ((entered, finished),) = query(
         serving,

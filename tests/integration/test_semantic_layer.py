@@ -306,3 +306,31 @@ def test_experiment_users_and_means_equal_agg_experiment_results(
         )
     }
     assert_rows_equal(exposures, {(row[0], row[2]): (row[3],) for row in mart})
+
+
+def test_revenue_aov_and_arpu_per_day_equal_agg_revenue_daily(
+    metricflow: Any, published_sample: Path
+) -> None:
+    metrics = ["revenue", "net_revenue", "orders", "average_order_value", "revenue_per_active_user"]
+    rows = {
+        (day(row[0]),): row[1:]
+        for row in query(metricflow, metrics, ["metric_time__day"])
+        if row[1] is not None  # the time spine's days without a row of the mart
+    }
+    mart = serving_rows(
+        published_sample,
+        "select strftime(revenue_date, '%Y-%m-%d'), revenue, net_revenue, count_orders,"
+        " average_order_value, revenue_per_active_user from marts.agg_revenue_daily",
+    )
+    assert sum(row[3] for row in mart) > 50, "the sample should have orders"
+    assert_rows_equal(rows, {(row[0],): row[1:] for row in mart})
+
+
+def test_mrr_per_month_equals_agg_mrr_movements(metricflow: Any, published_sample: Path) -> None:
+    rows = {(day(row[0]),): row[1:] for row in query(metricflow, ["mrr"], ["metric_time__month"])}
+    mart = serving_rows(
+        published_sample,
+        "select strftime(month_start, '%Y-%m-%d'), closing_mrr from marts.agg_mrr_movements",
+    )
+    assert all(row[1] > 0 for row in mart[1:]), "the sample should have MRR"
+    assert_rows_equal(rows, {(row[0],): row[1:] for row in mart})

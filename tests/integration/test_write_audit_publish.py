@@ -72,10 +72,10 @@ def test_a_bad_batch_fails_the_run_and_marts_serve_the_previous_publication(
 
     good = run()
     assert good.returncode == 0, good.stdout[-3000:] + good.stderr[-3000:]
-    assert "published   18 marts (publication " in good.stdout
+    assert "published   23 marts (publication " in good.stdout
     published = schema_fingerprint(warehouse)
     dashboard = query(warehouse, DASHBOARD_SQL)
-    assert len(published) == 18 and publications(warehouse) == 1
+    assert len(published) == 23 and publications(warehouse) == 1
 
     # 120 lines, 40 of them invalid JSON: quarantined share 1/3 > 0.05 (blocking)
     bad_batch(landing / "incoming" / "bad.ndjson", count_good=80, count_bad=40)

@@ -12,7 +12,10 @@ all``), compared for each history on the user-grain marts.
 
 The same runs carry a hand-worked scenario (users ``late-*``): days 1-30 land in batch 1, then
 day 31 and late events for day 10 in batch 2; the late events bridge day 10's three sessions
-into one, and a late identify moves an anonymous id's sessions to its user.
+into one, and a late identify moves an anonymous id's sessions to its user. Revenue arrives
+late too: a payment for day 10 and a refund for day 12 land in batch 2, and the day-grain marts
+(event trends, daily revenue), rebuilt for the touched days only, must still equal a full
+refresh.
 """
 
 import datetime as dt
@@ -57,8 +60,20 @@ EVENTS = (
     # 2026-01-19, no end), and its goal event (dashboards_viewed, 7 days)
     ("track", "$feature_flag_called"),
     ("track", "Dashboard Viewed"),
+    # revenue (seeds/revenue_events.csv): payments, monthly or yearly, in three currencies or
+    # with an amount that is not a number, and refunds; late copies move them between days
+    ("track", "Payment Succeeded"),
+    ("track", "Payment Refunded"),
 )
 FLAG_EXPOSURE = "$feature_flag_called"
+REVENUE_EVENTS = ("Payment Succeeded", "Payment Refunded")
+# the amount, currency and interval of a revenue event, drawn with its page
+PAYMENT_PROPERTIES = (
+    {"amount": 29, "currency": "USD", "interval": "month"},
+    {"amount": "12.5", "currency": "EUR", "interval": "year"},
+    {"amount": "abc", "currency": "USD"},
+    {"amount": 10, "currency": "GBP", "interval": "month"},
+)
 GAPS_SECONDS = (0, 1, 1799, 1800, 1801, 3599, 3600, 3601, 7200, 86400)
 
 
@@ -143,6 +158,8 @@ def history_copies(number: int, history: list[DrawnEvent]) -> list[tuple[int, di
                 "$feature_flag": "dashboard_flag",
                 "$feature_flag_response": drawn.page % 2 == 0,
             }
+        if name in REVENUE_EVENTS:
+            line["properties"] = PAYMENT_PROPERTIES[drawn.page]
         copies.append((drawn.batch, line))
         if drawn.copy in (1, 2):
             shift = dt.timedelta(seconds=20 if drawn.copy == 1 else 5)
@@ -182,6 +199,9 @@ def scenario_copies() -> list[tuple[int, dict[str, object]]]:
 
     late-a2 browses anonymously on day 5; late-u2 is active on day 6; batch 2 brings a late
     identify (day 7) that ties late-a2 to late-u2, so late-a2's session moves to late-u2.
+
+    late-u3 pays 29 EUR on day 5 (batch 1); batch 2 brings, three weeks late, its payment of
+    49 EUR on day 10 and a refund of 29 EUR on day 12.
     """
 
     def page_view(event_id: str, at: dt.datetime, **ids: str) -> dict[str, object]:
@@ -211,7 +231,32 @@ def scenario_copies() -> list[tuple[int, dict[str, object]]]:
         "timestamp": iso(day(7, 14)),
         "received_at": iso(day(31, 9)),  # received three weeks late
     }
+
+    def payment(event_id: str, at: dt.datetime, name: str, amount: float) -> dict[str, object]:
+        return {
+            "event_id": event_id,
+            "type": "track",
+            "event": name,
+            "user_id": "late-u3",
+            "timestamp": iso(at),
+            "received_at": iso(at + dt.timedelta(seconds=10)),
+            "properties": {"amount": amount, "currency": "EUR", "interval": "month"},
+        }
+
+    first.append(payment("late-pay-d05", day(5, 10), "Payment Succeeded", 29))
+    # received three weeks late: revenue of days 10 and 12, and January's MRR
+    late_payments = [
+        {
+            **payment("late-pay-d10", day(10, 10), "Payment Succeeded", 49),
+            "received_at": iso(day(31, 9)),
+        },
+        {
+            **payment("late-refund-d12", day(12, 10), "Payment Refunded", 29),
+            "received_at": iso(day(31, 9)),
+        },
+    ]
     second = [
+        *late_payments,
         page_view("late-d31", day(31, 9), user_id="late-u1"),
         page_view("late-d10-0928", day(10, 9, 28), user_id="late-u1"),
         page_view("late-d10-1040", day(10, 10, 40), user_id="late-u1"),
@@ -229,6 +274,7 @@ class Warehouses:
     history_count: int
     seconds: dict[str, float]
     late_sessions_after_batch_1: list[tuple]
+    late_revenue_after_batch_1: list[tuple]
 
 
 def late_sessions(warehouse: Path) -> list[tuple]:
@@ -236,6 +282,16 @@ def late_sessions(warehouse: Path) -> list[tuple]:
         warehouse,
         "select user_key, session_date, session_number, count_events from marts.fct_sessions"
         " where user_key like 'late-%' order by user_key, session_number",
+    )
+
+
+def late_revenue(warehouse: Path) -> list[tuple]:
+    """The revenue of the scenario's days (day 5, 10 and 12 of January 2026)."""
+    return query(
+        warehouse,
+        "select revenue_date, count_orders, round(revenue, 2), count_refunds, round(refunds, 2)"
+        " from marts.agg_revenue_daily where revenue_date in ('2026-01-05', '2026-01-10',"
+        " '2026-01-12') order by 1",
     )
 
 
@@ -258,6 +314,7 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Warehouses:
         copies += history_copies(number, history)
     seconds: dict[str, float] = {}
     after_batch_1: list[tuple] = []
+    revenue_after_batch_1: list[tuple] = []
     for batch in range(BATCHES):
         write_events(
             events / f"batch-{batch + 1}.ndjson",
@@ -266,11 +323,12 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Warehouses:
         seconds[f"incremental run {batch + 1}"] = run_and_check(events, warehouse)
         if batch == 0:
             after_batch_1 = late_sessions(warehouse)
+            revenue_after_batch_1 = late_revenue(warehouse)
     rebuilt = work / "full_refresh.duckdb"
     shutil.copyfile(warehouse, rebuilt)
     seconds["full refresh"] = run_and_check(events, rebuilt, "--full-refresh")
     print("run seconds:", seconds)
-    return Warehouses(warehouse, rebuilt, len(drawn), seconds, after_batch_1)
+    return Warehouses(warehouse, rebuilt, len(drawn), seconds, after_batch_1, revenue_after_batch_1)
 
 
 def mart_tables(warehouse: Path) -> list[str]:
@@ -399,6 +457,28 @@ def test_late_events_bridge_day_10_sessions(warehouses: Warehouses) -> None:
     assert dim_late_a2 == 0
     # and these marts equal the full refresh (test_every_mart_equals_a_full_refresh checks all)
     assert differences(warehouses, "marts.fct_sessions", "user_key like 'late-%'") == []
+
+
+def test_late_revenue_lands_on_the_days_it_happened(warehouses: Warehouses) -> None:
+    """A payment and a refund received three weeks late change the revenue of their own days
+    (rebuilt as touched days), and the month's MRR, as a full refresh does (checked above)."""
+    day_5, day_10, day_12 = (dt.date(2026, 1, number) for number in (5, 10, 12))
+    # 29 EUR at 1.08; days 10 and 12 had other events (late-u1's page views): zero rows
+    assert warehouses.late_revenue_after_batch_1 == [
+        (day_5, 1, 31.32, 0, 0.0),
+        (day_10, 0, 0.0, 0, 0.0),
+        (day_12, 0, 0.0, 0, 0.0),
+    ]
+    assert late_revenue(warehouses.incremental) == [
+        (day_5, 1, 31.32, 0, 0.0),
+        (day_10, 1, 52.92, 0, 0.0),
+        (day_12, 0, 0.0, 1, 31.32),
+    ]
+    assert query(
+        warehouses.incremental,
+        "select cast(mrr as double), mrr_movement from intermediate.int_mrr_user_months"
+        " where user_key = 'late-u3' and month_start = '2026-01-01'",
+    ) == [(pytest.approx(52.92), "new")]
 
 
 def test_later_publications_write_only_the_touched_users_rows(warehouses: Warehouses) -> None:

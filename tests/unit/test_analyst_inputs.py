@@ -121,6 +121,60 @@ def test_the_project_seeds_pass() -> None:
             "onboarding_completed,,7,,goal",
             "window_value '7' needs a unit (or both empty)",
         ),
+        (
+            "revenue_events.csv",
+            "payment_succeeded,amount,",
+            "payment_succeded,amount,",
+            "event_name 'payment_succeded' is not in the tracking plan",
+        ),
+        (
+            "revenue_events.csv",
+            "USD,subscription_payment,",
+            "USD,subscription,",
+            "revenue_kind 'subscription' is not one of order, subscription_payment, refund",
+        ),
+        (
+            "revenue_events.csv",
+            "payment_succeeded,amount,",
+            "payment_succeeded,amount'); drop table x; --,",
+            'amount_property "amount\'); drop table x; --" is not a property path',
+        ),
+        (
+            "revenue_events.csv",
+            "subscription_payment,interval",
+            "subscription_payment,",
+            "interval_property '' is not a property path",
+        ),
+        (
+            "revenue_events.csv",
+            "payment_refunded,amount,currency,USD,refund,",
+            "payment_refunded,amount,currency,USD,refund,interval",
+            "interval_property 'interval' is only for subscription_payment",
+        ),
+        (
+            "revenue_events.csv",
+            "currency,USD,subscription_payment",
+            "currency,CHF,subscription_payment",
+            "default_currency 'CHF' has no rate in seeds/exchange_rates.csv",
+        ),
+        (
+            "exchange_rates.csv",
+            "EUR,1.08",
+            "euro,1.08",
+            "currency 'euro' is not a three-letter code listed once",
+        ),
+        (
+            "exchange_rates.csv",
+            "EUR,1.08",
+            "EUR,-1",
+            "rate_to_reporting_currency '-1' is not a positive number",
+        ),
+        (
+            "exchange_rates.csv",
+            "EUR,1.08",
+            "EUR,nan",
+            "rate_to_reporting_currency 'nan' is not a positive number",
+        ),
     ],
 )
 def test_a_bad_row_names_file_line_column_and_value(

@@ -57,6 +57,7 @@ def test_hostile_values_are_rejected_in_one_line_naming_the_var(name: str, value
         ("{signup_event: page_view}", {"signup_event": "page_view"}),
         ("{timestamp_floor: 2024-02-29}", {"timestamp_floor": "2024-02-29"}),
         ("{lookback_days: 0}", {"lookback_days": 0}),
+        ("{reporting_currency: USD}", {"reporting_currency": "USD"}),
     ],
 )
 def test_valid_values_reach_dbt_typed(text: str, expected: dict[str, Any]) -> None:
@@ -74,6 +75,9 @@ def test_valid_values_reach_dbt_typed(text: str, expected: dict[str, Any]) -> No
         "{signup_event: Signed Up}",
         "{signup_event: singed_up}",  # normalized form, but not in the tracking plan
         "{activity_segment_core_days: 20}",  # above the power threshold (12)
+        "{reporting_currency: EUR}",  # in the exchange rates, but its rate is not 1
+        "{reporting_currency: usd}",
+        "{reporting_currency: CHF}",  # no rate at all
         "{unknown_var: 1}",
         "[1, 2]",
         "{a: [}",

@@ -1,6 +1,7 @@
 """Unit tests of the synthetic event generator (`event_generator`)."""
 
 import gzip
+import itertools
 import json
 import re
 from collections import Counter, defaultdict
@@ -26,6 +27,7 @@ from event_generator.simulate import (
     MS_PER_DAY,
     ROLE_CLEAN,
     Simulation,
+    _add_months,
     _onboarding_funnel,
     _Sessions,
     simulate,
@@ -355,6 +357,69 @@ def test_product_realism(clean: tuple[GenerateSummary, list[Line]]) -> None:
     payments = [event for event in events if event.get("event") == "Payment Succeeded"]
     assert all({"amount", "currency", "plan"} <= set(event["properties"]) for event in payments)
     assert all(not field(event, "anonymous_id", "anonymousId") for event in payments)
+
+
+def test_renewals_fall_on_the_same_day_of_later_calendar_months() -> None:
+    def ms(text: str) -> int:
+        return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() * 1000)
+
+    starts = np.array(
+        [ms("2026-01-31T10:00:00"), ms("2026-01-15T23:59:59"), ms("2025-12-31T08:00:00")]
+    )
+    later = _add_months(starts, np.array([1, 12, 2]))
+    assert [datetime.fromtimestamp(value / 1000, UTC).isoformat() for value in later] == [
+        "2026-02-28T10:00:00+00:00",  # the month's last day when it is shorter
+        "2027-01-15T23:59:59+00:00",
+        "2026-02-28T08:00:00+00:00",
+    ]
+
+
+@pytest.fixture(scope="module")
+def billed(tmp_path_factory: pytest.TempPathFactory) -> list[Line]:
+    """Three months of a clean data set: long enough for renewals, lapses and win-backs."""
+    out = tmp_path_factory.mktemp("billed")
+    generate_events(out, users=800, days=90, seed=7, start=date(2026, 1, 5), dirty_share=0.0)
+    return read_lines(out)
+
+
+def test_billing_has_intervals_currencies_plan_changes_refunds_and_win_backs(
+    billed: list[Line],
+) -> None:
+    """Every MRR movement needs its billing event: yearly and monthly charges in two
+    currencies, renewals whose amount goes up and down, refunds, and a customer billed again
+    after a month without a charge (a win-back on the first day of the month)."""
+    lines = billed
+    billing = sorted(
+        (line.event for line in lines if (line.event.get("event") or "").startswith("Payment")),
+        key=lambda event: field(event, "timestamp", "originalTimestamp"),
+    )
+    payments = [event for event in billing if event["event"] == "Payment Succeeded"]
+    assert {event["properties"]["interval"] for event in payments} == {"month", "year"}
+    assert {event["properties"]["currency"] for event in payments} == {"USD", "EUR"}
+    refunds = [event for event in billing if event["event"] == "Payment Refunded"]
+    assert refunds and all("interval" not in event["properties"] for event in refunds)
+    charged = {
+        (field(event, "user_id", "userId"), event["properties"]["amount"]) for event in refunds
+    }
+    assert charged <= {
+        (field(event, "user_id", "userId"), event["properties"]["amount"]) for event in payments
+    }
+    amounts: dict[str, list[float]] = defaultdict(list)
+    days: dict[str, list[date]] = defaultdict(list)
+    for event in payments:
+        user = field(event, "user_id", "userId")
+        amounts[user].append(event["properties"]["amount"])
+        stamp = field(event, "timestamp", "originalTimestamp")
+        days[user].append(date.fromisoformat(stamp[:10]))
+    changes = [b - a for user in amounts for a, b in itertools.pairwise(amounts[user])]
+    assert any(change > 0 for change in changes) and any(change < 0 for change in changes)
+    win_backs = [
+        later
+        for user in days
+        for earlier, later in itertools.pairwise(days[user])
+        if later.day == 1 and (later - earlier).days > 31
+    ]
+    assert win_backs
 
 
 def test_rejects_bad_arguments(tmp_path: Path) -> None:

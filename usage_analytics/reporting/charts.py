@@ -11,6 +11,13 @@ import pandas as pd
 WIDTH = 620
 HEIGHT = 260
 MAX_LABELLED_PERIODS = 16  # a retention triangle with more columns has no labels in its cells
+MRR_MOVEMENTS = {  # agg_mrr_movements column -> label, colour
+    "new_mrr": ("new", "#2ca02c"),
+    "expansion_mrr": ("expansion", "#98df8a"),
+    "reactivation_mrr": ("reactivation", "#ff7f0e"),
+    "contraction_mrr": ("contraction", "#ff9896"),
+    "churned_mrr": ("churned", "#d62728"),
+}
 LIFECYCLE_COLORS = {
     "new": "#2ca02c",
     "returning": "#1f77b4",
@@ -51,6 +58,93 @@ def stickiness(frame: pd.DataFrame) -> alt.Chart:
             tooltip=["activity_date:T", alt.Tooltip("stickiness:Q", format=".1%")],
         )
         .properties(width=WIDTH, height=HEIGHT // 2)
+    )
+
+
+def revenue(frame: pd.DataFrame, currency: str) -> alt.LayerChart | None:
+    """Revenue per day (orders and payments) above the axis, refunds below, and the net."""
+    if frame.empty:
+        return None
+    long = pd.concat(
+        [
+            frame[["revenue_date"]].assign(measure="revenue", amount=frame["revenue"]),
+            frame[["revenue_date"]].assign(measure="refunds", amount=-frame["refunds"]),
+        ]
+    )
+    bars = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("revenue_date:T", title="day"),
+            y=alt.Y("amount:Q", title=currency, stack="zero"),
+            color=alt.Color(
+                "measure:N",
+                scale=alt.Scale(domain=["revenue", "refunds"], range=["#1f77b4", "#d62728"]),
+                title=None,
+            ),
+            tooltip=["revenue_date:T", "measure:N", alt.Tooltip("amount:Q", format=",.2f")],
+        )
+    )
+    net = (
+        alt.Chart(frame)
+        .mark_line(color="#333333")
+        .encode(
+            x="revenue_date:T",
+            y="net_revenue:Q",
+            tooltip=["revenue_date:T", alt.Tooltip("net_revenue:Q", format=",.2f")],
+        )
+    )
+    return (bars + net).properties(
+        title=f"Revenue per day ({currency}): refunds below zero, net revenue as the line",
+        width=WIDTH,
+        height=HEIGHT,
+    )
+
+
+def mrr_movements(frame: pd.DataFrame, currency: str) -> alt.LayerChart | None:
+    """The MRR bridge per month: new, expansion and reactivation above the axis, contraction
+    and churn below, and the MRR at the month's end as the line."""
+    if frame.empty:
+        return None
+    long = frame.melt(
+        id_vars="month_start", value_vars=list(MRR_MOVEMENTS), var_name="column", value_name="mrr"
+    )
+    long["movement"] = long["column"].map({key: label for key, (label, _) in MRR_MOVEMENTS.items()})
+    labels = [label for label, _ in MRR_MOVEMENTS.values()]
+    bars = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month_start):O", title="month"),
+            y=alt.Y("mrr:Q", title=f"MRR ({currency})", stack="zero"),
+            color=alt.Color(
+                "movement:N",
+                sort=labels,
+                scale=alt.Scale(
+                    domain=labels, range=[color for _, color in MRR_MOVEMENTS.values()]
+                ),
+                title=None,
+            ),
+            tooltip=["yearmonth(month_start):O", "movement:N", alt.Tooltip("mrr:Q", format=",.2f")],
+        )
+    )
+    closing = (
+        alt.Chart(frame)
+        .mark_line(point=True, color="#333333")
+        .encode(
+            x="yearmonth(month_start):O",
+            y="closing_mrr:Q",
+            tooltip=[
+                "yearmonth(month_start):O",
+                alt.Tooltip("closing_mrr:Q", format=",.2f", title="MRR at the end"),
+                alt.Tooltip("count_customers_closing:Q", title="customers"),
+            ],
+        )
+    )
+    return (bars + closing).properties(
+        title=f"MRR movements per month ({currency}); the line is MRR at the month's end",
+        width=WIDTH,
+        height=HEIGHT,
     )
 
 

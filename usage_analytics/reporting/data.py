@@ -73,6 +73,7 @@ class Publication:
     published_at: dt.datetime
     reporting_timezone: str
     signup_event: str
+    reporting_currency: str
     first_date: dt.date
     last_date: dt.date
 
@@ -98,6 +99,8 @@ class ReportData:
     path_event: str
     gates: pd.DataFrame
     experiments: pd.DataFrame  # agg_experiment_results: one row per experiment × metric × variation
+    revenue: pd.DataFrame  # agg_revenue_daily: one row per day
+    mrr: pd.DataFrame  # agg_mrr_movements: one row per month
     options: ReportOptions = field(default_factory=ReportOptions)
 
 
@@ -254,6 +257,22 @@ def read_report_data(serving: Path, options: ReportOptions) -> ReportData:
                 " from audit.publication_gates"
                 " order by status = 'PASS', is_blocking desc, gate",
             ),
+            revenue=_frame(
+                con,
+                "select revenue_date, count_orders, revenue, refunds, net_revenue"
+                " from marts.agg_revenue_daily order by revenue_date",
+            ),
+            mrr=_frame(
+                con,
+                """
+                select
+                    month_start, opening_mrr, new_mrr, expansion_mrr, contraction_mrr,
+                    churned_mrr, reactivation_mrr, closing_mrr, count_customers_closing,
+                    is_month_complete
+                from marts.agg_mrr_movements
+                order by month_start
+                """,
+            ),
             experiments=_frame(
                 con,
                 """
@@ -305,6 +324,7 @@ def _publication(con: duckdb.DuckDBPyConnection, serving: Path) -> Publication:
         published_at=row[2],
         reporting_timezone=settings.get("reporting_timezone", "UTC"),
         signup_event=settings.get("signup_event", "signed_up"),
+        reporting_currency=settings.get("reporting_currency", "USD"),
         first_date=first_date,
         last_date=last_date,
     )
@@ -316,8 +336,8 @@ def _headlines(
     current: Period,
     options: ReportOptions,
 ) -> list[Headline]:
-    """Active users, new signups, activation, week-1 retention and each funnel's conversion,
-    in ``current`` and in the period before it."""
+    """Active users, new signups, activation, week-1 retention, net revenue and each funnel's
+    conversion, in ``current`` and in the period before it."""
     previous = current.before()
     periods = {"current": current, "previous": previous}
 
@@ -381,6 +401,15 @@ def _headlines(
             *_week_one_retention(con, options.retention_name, publication.last_date),
             is_rate=True,
             note="latest cohort whose week 1 is over, against the cohort before",
+        ),
+        Headline(
+            "net_revenue",
+            f"Net revenue ({publication.reporting_currency})",
+            *both(
+                "select sum(net_revenue) from marts.agg_revenue_daily"
+                " where revenue_date between $first and $last"
+            ),
+            note="orders and payments minus refunds",
         ),
     ]
     funnels = [

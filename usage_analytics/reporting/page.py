@@ -116,6 +116,17 @@ def _sections(data: ReportData) -> list[Section]:
             blocks(charts.lifecycle(data.lifecycle, data.options.lifecycle_period)),
         ),
         Section(
+            "Revenue and MRR",
+            f"Revenue in {data.publication.reporting_currency} from the revenue events "
+            "(seeds/revenue_events.csv), refunds on the day they happen; MRR is the monthly "
+            "value of the subscriptions in force at each month's end (docs/revenue.md).",
+            points=_revenue_sentences(data),
+            charts=blocks(
+                charts.revenue(data.revenue, data.publication.reporting_currency),
+                charts.mrr_movements(data.mrr, data.publication.reporting_currency),
+            ),
+        ),
+        Section(
             "Funnels",
             "Users at each step, and the conversion from the first step. Where each funnel "
             "loses the most users:",
@@ -197,6 +208,35 @@ def _funnel_drop_sentence(funnels: pd.DataFrame, name: str) -> str:
         f"({before['event_name']}) and step {after['step_number']} ({after['event_name']}): "
         f"{lost:,} of {int(before['count_users']):,} ({share:.0%}) do not continue."
     )
+
+
+def _revenue_sentences(data: ReportData) -> list[str]:
+    """Why MRR moved in the last complete month, and the period's average order value."""
+    currency = data.publication.reporting_currency
+    sentences = []
+    complete = data.mrr[data.mrr["is_month_complete"]]
+    if not complete.empty:
+        month = complete.iloc[-1]
+        moves = ", ".join(
+            f"{label} {month[column]:+,.0f}"
+            for column, (label, _) in charts.MRR_MOVEMENTS.items()
+            if month[column]
+        )
+        sentences.append(
+            f"MRR at the end of {month['month_start']:%B %Y}: {month['closing_mrr']:,.0f} "
+            f"{currency}, from {month['opening_mrr']:,.0f} ({moves or 'no movement'})."
+        )
+    in_period = data.revenue["revenue_date"].between(
+        pd.Timestamp(data.current.first), pd.Timestamp(data.current.last)
+    )
+    days = data.revenue[in_period]
+    if days["count_orders"].sum():
+        sentences.append(
+            f"Average order value {data.current}: "
+            f"{days['revenue'].sum() / days['count_orders'].sum():,.2f} {currency} over "
+            f"{int(days['count_orders'].sum()):,} orders and payments."
+        )
+    return sentences
 
 
 def _experiment_sentences(results: pd.DataFrame) -> list[str]:

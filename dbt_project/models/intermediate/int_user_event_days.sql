@@ -4,9 +4,9 @@
 -- depends_on: {{ ref('int_touched_users') }}
 {#
     One row per user × event name × active flag × reporting day (in `reporting_timezone`)
-    with at least one such event, and the week (starting Monday) and month that day falls in:
-    the activity the retention, lifecycle and active-user models count, at a fraction of the
-    events' rows.
+    with at least one such event, how many, and the week (starting Monday) and month that day
+    falls in: the activity the retention, lifecycle, active-user and event-trend models count,
+    at a fraction of the events' rows.
 
     Incremental (strategy touched_users, `rebuild_from_date_column: event_date`): a row
     depends only on the user's events of that day, and every event before a touched user's
@@ -39,15 +39,18 @@ events_all as (
 
 user_event_days as (
 
-    select distinct
+    select
         user_key,
         event_name,
         is_active_event,
         event_date,
         {{ to_reporting_period_start('event_at', 'week') }} as week_start,
-        {{ to_reporting_period_start('event_at', 'month') }} as month_start
+        {{ to_reporting_period_start('event_at', 'month') }} as month_start,
+        count(*) as count_events
 
     from events
+
+    group by 1, 2, 3, 4, 5, 6
 
 )
 
@@ -57,6 +60,7 @@ select
     is_active_event,
     event_date,
     week_start,
-    month_start
+    month_start,
+    count_events
 
 from user_event_days

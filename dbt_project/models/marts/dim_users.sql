@@ -19,6 +19,54 @@ users_attributed as (
 
 ),
 
+payments as (
+
+    select * from {{ ref('int_revenue_payments') }}
+
+),
+
+user_months as (
+
+    select * from {{ ref('int_mrr_user_months') }}
+
+),
+
+warehouse_periods as (
+
+    select * from {{ ref('int_warehouse_periods') }}
+
+),
+
+user_payments_summarized as (
+
+    select
+        user_key,
+        sum(case when revenue_kind <> 'refund' then amount_reporting else 0 end)
+            as lifetime_revenue,
+        sum(case when revenue_kind = 'refund' then amount_reporting else 0 end)
+            as lifetime_refunds,
+        min(case when revenue_kind <> 'refund' then event_at end) as first_payment_at,
+        max(case when revenue_kind <> 'refund' then event_at end) as last_payment_at
+
+    from payments
+
+    group by 1
+
+),
+
+user_current_mrr as (
+
+    select
+        user_months.user_key,
+        user_months.mrr as current_mrr
+
+    from user_months
+
+    inner join warehouse_periods
+        on user_months.month_start = warehouse_periods.last_month_start
+
+),
+
 user_events_summarized as (
 
     select
@@ -74,7 +122,13 @@ users as (
         users_attributed.current_plan,
         users_attributed.count_active_days_last_28_days,
         {{- custom_dimension_columns('user', alias='users_attributed') }}
-        users_attributed.activity_segment
+        users_attributed.activity_segment,
+        coalesce(user_payments_summarized.lifetime_revenue, 0) as lifetime_revenue,
+        coalesce(user_payments_summarized.lifetime_revenue, 0)
+        - coalesce(user_payments_summarized.lifetime_refunds, 0) as lifetime_net_revenue,
+        user_payments_summarized.first_payment_at,
+        user_payments_summarized.last_payment_at,
+        coalesce(user_current_mrr.current_mrr, 0) as current_mrr
 
     from users_attributed
 
@@ -83,6 +137,12 @@ users as (
 
     left join user_sessions_summarized
         on users_attributed.user_key = user_sessions_summarized.user_key
+
+    left join user_payments_summarized
+        on users_attributed.user_key = user_payments_summarized.user_key
+
+    left join user_current_mrr
+        on users_attributed.user_key = user_current_mrr.user_key
 
 )
 
@@ -107,6 +167,11 @@ select
     current_plan,
     count_active_days_last_28_days,
     activity_segment,
+    cast(lifetime_revenue as double) as lifetime_revenue,
+    cast(lifetime_net_revenue as double) as lifetime_net_revenue,
+    first_payment_at,
+    last_payment_at,
+    cast(current_mrr as double) as current_mrr,
     {{- custom_dimension_columns('user') }}
     last_seen_date
 

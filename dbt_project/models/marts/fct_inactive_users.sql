@@ -4,6 +4,8 @@
     were never identified are left out: without a user_id a campaign cannot reach them (they
     stay in dim_users). `last_active_at` is the last event that counts as active, which can be
     older than `last_seen_at` (e.g. a billing event after the user stopped coming).
+    `revenue_at_risk` is the user's current MRR (dim_users.current_mrr): what the business
+    loses each month if the inactive user cancels; sort by it to call the costliest first.
 #}
 with
 
@@ -58,7 +60,9 @@ inactive_users as (
         users.cohort_week,
         users.count_sessions,
         users.count_events,
-        users.count_active_days
+        users.count_active_days,
+        users.current_mrr,
+        users.lifetime_revenue
 
     from users
 
@@ -84,6 +88,8 @@ select
     cohort_week,
     cast(count_sessions as {{ dbt.type_bigint() }}) as count_sessions,
     cast(count_events as {{ dbt.type_bigint() }}) as count_events,
-    cast(count_active_days as {{ dbt.type_bigint() }}) as count_active_days
+    cast(count_active_days as {{ dbt.type_bigint() }}) as count_active_days,
+    cast(current_mrr as double) as revenue_at_risk,
+    cast(lifetime_revenue as double) as lifetime_revenue
 
 from inactive_users
