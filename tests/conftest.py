@@ -13,6 +13,14 @@ import duckdb
 import pytest
 from filelock import FileLock
 
+import __main__
+
+# pytest-xdist starts its workers with `python -c`: a __main__ without __file__ or __spec__,
+# which pyspark.sql.connect (imported by Great Expectations once pyspark, the `spark` extra, is
+# installed) takes for a doctest run and answers with sys.exit(0), failing GX's import.
+if getattr(__main__, "__spec__", None) is None and not hasattr(__main__, "__file__"):
+    __main__.__file__ = "<pytest-xdist worker>"
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # `python -m orchestration.cli` from the repository root runs this checkout's code (the same
 # entry point as the installed `usage-analytics` script).
