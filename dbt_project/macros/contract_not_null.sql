@@ -8,12 +8,7 @@
 #}
 {% macro add_missing_not_null_constraints() -%}
     {%- if execute and model.config.materialized == 'incremental' and is_incremental() -%}
-        {%- set required = [] -%}
-        {%- for name, column in model.columns.items() -%}
-            {%- for constraint in column.constraints if constraint.type == 'not_null' -%}
-                {%- do required.append(name) -%}
-            {%- endfor -%}
-        {%- endfor -%}
+        {%- set required = contract_not_null_columns(model) -%}
         {%- if required -%}
             {%- set nullable_query -%}
                 select column_name
@@ -32,4 +27,15 @@
             {%- endfor -%}
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{# The columns of `model` whose contract says not_null (in contract order). #}
+{% macro contract_not_null_columns(model) -%}
+    {%- set required = [] -%}
+    {%- for name, column in model.columns.items() -%}
+        {%- for constraint in column.constraints if constraint.type == 'not_null' -%}
+            {%- do required.append(name) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(required) }}
 {%- endmacro %}

@@ -7,12 +7,7 @@
 #}
 {% macro spark__persist_constraints(relation, model) -%}
     {%- if not config.get('contract').enforced -%}{{ return('') }}{%- endif -%}
-    {%- set required = [] -%}
-    {%- for name, column in model.columns.items() -%}
-        {%- for constraint in column.constraints if constraint.type == 'not_null' -%}
-            {%- do required.append(name) -%}
-        {%- endfor -%}
-    {%- endfor -%}
+    {%- set required = contract_not_null_columns(model) -%}
     {%- if required -%}
         {%- set nulls_query -%}
             select
