@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PIP_VERSION := 26.3
 
-.PHONY: install run test browser report lint dev generate docs semantic-layer clean
+.PHONY: install run test browser java report lint dev generate docs semantic-layer clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,13 +23,18 @@ install: $(STAMP)
 run: install  ## land, build and check the bundled sample into data/warehouse.duckdb
 	$(BIN)/usage-analytics run
 
-test: install browser  ## the whole suite: SQL and Python linters, then unit, semantic, integration
+test: install browser java  ## the whole suite: SQL and Python linters, then unit, semantic, integration
 	$(BIN)/sqlfluff lint dbt_project --processes 2
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The report's browser test opens the page in Chromium, from the distribution's packages.
+# The Spark parity test runs pyspark, which needs a Java runtime (17), from the distribution.
+java:  ## a Java 17 runtime for pyspark (apt, as root)
+	command -v java >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
+
 browser:  ## headless Chromium for the report's screenshot and browser test (apt, as root)
 	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
 		{ apt-get update -qq && apt-get install -y -qq chromium; }
