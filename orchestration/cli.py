@@ -188,6 +188,11 @@ def _builds(
         "--warehouse", type=Path, help="DuckDB file (default data/warehouse.duckdb)"
     )
     command.add_argument("--vars", default="", help=vars_help)
+    command.add_argument(
+        "--target",
+        help="dbt target of dbt_project/profiles.yml the build runs on: duckdb (default) or"
+        " spark, a local Spark session (docs/spark.md)",
+    )
     add_output_options(command)
     command.set_defaults(handler=handler)
 

@@ -14,7 +14,7 @@ environment for the call. Variables that hold the user's data (``DBT_ENV_SECRET_
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 # dagster-dbt logs through ``dagster.get_dagster_logger()``
@@ -52,17 +52,26 @@ DBT_FLAG_VARIABLES = (
 
 
 @contextmanager
-def dbt_child_environment() -> Iterator[list[str]]:
-    """Takes dbt's flag variables out of ``os.environ`` while a dbt process is started.
+def dbt_child_environment(settings: Mapping[str, str] | None = None) -> Iterator[list[str]]:
+    """Takes dbt's flag variables out of ``os.environ`` while a dbt process is started, and
+    sets ``settings`` (variables the profile reads) for it.
 
     Yields:
-        The names of the variables that were set (and are put back afterwards).
+        The names of the flag variables that were set (and are put back afterwards).
     """
+    settings = settings or {}
     removed = {name: os.environ.pop(name) for name in DBT_FLAG_VARIABLES if name in os.environ}
+    replaced = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     try:
         yield sorted(removed)
     finally:
         os.environ.update(removed)
+        for name, value in replaced.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class RepeatedObservationWarnings(logging.Filter):

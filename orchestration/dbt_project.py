@@ -10,17 +10,19 @@ import functools
 import hashlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import yaml
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 from filelock import FileLock
 
 from orchestration.check_descriptions import dbt_test_description
 from orchestration.dbt_launcher import launcher_path
 from usage_analytics.paths import DBT_PROJECT_DIR, SEEDS_DIR
+from usage_analytics.spark.warehouse_copy import Column, ModelTable
 
 _GENERATED_DIRS = {"target", "logs", "dbt_packages"}
 # the dbt of this environment (constraints.txt), whether or not its folder is on PATH: dbt
@@ -29,6 +31,13 @@ _GENERATED_DIRS = {"target", "logs", "dbt_packages"}
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("usage-analytics-dbt"))
 # dbt `meta` keys the publish step reads from the mart models (see publish/assets.py)
 PUBLISH_META_KEYS = ("publish_unit", "publish_range")
+# the target the manifest Dagster reads is parsed for: the asset graph is the same on every
+# target, and the steps Dagster runs itself (landing, gates, publication) use the DuckDB
+# warehouse, whose contract types (JSON among them) the DuckDB rendering of the models gives
+MANIFEST_TARGET = "duckdb"
+PROFILE_NAME = "usage_analytics"
+# profiles.yml targets that build nothing (dbt docs and `mf` on the serving copy)
+READ_ONLY_TARGETS = ("serving",)
 
 
 def dbt_child_executable() -> str:
@@ -39,12 +48,17 @@ def dbt_child_executable() -> str:
 
 @functools.cache
 def dbt_project() -> DbtProject:
-    """The dbt project, built once per process."""
-    return DbtProject(
-        project_dir=DBT_PROJECT_DIR,
-        profiles_dir=DBT_PROJECT_DIR,
-        target=os.environ.get("USAGE_ANALYTICS_DBT_TARGET", "").strip() or "duckdb",
-    )
+    """The dbt project, built once per process. It names no target: a build runs on the run's
+    (``DbtBuild.target``), the manifest is parsed for ``MANIFEST_TARGET``."""
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+@functools.cache
+def profile_targets() -> dict[str, str]:
+    """The targets of ``profiles.yml`` and their adapter types (``duckdb``, ``spark``...)."""
+    profiles = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    outputs = profiles[PROFILE_NAME]["outputs"]
+    return {str(name): str(output["type"]) for name, output in outputs.items()}
 
 
 class UsageAnalyticsTranslator(DagsterDbtTranslator):
@@ -91,8 +105,9 @@ class UsageAnalyticsTranslator(DagsterDbtTranslator):
 
 
 def inputs_fingerprint() -> str:
-    """A hash of every dbt and seed file's path and content: what the manifest is parsed from."""
-    digest = hashlib.sha256()
+    """A hash of every dbt and seed file's path and content, and of the target: what the
+    manifest is parsed from."""
+    digest = hashlib.sha256(MANIFEST_TARGET.encode())
     sources = [
         path
         for path in DBT_PROJECT_DIR.rglob("*")
@@ -153,5 +168,46 @@ def prepare_manifest(force: bool = False) -> None:
         if force or manifest_is_stale():
             fingerprint = inputs_fingerprint()  # taken before parsing: a later edit re-parses
             parse = DbtCliResource(project_dir=project, dbt_executable=dbt_child_executable())
-            parse.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+            parse.cli(
+                ["parse", "--quiet", "--target", MANIFEST_TARGET], target_path=project.target_path
+            ).wait()
             _fingerprint_path().write_text(fingerprint)
+
+
+def built_model_tables(
+    manifest: Mapping[str, Any], unique_ids: Iterable[str], schemas: Collection[str]
+) -> list[ModelTable]:
+    """The models of ``unique_ids`` that dbt builds into ``schemas``, as the DuckDB warehouse
+    holds them: relation name, view or table, enforced contract (DuckDB's column types and
+    not-null constraints) and the descriptions ``persist_docs`` writes."""
+    tables = []
+    for unique_id in unique_ids:
+        node = manifest["nodes"].get(unique_id)
+        if node is None or node["resource_type"] != "model" or node["schema"] not in schemas:
+            continue
+        config = node["config"]
+        contract = ()
+        if config.get("contract", {}).get("enforced"):
+            contract = tuple(
+                Column(
+                    name=name,
+                    data_type=column["data_type"],
+                    not_null=any(c["type"] == "not_null" for c in column.get("constraints", [])),
+                )
+                for name, column in node["columns"].items()
+            )
+        persist = config.get("persist_docs") or {}
+        tables.append(
+            ModelTable(
+                schema=node["schema"],
+                name=node.get("alias") or node["name"],
+                view=config["materialized"] == "view",
+                contract=contract,
+                description=node["description"] if persist.get("relation") else None,
+                column_comments=bool(persist.get("columns")),
+                descriptions={
+                    name: column["description"] for name, column in node["columns"].items()
+                },
+            )
+        )
+    return tables

@@ -75,12 +75,19 @@ def command_resources(args: argparse.Namespace) -> tuple["Warehouse", "DbtBuild"
     from orchestration.defs.resources import Commands, DbtBuild, Warehouse, from_env
     from usage_analytics.analyst_inputs import check_analyst_inputs
     from usage_analytics.dbt_vars import effective_vars
+    from usage_analytics.spark.runtime import missing_requirement
 
     check_analyst_inputs()  # the tracking plan first: signup_event must be one of its events
     effective_vars(args.vars)  # the clearest message for an unknown or invalid var
     from_env("commands", Commands)  # USAGE_ANALYTICS_EPHEMERAL_INSTANCE, checked before the run
     warehouse = from_env("warehouse", Warehouse, **path_option("database", args.warehouse))
-    return warehouse, from_env("dbt_build", DbtBuild, dbt_vars=args.vars)
+    target = {"target": args.target} if args.target else {}
+    dbt_build = from_env("dbt_build", DbtBuild, dbt_vars=args.vars, **target)
+    if dbt_build.engine == "spark":
+        problem = missing_requirement()
+        if problem:
+            raise ValueError(problem)
+    return warehouse, dbt_build
 
 
 def path_option(field: str, path: Path | None) -> dict[str, str]:

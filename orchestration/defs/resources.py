@@ -24,7 +24,13 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from pydantic import Field, ValidationInfo, field_validator
 
-from orchestration.dbt_project import dbt_child_executable, dbt_project
+from orchestration.dbt_project import (
+    MANIFEST_TARGET,
+    READ_ONLY_TARGETS,
+    dbt_child_executable,
+    dbt_project,
+    profile_targets,
+)
 from usage_analytics.dbt_vars import dbt_vars_argument, effective_vars
 from usage_analytics.paths import REPO_ROOT, from_repo_root
 from usage_analytics.publishing.serving import default_serving_path
@@ -237,12 +243,33 @@ class DbtBuild(dg.ConfigurableResource):
         description="Also run the dbt unit tests (development and CI; production leaves them"
         " out, as dbt advises).",
     )
+    target: str = Field(
+        default=MANIFEST_TARGET,
+        description="The target of dbt_project/profiles.yml the build runs on: duckdb, or"
+        " spark (a local Spark session, docs/spark.md).",
+    )
 
     @field_validator("dbt_vars")
     @classmethod
     def _valid_vars(cls, value: str) -> str:
         effective_vars(value)  # every var known and its value accepted (VarError otherwise)
         return value
+
+    @field_validator("target")
+    @classmethod
+    def _buildable_target(cls, value: str) -> str:
+        buildable = [name for name in profile_targets() if name not in READ_ONLY_TARGETS]
+        if value not in buildable:
+            raise ValueError(
+                f"{value!r} is not a target of dbt_project/profiles.yml that builds"
+                f" ({', '.join(buildable)})"
+            )
+        return value
+
+    @property
+    def engine(self) -> str:
+        """The adapter type of the target (``duckdb``, ``spark``)."""
+        return profile_targets()[self.target]
 
     def effective_vars(self) -> dict[str, Any]:
         """The project's dbt var defaults overridden by this run's vars."""
@@ -296,13 +323,15 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "USAGE_ANALYTICS_VOLUME_TRAILING_BATCHES": ("quality_gates", "volume_trailing_batches"),
     "USAGE_ANALYTICS_FRESHNESS_HOURS": ("quality_gates", "freshness_hours"),
     "USAGE_ANALYTICS_DBT_UNIT_TESTS": ("dbt_build", "unit_tests"),
-    "USAGE_ANALYTICS_DBT_TARGET": ("dbt", "target"),
+    "USAGE_ANALYTICS_DBT_TARGET": ("dbt_build", "target"),
     "USAGE_ANALYTICS_PARTITIONS_START": ("scheduling", "partitions_start"),
     "USAGE_ANALYTICS_SCHEDULE_CRON": ("scheduling", "schedule_cron"),
     "USAGE_ANALYTICS_SCHEDULE_TIMEZONE": ("scheduling", "schedule_timezone"),
     "USAGE_ANALYTICS_SENSOR_INTERVAL_SECONDS": ("scheduling", "sensor_interval_seconds"),
     "USAGE_ANALYTICS_EPHEMERAL_INSTANCE": ("commands", "ephemeral_instance"),
 }
+# the command-line options that set a field, where not named after it
+OPTIONS = {"database": "--warehouse", "events_dir": "--events", "dbt_vars": "--vars"}
 PATH_FIELDS = {
     ("warehouse", "database"),
     ("warehouse", "serving_database"),
@@ -310,7 +339,7 @@ PATH_FIELDS = {
     ("landing", "events_dir"),
 }
 # string settings read and validated when the definitions load, not handed over as EnvVars
-LOAD_TIME_FIELDS = PATH_FIELDS | {("warehouse", "memory_limit")}
+LOAD_TIME_FIELDS = PATH_FIELDS | {("warehouse", "memory_limit"), ("dbt_build", "target")}
 
 Model = TypeVar("Model", bound=pydantic.BaseModel)
 
@@ -351,10 +380,12 @@ def from_env(key: str, model: type[Model], **overrides: Any) -> Model:
     except pydantic.ValidationError as error:
         problem = error.errors()[0]
         name = str(problem["loc"][0]) if problem["loc"] else "?"
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        if name in overrides:  # a command-line option
+            option = OPTIONS.get(name, f"--{name.replace('_', '-')}")
+            raise SettingError(f"{option} {overrides[name]!r}: {message}") from error
         variable = next((v for v, owned in ENVIRONMENT.items() if owned == (key, name)), name)
-        raise SettingError(
-            f"{variable}={os.environ.get(variable, '')!r}: {problem['msg']}"
-        ) from error
+        raise SettingError(f"{variable}={os.environ.get(variable, '')!r}: {message}") from error
 
 
 def value_of(setting: str) -> str:
@@ -364,15 +395,14 @@ def value_of(setting: str) -> str:
 
 def build_resources() -> dict[str, Any]:
     """The resources every asset, check and sensor of the code location uses."""
-    project = dbt_project()  # its target: USAGE_ANALYTICS_DBT_TARGET, read once there
+    project = dbt_project()
     return {
         "warehouse": from_env("warehouse", Warehouse),
         "landing": from_env("landing", Landing),
         "quality_gates": from_env("quality_gates", QualityGates),
         "dbt_build": from_env("dbt_build", DbtBuild),
         "dbt": DbtCliResource(
-            project_dir=project,
-            target=project.target,
+            project_dir=project,  # no target: the build names the run's (DbtBuild.target)
             dbt_executable=dbt_child_executable(),  # dies with the run (kill -9 too)
         ),
     }
