@@ -83,7 +83,7 @@ def copy_built_tables(
         SparkTableMissing: A table's folder is missing; nothing is changed.
     """
     folders = {
-        model: spark_table_folder(tables, model.schema, model.name)
+        (model.schema, model.name): spark_table_folder(tables, model.schema, model.name)
         for model in models
         if not model.view
     }
@@ -99,7 +99,9 @@ def copy_built_tables(
             _drop(con, model.schema, model.name)
             if model.view:
                 continue
-            files = sorted(str(path) for path in folders[model].glob("*.parquet"))
+            files = sorted(
+                str(path) for path in folders[model.schema, model.name].glob("*.parquet")
+            )
             _create(con, relation, model, files)
             _comment(con, relation, model)
             (counts[f"{model.schema}.{model.name}"],) = con.execute(
