@@ -10,6 +10,7 @@ columns with the same types, constraints and comments, and the same multiset of 
 doubles (rates, statistics) equal to 1e-9.
 """
 
+import re
 import shutil
 from pathlib import Path
 
@@ -92,7 +93,10 @@ def test_the_spark_run_published_from_the_exported_raw_layer(
     built: tuple[Path, Path, str], both: duckdb.DuckDBPyConnection
 ) -> None:
     _, on_spark, output = built
-    assert "exported the raw layer for Spark" in output
+    (log,) = re.findall(r"^  log +(\S+)$", output, flags=re.MULTILINE)
+    steps = Path(log).read_text()
+    assert "exported the raw layer for Spark" in steps
+    assert re.search(r"copied \d+ tables of the Spark build", steps)
     (run_id,) = both.execute(
         "select run_id from spark.audit.publications order by published_at desc limit 1"
     ).fetchone()
