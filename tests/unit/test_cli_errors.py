@@ -54,6 +54,25 @@ def test_a_bad_var_exits_2_before_anything_runs(
     assert not warehouse.exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "env", "expected"),
+    [
+        (["--target", "nope"], {}, ["--target 'nope'", "(duckdb, spark)"]),
+        (["--target", "serving"], {}, ["--target 'serving'", "builds"]),
+        ([], {"USAGE_ANALYTICS_DBT_TARGET": "serving"}, ["USAGE_ANALYTICS_DBT_TARGET='serving'"]),
+    ],
+)
+def test_a_target_that_does_not_build_exits_2_before_anything_runs(
+    tmp_path: Path, events: Path, option: list[str], env: dict[str, str], expected: list[str]
+) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    result = run_cli(
+        "run", "--events", str(events), "--warehouse", str(warehouse), *option, env=env
+    )
+    _assert_one_line_error(result, *expected)
+    assert not warehouse.exists()
+
+
 def test_a_funnel_step_with_an_unknown_event_exits_2_naming_the_row(
     tmp_path: Path, events: Path
 ) -> None:

@@ -41,6 +41,17 @@ def spark_table(tables: Path, schema: str, name: str, select: str) -> None:
         con.execute(f"copy ({select}) to '{folder / 'part-00000.snappy.parquet'}' (format parquet)")
 
 
+def spark_things(tables: Path, select: str) -> None:
+    """Writes ``select``'s rows as Spark's ``marts_candidate.fct_things``."""
+    spark_table(tables, "marts_candidate", "fct_things", select)
+
+
+@pytest.fixture
+def tables(tmp_path: Path) -> Path:
+    """Spark's table folder."""
+    return tmp_path / "tables"
+
+
 @pytest.fixture
 def warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     """A warehouse holding an earlier DuckDB build: candidate, view, incremental state."""
@@ -56,14 +67,11 @@ def warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def test_a_contract_table_is_created_from_its_contract_and_filled_by_name(
-    tmp_path: Path, warehouse: duckdb.DuckDBPyConnection
+    tables: Path, warehouse: duckdb.DuckDBPyConnection
 ) -> None:
-    tables = tmp_path / "tables"
     # Spark's column order need not be the contract's; its JSON is text, its money a decimal
-    spark_table(
+    spark_things(
         tables,
-        "marts_candidate",
-        "fct_things",
         "select * from (values (cast(1.5 as decimal(28,6)), 't1', '{\"a\": 1}'),"
         " (null, 't2', null)) as spark_rows(amount, thing_id, properties)",
     )
@@ -96,13 +104,10 @@ def test_a_contract_table_is_created_from_its_contract_and_filled_by_name(
 
 
 def test_a_null_in_a_not_null_column_fails_and_changes_nothing(
-    tmp_path: Path, warehouse: duckdb.DuckDBPyConnection
+    tables: Path, warehouse: duckdb.DuckDBPyConnection
 ) -> None:
-    tables = tmp_path / "tables"
-    spark_table(
+    spark_things(
         tables,
-        "marts_candidate",
-        "fct_things",
         "select cast(null as varchar) as thing_id, '{}' as properties, 1.0 as amount",
     )
     with pytest.raises(duckdb.ConstraintException, match="thing_id"):
@@ -114,19 +119,18 @@ def test_a_null_in_a_not_null_column_fails_and_changes_nothing(
 
 
 def test_a_missing_spark_table_is_named_and_nothing_changes(
-    tmp_path: Path, warehouse: duckdb.DuckDBPyConnection
+    tables: Path, warehouse: duckdb.DuckDBPyConnection
 ) -> None:
     with pytest.raises(SparkTableMissing, match=r"marts_candidate\.db/fct_things"):
-        copy_built_tables(warehouse, tmp_path / "tables", [VIEW, FCT])
+        copy_built_tables(warehouse, tables, [VIEW, FCT])
     assert warehouse.execute(
         "select count(*) from duckdb_views() where view_name = 'users_view'"
     ).fetchone() == (1,)
 
 
 def test_a_data_type_that_is_not_one_is_refused(
-    tmp_path: Path, warehouse: duckdb.DuckDBPyConnection
+    tables: Path, warehouse: duckdb.DuckDBPyConnection
 ) -> None:
-    tables = tmp_path / "tables"
     spark_table(tables, "audit", "bad", "select 1 as x")
     bad = ModelTable(schema="audit", name="bad", contract=(Column("x", "int); drop table t; --"),))
     with pytest.raises(ValueError, match="data type"):

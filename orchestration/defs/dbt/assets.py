@@ -59,10 +59,10 @@ def build_dbt_models(project: DbtProject) -> dg.AssetsDefinition:
         A failing error-severity test skips everything downstream of it; the step then fails
         with the names and messages of the failed nodes.
 
-        On the run's target (``USAGE_ANALYTICS_DBT_TARGET``, ``--target``). A Spark target
-        builds from the Parquet export of the warehouse's raw layer, written first, and its
-        candidate marts and audit tables are copied into the warehouse after the build passed,
-        for the publish step (docs/spark.md).
+        dbt runs on the run's target (``USAGE_ANALYTICS_DBT_TARGET``, ``--target``). A Spark
+        target builds from the Parquet export of the warehouse's raw layer, written first, and
+        its candidate marts and audit tables are copied into the warehouse once the build
+        passed, for the publish step (docs/spark.md).
         """
         spark = SparkFiles.of_warehouse(warehouse.path) if dbt_build.engine == "spark" else None
         args = ["build", "--target", dbt_build.target]
