@@ -66,14 +66,27 @@ def import_in_background() -> None:
 
     The import takes about 3 s of Python start-up, and the first gate needs it only after
     landing; a run starts this first, so the import overlaps the landing step (mostly DuckDB,
-    which releases the GIL) instead of adding to it. ``_context`` waits for that thread before
-    it imports anything itself: two threads importing GX's circular modules at once can see a
-    module half initialized ("partially initialized module" errors).
+    which releases the GIL) instead of adding to it.
+
+    Two threads importing the same circular modules at once can see one half initialized
+    ("partially initialized module 'sqlalchemy.orm.exc' has no attribute ...": Dagster's event
+    storage imports ``sqlalchemy.orm`` lazily, on its first ``in_`` query, and GX imports it
+    too). So ``sqlalchemy.orm`` is imported here first, in the calling thread; the landing step
+    waits for the import (``wait_for_background_import``) before anything else of the run
+    queries the instance; and ``_context`` waits before it imports GX itself.
     """
     if not _background_import:
+        import sqlalchemy.orm  # noqa: F401 - before the other thread can reach it
+
         thread = threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True)
         _background_import.append(thread)
         thread.start()
+
+
+def wait_for_background_import() -> None:
+    """Returns once the import ``import_in_background`` started is done (at once if none)."""
+    for thread in _background_import:
+        thread.join()
 
 
 def _import_gx() -> None:
@@ -160,8 +173,7 @@ def validate_in_duckdb(
 
 def _context() -> Any:
     """An ephemeral GX context, without progress bars."""
-    for thread in _background_import:
-        thread.join()  # never import GX from two threads at once
+    wait_for_background_import()  # never import GX from two threads at once
     _import_gx()  # the settings the background import uses, whichever runs first
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import dagster as dg
 import duckdb
 
-from expectations.runner import import_in_background
+from expectations.runner import import_in_background, wait_for_background_import
 from orchestration.defs.landing.partitions import partition_window
 from orchestration.defs.resources import DbtBuild, Landing, Warehouse
 from orchestration.table_metadata import table_metadata
@@ -96,6 +96,9 @@ def land_events(
         raise dg.RetryRequested(
             max_retries=BUSY_RETRIES, seconds_to_wait=BUSY_RETRY_SECONDS
         ) from error
+    finally:
+        # no step after this one imports anything while GX's import runs in the other thread
+        wait_for_background_import()
     context.log.info(
         f"landed {result.count_files_landed} file(s) from {folder} ({partitions}):"
         f" {result.count_lines} lines, {result.count_landed} valid,"
