@@ -32,6 +32,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from usage_analytics.spark.raw_export import export_raw_layer  # noqa: E402
+from usage_analytics.spark.runtime import SparkFiles  # noqa: E402
 
 
 def dbt_build(target: str, work: Path, env: dict[str, str], *extra: str) -> dict[str, object]:
@@ -88,19 +89,13 @@ def main() -> None:
         if args.events:
             run += ["--events", str(args.events)]
         subprocess.run(run, cwd=REPO_ROOT, check=True)
+        spark_files = SparkFiles.of_warehouse(warehouse)  # where a run keeps them
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            counts = export_raw_layer(con, work / "raw")
+            counts = export_raw_layer(con, spark_files.raw)
         duck = dbt_build(
             "duckdb", work, {"USAGE_ANALYTICS_WAREHOUSE": str(warehouse)}, "--full-refresh"
         )
-        spark = dbt_build(
-            "spark",
-            work,
-            {
-                "USAGE_ANALYTICS_RAW_LOCATION": str(work / "raw"),
-                "USAGE_ANALYTICS_SPARK_DIR": str(work / "spark"),
-            },
-        )
+        spark = dbt_build("spark", work, spark_files.environment())
     name = args.events.name if args.events else "sample"
     figures = {
         "benchmark": "spark_vs_duckdb",

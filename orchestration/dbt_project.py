@@ -204,10 +204,11 @@ def built_model_tables(
                 view=config["materialized"] == "view",
                 contract=contract,
                 description=node["description"] if persist.get("relation") else None,
-                column_comments=bool(persist.get("columns")),
-                descriptions={
+                column_descriptions={
                     name: column["description"] for name, column in node["columns"].items()
-                },
+                }
+                if persist.get("columns")
+                else {},
             )
         )
     return tables

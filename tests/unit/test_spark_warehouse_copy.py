@@ -26,8 +26,7 @@ FCT = ModelTable(
         Column("amount", "decimal(28,6)"),
     ),
     description="One row per thing; it's described",
-    column_comments=True,
-    descriptions={"thing_id": "The thing's id", "properties": "", "amount": "Money"},
+    column_descriptions={"thing_id": "The thing's id", "properties": "", "amount": "Money"},
 )
 LOG = ModelTable(schema="audit", name="load_log")  # no contract, no persist_docs
 VIEW = ModelTable(schema="audit", name="users_view", view=True)
@@ -151,10 +150,11 @@ def test_the_project_s_models_as_the_warehouse_holds_them() -> None:
     contract = {column.name: column for column in fct_events.contract}
     assert contract["properties"].data_type == "json"
     assert contract["event_id"].not_null and not contract["user_id"].not_null
-    assert fct_events.description and fct_events.column_comments
+    assert fct_events.description and fct_events.column_descriptions["event_id"]
     assert models[("audit", "audit_users_unpublished")].view
     late = models[("audit", "late_arrivals")]  # the relation's name, not the model's
     assert not late.view and not late.contract and late.description is None
+    assert late.column_descriptions == {}
     assert not any(schema in ("staging", "intermediate") for schema, _ in models)
 
 

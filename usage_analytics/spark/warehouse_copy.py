@@ -53,8 +53,8 @@ class ModelTable:
     view: bool = False
     contract: tuple[Column, ...] = ()  # empty: no enforced contract
     description: str | None = None  # the table's comment (None: persist_docs off)
-    column_comments: bool = False  # whether the columns' descriptions become comments
-    descriptions: dict[str, str] = field(default_factory=dict)  # column -> description
+    # column -> its comment (empty: persist_docs leaves the columns alone)
+    column_descriptions: dict[str, str] = field(default_factory=dict)
 
 
 class SparkTableMissing(ValueError):
@@ -157,9 +157,8 @@ def _comment(con: duckdb.DuckDBPyConnection, relation: str, model: ModelTable) -
     """The table's and its columns' descriptions as comments, as ``persist_docs`` sets them."""
     if model.description is not None:
         con.execute(f"comment on table {relation} is {string_literal(model.description)}")
-    if model.column_comments:
-        for name, description in model.descriptions.items():
-            con.execute(
-                f"comment on column {relation}.{quoted_identifier(name)}"
-                f" is {string_literal(description)}"
-            )
+    for name, description in model.column_descriptions.items():
+        con.execute(
+            f"comment on column {relation}.{quoted_identifier(name)}"
+            f" is {string_literal(description)}"
+        )
